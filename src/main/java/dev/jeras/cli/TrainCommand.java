@@ -1,0 +1,164 @@
+package dev.jeras.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jeras.data.DataDirectory;
+import dev.jeras.data.Dataset;
+import dev.jeras.data.Datasets;
+import dev.jeras.layers.TensorShape;
+import dev.jeras.models.Model;
+import dev.jeras.saving.AtomicFiles;
+import dev.jeras.saving.KerasJson;
+import dev.jeras.saving.SavedModels;
+import dev.jeras.training.FitOptions;
+import dev.jeras.training.History;
+import dev.jeras.training.Loss;
+import dev.jeras.training.Metric;
+import dev.jeras.training.Optimizer;
+import dev.jeras.training.ProgressReporter;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jeras train}: trains a model on a dataset, evaluates it on the test split and exports a
+ * SavedModel. With no arguments: the MNIST CNN, 5 epochs, batch 64.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a model, evaluate it on the test set and export it as a SavedModel.")
+final class TrainCommand implements Callable<Integer> {
+  @Mixin ModelOptions model;
+
+  @Option(names = "--dataset", paramLabel = "NAME",
+      description = "mnist, fashion-mnist or cifar10 (default: from the model's input shape)")
+  String dataset;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "dataset directory (default: $JERAS_DATA, else ~/.jeras/datasets)")
+  Path dataDir;
+
+  @Option(names = "--epochs", defaultValue = "5", description = "default: ${DEFAULT-VALUE}")
+  int epochs;
+
+  @Option(names = "--batch-size", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+  int batchSize;
+
+  @Option(names = "--learning-rate", paramLabel = "F", description = "default: Adam's 0.001")
+  Double learningRate;
+
+  @Option(names = "--optimizer", defaultValue = "adam",
+      description = "adam, sgd or rmsprop (default: ${DEFAULT-VALUE})")
+  String optimizer;
+
+  @Option(names = "--validation-split", paramLabel = "F", defaultValue = "0",
+      description = "fraction of the training data held out for validation (default: 0)")
+  double validationSplit;
+
+  @Option(names = "--limit", paramLabel = "N", description = "train on the first N samples only")
+  Integer limit;
+
+  @Option(names = "--seed", paramLabel = "N", description = "seed for weights, shuffling, dropout")
+  Long seed;
+
+  @Option(names = "--export-savedmodel", paramLabel = "DIR",
+      description = "SavedModel directory (default: models/<model>/<unix time>)")
+  Path exportDir;
+
+  @Option(names = "--no-export", description = "do not export a SavedModel")
+  boolean noExport;
+
+  @Option(names = "--metrics-out", paramLabel = "FILE.json", description = "write metrics as JSON")
+  Path metricsOut;
+
+  @Option(names = "--verbose", description = "debug logging and stack traces")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    Main.setVerbose(verbose);
+    if (limit != null && limit <= 0) {
+      throw new IllegalArgumentException("--limit must be positive, got " + limit);
+    }
+    PrintStream out = System.out;
+    try (Model m = model.create()) {
+      if (seed != null) {
+        m.seed(seed);
+      }
+      String data = dataset != null ? dataset : defaultDataset(m);
+      Path dir = DataDirectory.resolve(dataDir);
+      Dataset.Split split = Datasets.load(data, dir);
+      Dataset train = limit == null ? split.train() : split.train().limit(limit);
+      out.printf(Locale.ROOT, "Model %s: %,d parameters (%,d trainable)%n", m.name(),
+          m.countParams(), m.countTrainableParams());
+      out.printf(Locale.ROOT, "Data %s: %,d training and %,d test samples, from %s%n", data,
+          train.size(), split.test().size(), dir);
+      m.compile(Optimizer.of(optimizer, learningRate), Loss.sparseCategoricalCrossentropy(),
+          Metric.ACCURACY);
+      FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize)
+          .validationSplit(validationSplit).progress(ProgressReporter.console(out));
+      if (seed != null) {
+        fit.seed(seed);
+      }
+      long start = System.nanoTime();
+      History history = m.fit(train.x(), train.y(), fit);
+      double trainSeconds = (System.nanoTime() - start) / 1e9;
+      if (history.stopReason() != null) {
+        out.println("Training stopped: " + history.stopReason());
+      }
+      Map<String, Double> test = m.evaluate(split.test().x(), split.test().y(), 256);
+      out.printf(Locale.ROOT, "Test loss: %.4f - test accuracy: %.4f%n", test.get("loss"),
+          test.get("accuracy"));
+      out.printf(Locale.ROOT, "Training time: %.1f s (%.1f s/epoch)%n", trainSeconds,
+          trainSeconds / Math.max(1, history.epochCount()));
+      if (!noExport) {
+        Path target = exportDir != null ? exportDir
+            : Path.of("models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
+        SavedModels.export(m.engine(), target);
+        out.println("SavedModel: " + target.toAbsolutePath().normalize());
+      }
+      if (metricsOut != null) {
+        writeMetrics(m, history, test, trainSeconds);
+        out.println("Metrics: " + metricsOut.toAbsolutePath().normalize());
+      }
+      return history.stopReason() == null ? 0 : Main.USER_ERROR;
+    }
+  }
+
+  private static String defaultDataset(Model m) {
+    TensorShape in = m.inputLayers().get(0).batchShape();
+    return in.rank() == 4 && in.dim(3) == 3 ? "cifar10" : "mnist";
+  }
+
+  private void writeMetrics(Model m, History h, Map<String, Double> test, double seconds) {
+    ObjectNode root = KerasJson.MAPPER.createObjectNode();
+    ObjectNode params = root.putObject("params");
+    params.put("total", m.countParams());
+    params.put("trainable", m.countTrainableParams());
+    params.put("non_trainable", m.countParams() - m.countTrainableParams());
+    ArrayNode epochsNode = root.putArray("epochs");
+    for (int i = 0; i < h.epochCount(); i++) {
+      ObjectNode e = epochsNode.addObject();
+      e.put("epoch", i + 1);
+      for (String k : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
+        Double v = h.epochs().get(i).get(k);
+        if (v != null) {
+          e.put(k, v);
+        }
+      }
+      e.put("seconds", h.seconds().get(i));
+    }
+    ObjectNode t = root.putObject("test");
+    t.put("loss", test.get("loss"));
+    t.put("accuracy", test.get("accuracy"));
+    root.put("train_seconds", seconds);
+    AtomicFiles.writeFile(metricsOut, tmp -> Files.writeString(tmp,
+        KerasJson.MAPPER.writeValueAsString(root) + "\n"));
+  }
+}

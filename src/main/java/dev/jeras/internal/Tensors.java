@@ -1,0 +1,70 @@
+package dev.jeras.internal;
+
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Bulk copies between Java arrays and native tensors. Every tensor returned here is owned by the
+ * caller, who must close it (try-with-resources).
+ */
+public final class Tensors {
+  private Tensors() {}
+
+  /**
+   * @param data source values
+   * @param offset first value to copy
+   * @param shape the tensor's shape; its size values are copied
+   * @return a new tensor
+   */
+  public static TFloat32 floats(float[] data, int offset, long... shape) {
+    TFloat32 t = TFloat32.tensorOf(Shape.of(shape));
+    int n = (int) t.shape().size();
+    t.asRawTensor().data().asFloats().write(data, offset, n);
+    return t;
+  }
+
+  /**
+   * @param data source values
+   * @param offset first value to copy
+   * @param shape the tensor's shape
+   * @return a new tensor
+   */
+  public static TInt32 ints(int[] data, int offset, long... shape) {
+    TInt32 t = TInt32.tensorOf(Shape.of(shape));
+    int n = (int) t.shape().size();
+    t.asRawTensor().data().asInts().write(data, offset, n);
+    return t;
+  }
+
+  /**
+   * @param t a float tensor
+   * @return its values in row-major order
+   */
+  public static float[] toFloats(Tensor t) {
+    float[] out = new float[Math.toIntExact(t.shape().size())];
+    t.asRawTensor().data().asFloats().read(out);
+    return out;
+  }
+
+  /**
+   * @param t a float tensor
+   * @param dst where to copy its values
+   * @param offset the first position written in {@code dst}
+   */
+  public static void readFloats(Tensor t, float[] dst, int offset) {
+    t.asRawTensor().data().asFloats().read(dst, offset, Math.toIntExact(t.shape().size()));
+  }
+
+  /** @return the scalar value of a float tensor */
+  public static float scalar(Tensor t) {
+    return ((TFloat32) t).getFloat();
+  }
+
+  /** @return the scalar value of an int64 tensor */
+  public static long scalarLong(Tensor t) {
+    return ((TInt64) t).getLong();
+  }
+}

@@ -1,0 +1,239 @@
+package dev.jeras.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.nn.FusedBatchNorm;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Batch normalization over the last axis:
+ * {@code y = gamma * (x - mean) / sqrt(var + epsilon) + beta}.
+ *
+ * <p>Training uses the batch's mean and (biased) variance, through TensorFlow's FusedBatchNormV3,
+ * and updates the moving statistics with every step: {@code moving = moving * momentum + batch *
+ * (1 - momentum)}. Inference (evaluate, predict, exported models) uses the moving statistics.
+ *
+ * <p>Options, with Keras' defaults: axis -1, momentum 0.99, epsilon 1e-3, center true, scale true,
+ * gamma ones, beta zeros, moving mean zeros, moving variance ones. Input (batch, c) or (batch, h, w,
+ * c); same shape out. Weights: gamma (c), beta (c) trainable; moving_mean (c), moving_variance (c)
+ * non-trainable.
+ *
+ * <pre>{@code
+ * new BatchNormalization()
+ * new BatchNormalization().momentum(0.9).epsilon(1e-5)
+ * }</pre>
+ */
+public final class BatchNormalization extends Layer {
+  private double momentum = 0.99;
+  private double epsilon = 1e-3;
+  private boolean center = true;
+  private boolean scale = true;
+  private Initializer betaInitializer = Initializer.zeros();
+  private Initializer gammaInitializer = Initializer.ones();
+  private Initializer movingMeanInitializer = Initializer.zeros();
+  private Initializer movingVarianceInitializer = Initializer.ones();
+
+  /** @return this layer, with that momentum of the moving averages (default 0.99) */
+  public BatchNormalization momentum(double momentum) {
+    checkMutable();
+    if (!(momentum >= 0 && momentum <= 1)) {
+      throw new IllegalArgumentException("momentum must be in [0, 1], got " + momentum);
+    }
+    this.momentum = momentum;
+    return this;
+  }
+
+  /** @return this layer, with that epsilon (default 1e-3) */
+  public BatchNormalization epsilon(double epsilon) {
+    checkMutable();
+    if (!(epsilon > 0)) {
+      throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
+    }
+    this.epsilon = epsilon;
+    return this;
+  }
+
+  /** @return this layer, with or without the beta offset (default with) */
+  public BatchNormalization center(boolean center) {
+    checkMutable();
+    this.center = center;
+    return this;
+  }
+
+  /** @return this layer, with or without the gamma scale (default with) */
+  public BatchNormalization scale(boolean scale) {
+    checkMutable();
+    this.scale = scale;
+    return this;
+  }
+
+  /**
+   * @param beta beta's initializer (zeros)
+   * @param gamma gamma's initializer (ones)
+   * @param movingMean the moving mean's initializer (zeros)
+   * @param movingVariance the moving variance's initializer (ones)
+   * @return this layer
+   */
+  public BatchNormalization initializers(
+      Initializer beta, Initializer gamma, Initializer movingMean, Initializer movingVariance) {
+    checkMutable();
+    betaInitializer = beta;
+    gammaInitializer = gamma;
+    movingMeanInitializer = movingMean;
+    movingVarianceInitializer = movingVariance;
+    return this;
+  }
+
+  /** @return the momentum */
+  public double momentum() {
+    return momentum;
+  }
+
+  /** @return the epsilon */
+  public double epsilon() {
+    return epsilon;
+  }
+
+  @Override
+  public String className() {
+    return "BatchNormalization";
+  }
+
+  @Override
+  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
+    TensorShape in = single(inputShapes);
+    if (in.rank() != 2 && in.rank() != 4) {
+      throw new IllegalArgumentException(
+          describe() + ": expected input of rank 2 (batch, features) or 4 (batch, h, w, c), got "
+              + in);
+    }
+    if (in.dim(-1) < 0) {
+      throw new IllegalArgumentException(describe() + ": the last axis must be known, got " + in);
+    }
+    return in;
+  }
+
+  @Override
+  public List<WeightSpec> weightSpecs(List<TensorShape> inputShapes) {
+    long[] c = {inputShapes.get(0).dim(-1)};
+    List<WeightSpec> w = new ArrayList<>(4);
+    if (scale) {
+      w.add(new WeightSpec("gamma", c, gammaInitializer, true));
+    }
+    if (center) {
+      w.add(new WeightSpec("beta", c, betaInitializer, true));
+    }
+    w.add(new WeightSpec("moving_mean", c, movingMeanInitializer, false));
+    w.add(new WeightSpec("moving_variance", c, movingVarianceInitializer, false));
+    return w;
+  }
+
+  @Override
+  public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
+    Ops tf = ctx.tf();
+    Operand<TFloat32> x = inputs.get(0);
+    long[] dims = x.shape().asArray();
+    long channels = dims[dims.length - 1];
+    boolean flat = dims.length == 2;
+    Operand<TFloat32> x4 = flat ? tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels})) : x;
+    Operand<TFloat32> gamma =
+        scale ? ctx.weight(this, "gamma") : tf.fill(tf.constant(new long[] {channels}), tf.constant(1f));
+    Operand<TFloat32> beta =
+        center ? ctx.weight(this, "beta") : tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
+    Operand<TFloat32> movingMean = ctx.weight(this, "moving_mean");
+    Operand<TFloat32> movingVar = ctx.weight(this, "moving_variance");
+    FusedBatchNorm<TFloat32, TFloat32> bn;
+    if (ctx.training()) {
+      Operand<TFloat32> empty = tf.constant(new float[0]);
+      bn =
+          tf.nn.fusedBatchNorm(
+              x4, gamma, beta, empty, empty,
+              FusedBatchNorm.epsilon((float) epsilon),
+              FusedBatchNorm.dataFormat("NHWC"),
+              FusedBatchNorm.isTraining(true));
+      // FusedBatchNormV3 reports the unbiased variance; Keras averages the biased one.
+      Operand<TFloat32> n =
+          tf.dtypes.cast(
+              tf.math.div(tf.size(x4, org.tensorflow.types.TInt64.class), tf.constant(channels)),
+              TFloat32.class);
+      Operand<TFloat32> biasedVar =
+          tf.math.mul(bn.batchVariance(), tf.math.div(tf.math.sub(n, tf.constant(1f)), n));
+      ctx.addUpdate(movingAverage(tf, movingMean, bn.batchMean()));
+      ctx.addUpdate(movingAverage(tf, movingVar, biasedVar));
+    } else {
+      bn =
+          tf.nn.fusedBatchNorm(
+              x4, gamma, beta, movingMean, movingVar,
+              FusedBatchNorm.epsilon((float) epsilon),
+              FusedBatchNorm.dataFormat("NHWC"),
+              FusedBatchNorm.isTraining(false));
+    }
+    Operand<TFloat32> y = bn.y();
+    return flat ? tf.reshape(y, tf.constant(new long[] {-1, channels})) : y;
+  }
+
+  private org.tensorflow.op.Op movingAverage(
+      Ops tf, Operand<TFloat32> variable, Operand<TFloat32> batchValue) {
+    Operand<TFloat32> m = tf.constant((float) momentum);
+    Operand<TFloat32> updated =
+        tf.math.add(
+            tf.math.mul(variable, m), tf.math.mul(batchValue, tf.constant((float) (1 - momentum))));
+    return tf.assign(variable, updated);
+  }
+
+  @Override
+  public Map<String, Object> getConfig() {
+    Map<String, Object> c = super.getConfig();
+    c.put("axis", -1);
+    c.put("momentum", momentum);
+    c.put("epsilon", epsilon);
+    c.put("center", center);
+    c.put("scale", scale);
+    c.put("beta_initializer", betaInitializer);
+    c.put("gamma_initializer", gammaInitializer);
+    c.put("moving_mean_initializer", movingMeanInitializer);
+    c.put("moving_variance_initializer", movingVarianceInitializer);
+    c.put("beta_regularizer", null);
+    c.put("gamma_regularizer", null);
+    c.put("beta_constraint", null);
+    c.put("gamma_constraint", null);
+    c.put("synchronized", false);
+    c.put("renorm", false);
+    c.put("renorm_clipping", null);
+    c.put("renorm_momentum", 0.99);
+    return c;
+  }
+
+  /**
+   * @param c a Keras BatchNormalization config
+   * @return the layer it describes
+   */
+  public static BatchNormalization fromConfig(LayerConfig c) {
+    if (c.has("axis")) {
+      int axis = c.getInt("axis", -1);
+      if (axis != -1 && axis != 3 && axis != 1) {
+        throw c.unsupported("axis", axis, "-1 (the last axis)");
+      }
+    }
+    BatchNormalization l = new BatchNormalization()
+        .momentum(c.getDouble("momentum", 0.99))
+        .epsilon(c.getDouble("epsilon", 1e-3))
+        .center(c.getBoolean("center", true))
+        .scale(c.getBoolean("scale", true))
+        .initializers(
+            c.getInitializer("beta_initializer", Initializer.zeros()),
+            c.getInitializer("gamma_initializer", Initializer.ones()),
+            c.getInitializer("moving_mean_initializer", Initializer.zeros()),
+            c.getInitializer("moving_variance_initializer", Initializer.ones()));
+    c.requireNull("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
+        "renorm_clipping");
+    c.requireValue("synchronized", false);
+    c.requireValue("renorm", false);
+    c.ignore("renorm_momentum");
+    c.finish();
+    return l;
+  }
+}

@@ -1,0 +1,317 @@
+package dev.jeras.layers;
+
+import dev.jeras.JerasException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a layer's Keras config (the {@code config} object of a layer in model JSON) with typed
+ * getters, and refuses what jeras cannot honour: an unsupported value is an error that names the
+ * layer, the option, the value and what is supported, never a silent approximation. Options jeras
+ * does not know are accepted only when they hold {@code null} or {@code false} (Keras' "off").
+ *
+ * <pre>{@code
+ * static Dense fromConfig(LayerConfig c) {
+ *   Dense d = new Dense(c.getInt("units"));
+ *   d.activation(c.getActivation("activation"));
+ *   c.finish();
+ *   return d;
+ * }
+ * }</pre>
+ */
+public final class LayerConfig {
+  private final String className;
+  private final Map<String, Object> config;
+  private final Set<String> used = new HashSet<>();
+
+  /**
+   * @param className the Keras class name
+   * @param config the config map (values: String, Number, Boolean, List, Map, null)
+   */
+  public LayerConfig(String className, Map<String, Object> config) {
+    this.className = className;
+    this.config = config;
+    used.add("name");
+    used.add("trainable");
+    checkDtype();
+  }
+
+  private void checkDtype() {
+    used.add("dtype");
+    Object d = config.get("dtype");
+    String name = null;
+    if (d instanceof String s) {
+      name = s;
+    } else if (d instanceof Map<?, ?> m && m.get("config") instanceof Map<?, ?> c) {
+      name = String.valueOf(c.get("name"));
+    }
+    if (d != null && !"float32".equals(name)) {
+      throw unsupported("dtype", name, "float32");
+    }
+  }
+
+  /** @return the layer's name, or {@code null} */
+  public String name() {
+    Object n = config.get("name");
+    return n == null ? null : n.toString();
+  }
+
+  /** @return the trainable flag (default true) */
+  public boolean trainable() {
+    return getBoolean("trainable", true);
+  }
+
+  /** @return the Keras class name */
+  public String className() {
+    return className;
+  }
+
+  /** @return whether the key is present with a non-null value */
+  public boolean has(String key) {
+    return config.get(key) != null;
+  }
+
+  /** @return a required integer */
+  public int getInt(String key) {
+    Object v = require(key);
+    if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+      return n.intValue();
+    }
+    throw invalid(key, v, "an integer");
+  }
+
+  /** @return an integer, or the default when absent or null */
+  public int getInt(String key, int dflt) {
+    return has(key) ? getInt(key) : mark(key, dflt);
+  }
+
+  /** @return a number, or the default when absent or null */
+  public double getDouble(String key, double dflt) {
+    if (!has(key)) {
+      return mark(key, dflt);
+    }
+    Object v = require(key);
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    throw invalid(key, v, "a number");
+  }
+
+  /** @return a boolean, or the default when absent or null */
+  public boolean getBoolean(String key, boolean dflt) {
+    if (!has(key)) {
+      return mark(key, dflt);
+    }
+    Object v = require(key);
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw invalid(key, v, "true or false");
+  }
+
+  /** @return a string, or the default when absent or null */
+  public String getString(String key, String dflt) {
+    if (!has(key)) {
+      return mark(key, dflt);
+    }
+    Object v = require(key);
+    if (v instanceof String s) {
+      return s;
+    }
+    throw invalid(key, v, "a string");
+  }
+
+  /**
+   * @return a pair of positive integers, given as one integer or a list of two; the default when
+   *     absent or null
+   */
+  public int[] getPair(String key, int[] dflt) {
+    if (!has(key)) {
+      return mark(key, dflt);
+    }
+    Object v = require(key);
+    if (v instanceof Number) {
+      int i = getInt(key);
+      return new int[] {i, i};
+    }
+    if (v instanceof List<?> l && l.size() == 2 && l.get(0) instanceof Number a
+        && l.get(1) instanceof Number b) {
+      return new int[] {a.intValue(), b.intValue()};
+    }
+    throw invalid(key, v, "an integer or a list of two integers");
+  }
+
+  /** @return the activation named by the key (linear when absent or null) */
+  public Activations getActivation(String key) {
+    String name = getString(key, "linear");
+    try {
+      return Activations.of(name);
+    } catch (IllegalArgumentException e) {
+      throw unsupported(key, name, Activations.supportedNames());
+    }
+  }
+
+  /** @return the padding named by the key (valid when absent) */
+  public Padding getPadding(String key) {
+    String p = getString(key, "valid");
+    try {
+      return Padding.of(p);
+    } catch (IllegalArgumentException e) {
+      throw unsupported(key, p, "valid, same");
+    }
+  }
+
+  /**
+   * @param key an initializer option
+   * @param dflt the default
+   * @return the initializer, given as a name or as a Keras object
+   */
+  public Initializer getInitializer(String key, Initializer dflt) {
+    if (!has(key)) {
+      return mark(key, dflt);
+    }
+    Object v = require(key);
+    try {
+      if (v instanceof String s) {
+        return Initializer.of(s);
+      }
+      if (v instanceof Map<?, ?> m && m.get("class_name") instanceof String cls) {
+        Map<?, ?> c = m.get("config") instanceof Map<?, ?> cm ? cm : Map.of();
+        return initializerFromConfig(cls, c);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new JerasException(where() + ": option " + key + ": " + e.getMessage());
+    }
+    throw invalid(key, v, "an initializer name or object");
+  }
+
+  private static Initializer initializerFromConfig(String cls, Map<?, ?> c) {
+    return switch (cls) {
+      case "Constant" -> Initializer.constant(number(c, "value", 0));
+      case "RandomNormal" -> new Initializer.Random(
+          "RandomNormal", number(c, "mean", 0), number(c, "stddev", 0.05));
+      case "TruncatedNormal" -> new Initializer.Random(
+          "TruncatedNormal", number(c, "mean", 0), number(c, "stddev", 0.05));
+      case "RandomUniform" -> new Initializer.Random(
+          "RandomUniform", number(c, "minval", -0.05), number(c, "maxval", 0.05));
+      case "VarianceScaling" -> new Initializer.VarianceScaling(
+          "VarianceScaling",
+          number(c, "scale", 1.0),
+          String.valueOf(c.get("mode") == null ? "fan_in" : c.get("mode")),
+          String.valueOf(c.get("distribution") == null ? "truncated_normal" : c.get("distribution")));
+      default -> Initializer.of(cls);
+    };
+  }
+
+  private static float number(Map<?, ?> c, String key, double dflt) {
+    Object v = c.get(key);
+    return v instanceof Number n ? n.floatValue() : (float) dflt;
+  }
+
+  /**
+   * Requires an option to hold one value (or be absent/null), for options jeras supports only at
+   * their default.
+   *
+   * @param key the option
+   * @param supported the only supported value
+   */
+  public void requireValue(String key, Object supported) {
+    used.add(key);
+    Object v = config.get(key);
+    if (v == null) {
+      return;
+    }
+    if (!sameValue(v, supported)) {
+      throw unsupported(key, v, String.valueOf(supported));
+    }
+  }
+
+  /** Requires options to be absent or null (regularizers, constraints). */
+  public void requireNull(String... keys) {
+    for (String k : keys) {
+      used.add(k);
+      if (config.get(k) != null) {
+        throw unsupported(k, config.get(k), "null");
+      }
+    }
+  }
+
+  /** Marks options as read without effect (e.g. Keras bookkeeping). */
+  public void ignore(String... keys) {
+    for (String k : keys) {
+      used.add(k);
+    }
+  }
+
+  /**
+   * Refuses any remaining option that is set (not null and not false).
+   *
+   * @throws JerasException naming the option and the options this layer supports
+   */
+  public void finish() {
+    List<String> unknown = new ArrayList<>();
+    for (Map.Entry<String, Object> e : config.entrySet()) {
+      if (!used.contains(e.getKey()) && e.getValue() != null
+          && !Boolean.FALSE.equals(e.getValue())) {
+        unknown.add(e.getKey() + "=" + e.getValue());
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new JerasException(
+          where() + ": unsupported option(s) " + unknown + "; supported options: "
+              + used.stream().sorted().toList());
+    }
+  }
+
+  private static boolean sameValue(Object v, Object expected) {
+    if (v instanceof Number a && expected instanceof Number b) {
+      return a.doubleValue() == b.doubleValue();
+    }
+    if (v instanceof List<?> l && expected instanceof List<?> e && l.size() == e.size()) {
+      for (int i = 0; i < l.size(); i++) {
+        if (!sameValue(l.get(i), e.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return String.valueOf(v).toLowerCase(Locale.ROOT).equals(
+        String.valueOf(expected).toLowerCase(Locale.ROOT));
+  }
+
+  private Object require(String key) {
+    used.add(key);
+    Object v = config.get(key);
+    if (v == null) {
+      throw new JerasException(where() + ": required option " + key + " is missing");
+    }
+    return v;
+  }
+
+  private <T> T mark(String key, T value) {
+    used.add(key);
+    return value;
+  }
+
+  private String where() {
+    String n = name();
+    return "layer " + (n == null ? "?" : n) + " (" + className + ")";
+  }
+
+  private JerasException invalid(String key, Object v, String expected) {
+    return new JerasException(where() + ": option " + key + " expected " + expected + ", got " + v);
+  }
+
+  /**
+   * @return an error for an option value jeras does not support
+   */
+  public JerasException unsupported(String key, Object value, String supported) {
+    return new JerasException(
+        where() + ": unsupported " + key + "=" + value + "; jeras supports " + key + ": "
+            + supported);
+  }
+}

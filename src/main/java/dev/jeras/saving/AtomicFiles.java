@@ -1,0 +1,133 @@
+package dev.jeras.saving;
+
+import dev.jeras.JerasException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Writes files and directories so that the target is either the complete new content or what was
+ * there before: content goes to a temporary sibling, which is renamed onto the target only once
+ * complete. A failure removes the temporary copy and leaves the target untouched.
+ */
+public final class AtomicFiles {
+  private AtomicFiles() {}
+
+  /** Writes the content of a directory. */
+  @FunctionalInterface
+  public interface DirectoryWriter {
+    /**
+     * @param dir an empty directory to fill
+     * @throws IOException on failure
+     */
+    void write(Path dir) throws IOException;
+  }
+
+  /**
+   * Fills a fresh temporary directory and moves it onto {@code target} (replacing an existing
+   * directory only after the new one is complete).
+   *
+   * @param target the directory to produce
+   * @param writer fills the directory
+   */
+  public static void writeDirectory(Path target, DirectoryWriter writer) {
+    Path abs = target.toAbsolutePath().normalize();
+    Path parent = abs.getParent();
+    Path tmp = null;
+    try {
+      Files.createDirectories(parent);
+      if (Files.exists(abs) && !Files.isDirectory(abs)) {
+        throw new JerasException(abs + ": exists and is not a directory");
+      }
+      tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
+      writer.write(tmp);
+      if (Files.exists(abs)) {
+        Path old = Files.createTempDirectory(parent, "." + abs.getFileName() + ".old-");
+        Files.delete(old);
+        move(abs, old);
+        try {
+          move(tmp, abs);
+        } catch (IOException e) {
+          move(old, abs);
+          throw e;
+        }
+        deleteRecursively(old);
+      } else {
+        move(tmp, abs);
+      }
+      tmp = null;
+    } catch (IOException e) {
+      throw new JerasException(abs + ": cannot write: " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        deleteQuietly(tmp);
+      }
+    }
+  }
+
+  /**
+   * Writes a file through a temporary sibling and a rename.
+   *
+   * @param target the file to produce
+   * @param writer writes the temporary file (given its path)
+   */
+  public static void writeFile(Path target, DirectoryWriter writer) {
+    Path abs = target.toAbsolutePath().normalize();
+    Path tmp = null;
+    try {
+      Files.createDirectories(abs.getParent());
+      tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".tmp-", "");
+      writer.write(tmp);
+      move(tmp, abs);
+      tmp = null;
+    } catch (IOException e) {
+      throw new JerasException(abs + ": cannot write: " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        deleteQuietly(tmp);
+      }
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to);
+    }
+  }
+
+  /** Deletes a file tree, ignoring failures. */
+  public static void deleteQuietly(Path p) {
+    try {
+      deleteRecursively(p);
+    } catch (IOException | UncheckedIOException e) {
+      // best effort: a temporary file left behind is harmless
+    }
+  }
+
+  private static void deleteRecursively(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    Files.walkFileTree(p, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+        Files.delete(f);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}

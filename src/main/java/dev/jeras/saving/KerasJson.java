@@ -1,0 +1,487 @@
+package dev.jeras.saving;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.jeras.JerasException;
+import dev.jeras.layers.Initializer;
+import dev.jeras.layers.Input;
+import dev.jeras.layers.InputLayer;
+import dev.jeras.layers.Layer;
+import dev.jeras.layers.Node;
+import dev.jeras.layers.SymbolicTensor;
+import dev.jeras.layers.TensorShape;
+import dev.jeras.models.Model;
+import dev.jeras.models.Sequential;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keras 3 model JSON, both ways: the schema of {@code model.to_json()} and of {@code config.json}
+ * inside a {@code .keras} file ({@code module}, {@code class_name}, {@code config}, {@code
+ * registered_name}, {@code build_config}). Reads Sequential and Functional models made of the layers
+ * in {@link LayerRegistry}; writes jeras models so that {@code keras.models.model_from_json}
+ * rebuilds them.
+ *
+ * <pre>{@code
+ * Model m = KerasJson.read(Path.of("model-defs/mnist-basic.json"));
+ * String json = KerasJson.toJson(m);
+ * }</pre>
+ */
+public final class KerasJson {
+  /** The JSON mapper: keeps key order, accepts Python's NaN and Infinity. */
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .build();
+
+  private KerasJson() {}
+
+  /**
+   * @param file a model JSON file
+   * @return the model it describes (weights freshly initialized)
+   */
+  public static Model read(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new JerasException(file + ": cannot read model JSON: " + e.getMessage(), e);
+    }
+    return fromJson(text, file.toString());
+  }
+
+  /**
+   * @param json model JSON text
+   * @param source where it came from, for messages
+   * @return the model it describes
+   */
+  @SuppressWarnings("unchecked")
+  public static Model fromJson(String json, String source) {
+    Object parsed;
+    try {
+      parsed = MAPPER.readValue(json, Object.class);
+    } catch (JsonProcessingException e) {
+      throw new JerasException(
+          source + ": not valid JSON: " + e.getOriginalMessage() + " at line "
+              + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+    }
+    if (!(parsed instanceof Map<?, ?> top)) {
+      throw new JerasException(source + ": expected a JSON object with class_name and config");
+    }
+    return fromMap((Map<String, Object>) top, source);
+  }
+
+  /**
+   * @param top a parsed model object
+   * @param source where it came from, for messages
+   * @return the model it describes
+   */
+  public static Model fromMap(Map<String, Object> top, String source) {
+    String cls = string(top, "class_name", source);
+    Map<String, Object> config = map(top.get("config"), source + ": config");
+    Model model =
+        switch (cls) {
+          case "Sequential" -> readSequential(config, source);
+          case "Functional", "Model" -> readFunctional(config, source);
+          default -> throw new JerasException(
+              source + ": model class " + cls + " is not supported; expected Sequential or"
+                  + " Functional");
+        };
+    Object name = config.get("name");
+    if (name instanceof String n) {
+      model.named(n);
+    }
+    return model;
+  }
+
+  private static Model readSequential(Map<String, Object> config, String source) {
+    List<Map<String, Object>> layers = list(config.get("layers"), source + ": config.layers");
+    Sequential model = new Sequential();
+    int start = 0;
+    if (!layers.isEmpty() && "InputLayer".equals(layers.get(0).get("class_name"))) {
+      model.add(input(map(layers.get(0).get("config"), source), source));
+      start = 1;
+    } else {
+      Object shape = config.get("build_input_shape");
+      if (shape == null && !layers.isEmpty()) {
+        Map<String, Object> first = map(layers.get(0).get("config"), source);
+        shape = first.getOrDefault("batch_shape", first.get("batch_input_shape"));
+      }
+      if (shape == null) {
+        throw new JerasException(
+            source + ": the Sequential model has no input shape (no InputLayer, no"
+                + " build_input_shape)");
+      }
+      model.add(Input.shape(sampleShape(shape, source)));
+    }
+    for (int i = start; i < layers.size(); i++) {
+      Map<String, Object> l = layers.get(i);
+      Layer layer =
+          LayerRegistry.create(
+              string(l, "class_name", source), map(l.get("config"), source), source);
+      try {
+        model.add(layer);
+      } catch (IllegalArgumentException e) {
+        throw new JerasException(source + ": " + e.getMessage(), e);
+      }
+    }
+    return model;
+  }
+
+  private static Model readFunctional(Map<String, Object> config, String source) {
+    List<Map<String, Object>> layers = list(config.get("layers"), source + ": config.layers");
+    Map<String, Layer> byName = new LinkedHashMap<>();
+    Map<String, List<Object>> pendingNodes = new LinkedHashMap<>();
+    Map<String, List<SymbolicTensor>> produced = new HashMap<>();
+    for (Map<String, Object> l : layers) {
+      String cls = string(l, "class_name", source);
+      Map<String, Object> lc = map(l.get("config"), source);
+      String name = l.get("name") instanceof String s ? s : String.valueOf(lc.get("name"));
+      if (byName.containsKey(name)) {
+        throw new JerasException(source + ": two layers are named " + name);
+      }
+      produced.put(name, new ArrayList<>());
+      if (cls.equals("InputLayer")) {
+        SymbolicTensor t = input(lc, source);
+        byName.put(name, t.layer());
+        produced.get(name).add(t);
+        pendingNodes.put(name, List.of());
+      } else {
+        byName.put(name, LayerRegistry.create(cls, lc, source));
+        Object nodes = l.get("inbound_nodes");
+        pendingNodes.put(name, nodes instanceof List<?> nl ? new ArrayList<>(nl) : List.of());
+      }
+    }
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      for (Map.Entry<String, List<Object>> e : pendingNodes.entrySet()) {
+        List<Object> nodes = e.getValue();
+        while (!nodes.isEmpty()) {
+          List<SymbolicTensor> args = resolveArgs(nodes.get(0), produced, source);
+          if (args == null) {
+            break;
+          }
+          try {
+            produced.get(e.getKey()).add(byName.get(e.getKey()).apply(args));
+          } catch (IllegalArgumentException ex) {
+            throw new JerasException(source + ": " + ex.getMessage(), ex);
+          }
+          nodes.remove(0);
+          progress = true;
+        }
+      }
+    }
+    for (Map.Entry<String, List<Object>> e : pendingNodes.entrySet()) {
+      if (!e.getValue().isEmpty()) {
+        throw new JerasException(
+            source + ": the inputs of layer " + e.getKey() + " cannot be resolved (unknown layer"
+                + " or cycle in inbound_nodes)");
+      }
+    }
+    List<SymbolicTensor> inputs = endpoints(config.get("input_layers"), produced, source);
+    List<SymbolicTensor> outputs = endpoints(config.get("output_layers"), produced, source);
+    try {
+      return new Model(inputs, outputs);
+    } catch (IllegalArgumentException e) {
+      throw new JerasException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Resolves one inbound node's tensors, or returns null if a producer is not built yet. */
+  private static List<SymbolicTensor> resolveArgs(
+      Object node, Map<String, List<SymbolicTensor>> produced, String source) {
+    List<List<Object>> refs = new ArrayList<>();
+    if (node instanceof Map<?, ?> m) {
+      Object args = m.get("args");
+      if (args instanceof List<?> al && !al.isEmpty()) {
+        Object first = al.get(0);
+        if (first instanceof List<?> many) {
+          many.forEach(t -> refs.add(history(t, source)));
+        } else {
+          refs.add(history(first, source));
+        }
+      }
+    } else if (node instanceof List<?> legacy) {
+      for (Object entry : legacy) {
+        refs.add(new ArrayList<>((List<?>) entry));
+      }
+    }
+    if (refs.isEmpty()) {
+      throw new JerasException(source + ": an inbound node has no input tensors: " + node);
+    }
+    List<SymbolicTensor> out = new ArrayList<>();
+    for (List<Object> r : refs) {
+      String layer = String.valueOf(r.get(0));
+      int nodeIndex = ((Number) r.get(1)).intValue();
+      List<SymbolicTensor> made = produced.get(layer);
+      if (made == null) {
+        throw new JerasException(source + ": inbound node refers to unknown layer " + layer);
+      }
+      if (nodeIndex >= made.size()) {
+        return null;
+      }
+      out.add(made.get(nodeIndex));
+    }
+    return out;
+  }
+
+  private static List<Object> history(Object tensor, String source) {
+    if (tensor instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> c
+        && c.get("keras_history") instanceof List<?> h && h.size() >= 2) {
+      return new ArrayList<>(h);
+    }
+    throw new JerasException(source + ": expected a __keras_tensor__ in inbound_nodes, got " + tensor);
+  }
+
+  private static List<SymbolicTensor> endpoints(
+      Object spec, Map<String, List<SymbolicTensor>> produced, String source) {
+    if (!(spec instanceof List<?> l) || l.isEmpty()) {
+      throw new JerasException(source + ": input_layers/output_layers missing");
+    }
+    List<List<?>> refs = new ArrayList<>();
+    if (l.get(0) instanceof String) {
+      refs.add(l);
+    } else {
+      l.forEach(r -> refs.add((List<?>) r));
+    }
+    List<SymbolicTensor> out = new ArrayList<>();
+    for (List<?> r : refs) {
+      List<SymbolicTensor> made = produced.get(String.valueOf(r.get(0)));
+      int idx = ((Number) r.get(1)).intValue();
+      if (made == null || idx >= made.size()) {
+        throw new JerasException(source + ": model endpoint " + r + " does not exist");
+      }
+      out.add(made.get(idx));
+    }
+    return out;
+  }
+
+  private static SymbolicTensor input(Map<String, Object> config, String source) {
+    Object shape = config.getOrDefault("batch_shape", config.get("batch_input_shape"));
+    if (shape == null && config.get("shape") != null) {
+      List<Object> s = new ArrayList<>();
+      s.add(null);
+      s.addAll((List<?>) config.get("shape"));
+      shape = s;
+    }
+    if (shape == null) {
+      throw new JerasException(source + ": InputLayer " + config.get("name") + " has no batch_shape");
+    }
+    Object dtype = config.get("dtype");
+    if (dtype != null && !"float32".equals(dtype)
+        && !(dtype instanceof Map<?, ?> m && m.get("config") instanceof Map<?, ?> c
+            && "float32".equals(c.get("name")))) {
+      throw new JerasException(
+          source + ": InputLayer " + config.get("name") + ": unsupported dtype=" + dtype
+              + "; jeras supports dtype: float32");
+    }
+    if (Boolean.TRUE.equals(config.get("sparse")) || Boolean.TRUE.equals(config.get("ragged"))) {
+      throw new JerasException(
+          source + ": InputLayer " + config.get("name") + ": sparse and ragged inputs are not"
+              + " supported");
+    }
+    long[] dims = sampleShape(shape, source);
+    Object name = config.get("name");
+    return name instanceof String n ? Input.shape(n, dims) : Input.shape(dims);
+  }
+
+  private static long[] sampleShape(Object batchShape, String source) {
+    if (!(batchShape instanceof List<?> l) || l.isEmpty()) {
+      throw new JerasException(source + ": invalid input shape " + batchShape);
+    }
+    long[] dims = new long[l.size() - 1];
+    for (int i = 1; i < l.size(); i++) {
+      if (!(l.get(i) instanceof Number n) || n.longValue() <= 0) {
+        throw new JerasException(
+            source + ": input shape " + batchShape + " must have known positive dimensions after"
+                + " the batch");
+      }
+      dims[i - 1] = n.longValue();
+    }
+    return dims;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * @param model a model
+   * @return its Keras 3 model JSON, pretty-printed
+   */
+  public static String toJson(Model model) {
+    try {
+      return MAPPER.writeValueAsString(toMap(model));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * @param model a model
+   * @return its Keras 3 model object (the content of {@code config.json})
+   */
+  public static Map<String, Object> toMap(Model model) {
+    boolean sequential = model instanceof Sequential;
+    Map<String, Object> top = new LinkedHashMap<>();
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("name", model.name());
+    config.put("trainable", true);
+    List<Object> layers = new ArrayList<>();
+    for (Layer l : model.network().layers()) {
+      layers.add(layerObject(l, !sequential));
+    }
+    if (sequential) {
+      config.put("dtype", dtypePolicy());
+      config.put("layers", layers);
+      Object inputShape = shapeList(model.network().inputs().get(0).shape());
+      config.put("build_input_shape", inputShape);
+      top.put("module", "keras");
+      top.put("class_name", "Sequential");
+      top.put("config", config);
+      top.put("registered_name", null);
+      top.put("build_config", Map.of("input_shape", inputShape));
+    } else {
+      config.put("layers", layers);
+      config.put("input_layers", endpoints(model.network().inputs()));
+      config.put("output_layers", endpoints(model.network().outputs()));
+      top.put("module", "keras.src.models.functional");
+      top.put("class_name", "Functional");
+      top.put("config", config);
+      top.put("registered_name", "Functional");
+      Map<String, Object> build = new LinkedHashMap<>();
+      build.put("input_shape", null);
+      top.put("build_config", build);
+    }
+    return top;
+  }
+
+  private static Object endpoints(List<SymbolicTensor> tensors) {
+    List<Object> refs = new ArrayList<>();
+    for (SymbolicTensor t : tensors) {
+      refs.add(List.of(t.layer().name(), t.node().index(), 0));
+    }
+    return refs.size() == 1 ? refs.get(0) : refs;
+  }
+
+  private static Map<String, Object> layerObject(Layer l, boolean functional) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("module", "keras.layers");
+    o.put("class_name", l.className());
+    o.put("config", convert(l.getConfig()));
+    o.put("registered_name", null);
+    if (!(l instanceof InputLayer) && l.builtInputShapes() != null) {
+      List<TensorShape> shapes = l.builtInputShapes();
+      Object s = shapes.size() == 1 ? shapeList(shapes.get(0))
+          : shapes.stream().map(KerasJson::shapeList).toList();
+      o.put("build_config", Map.of("input_shape", s));
+    }
+    if (functional) {
+      o.put("name", l.name());
+      List<Object> nodes = new ArrayList<>();
+      for (Node n : l.nodes()) {
+        if (n.inputs().isEmpty()) {
+          continue;
+        }
+        List<Object> tensors = n.inputs().stream().map(KerasJson::tensorObject).toList();
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("args", List.of(tensors.size() == 1 ? tensors.get(0) : tensors));
+        node.put("kwargs", Map.of());
+        nodes.add(node);
+      }
+      o.put("inbound_nodes", nodes);
+    }
+    return o;
+  }
+
+  private static Object tensorObject(SymbolicTensor t) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("shape", shapeList(t.shape()));
+    c.put("dtype", "float32");
+    c.put("keras_history", List.of(t.layer().name(), t.node().index(), 0));
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("class_name", "__keras_tensor__");
+    o.put("config", c);
+    return o;
+  }
+
+  private static List<Object> shapeList(TensorShape s) {
+    List<Object> l = new ArrayList<>();
+    for (long d : s.dims()) {
+      l.add(d < 0 ? null : d);
+    }
+    return l;
+  }
+
+  private static Map<String, Object> convert(Map<String, Object> config) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : config.entrySet()) {
+      Object v = e.getValue();
+      if (v instanceof Initializer init) {
+        v = initializerObject(init);
+      } else if (e.getKey().equals("dtype") && !config.containsKey("batch_shape")) {
+        v = dtypePolicy();
+      }
+      out.put(e.getKey(), v);
+    }
+    return out;
+  }
+
+  private static Map<String, Object> initializerObject(Initializer init) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("module", "keras.initializers");
+    o.put("class_name", init.kerasClassName());
+    o.put("config", init.config());
+    o.put("registered_name", null);
+    return o;
+  }
+
+  private static Map<String, Object> dtypePolicy() {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("module", "keras");
+    o.put("class_name", "DTypePolicy");
+    o.put("config", Map.of("name", "float32"));
+    o.put("registered_name", null);
+    return o;
+  }
+
+  private static String string(Map<String, Object> m, String key, String source) {
+    Object v = m.get(key);
+    if (!(v instanceof String s)) {
+      throw new JerasException(source + ": expected a string " + key + ", got " + v);
+    }
+    return s;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object o, String where) {
+    if (!(o instanceof Map<?, ?> m)) {
+      throw new JerasException(where + ": expected a JSON object, got " + o);
+    }
+    return (Map<String, Object>) m;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> list(Object o, String where) {
+    if (!(o instanceof List<?> l)) {
+      throw new JerasException(where + ": expected a JSON array, got " + o);
+    }
+    for (Object e : l) {
+      if (!(e instanceof Map<?, ?>)) {
+        throw new JerasException(where + ": expected JSON objects, got " + e);
+      }
+    }
+    return (List<Map<String, Object>>) o;
+  }
+}

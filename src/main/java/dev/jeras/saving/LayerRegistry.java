@@ -1,0 +1,80 @@
+package dev.jeras.saving;
+
+import dev.jeras.JerasException;
+import dev.jeras.layers.Activation;
+import dev.jeras.layers.Add;
+import dev.jeras.layers.AveragePooling2D;
+import dev.jeras.layers.BatchNormalization;
+import dev.jeras.layers.Concatenate;
+import dev.jeras.layers.Conv2D;
+import dev.jeras.layers.Dense;
+import dev.jeras.layers.Dropout;
+import dev.jeras.layers.Flatten;
+import dev.jeras.layers.GlobalAveragePooling2D;
+import dev.jeras.layers.Layer;
+import dev.jeras.layers.LayerConfig;
+import dev.jeras.layers.MaxPooling2D;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The explicit list of Keras layer classes jeras reads from model JSON, each with its factory. Adding
+ * a layer means one class, one line here and one test. No reflection.
+ */
+public final class LayerRegistry {
+  private static final Map<String, Function<LayerConfig, Layer>> FACTORIES = new LinkedHashMap<>();
+
+  static {
+    FACTORIES.put("Conv2D", Conv2D::fromConfig);
+    FACTORIES.put("MaxPooling2D", MaxPooling2D::fromConfig);
+    FACTORIES.put("AveragePooling2D", AveragePooling2D::fromConfig);
+    FACTORIES.put("GlobalAveragePooling2D", GlobalAveragePooling2D::fromConfig);
+    FACTORIES.put("Flatten", Flatten::fromConfig);
+    FACTORIES.put("Dense", Dense::fromConfig);
+    FACTORIES.put("Activation", Activation::fromConfig);
+    FACTORIES.put("Dropout", Dropout::fromConfig);
+    FACTORIES.put("BatchNormalization", BatchNormalization::fromConfig);
+    FACTORIES.put("Add", Add::fromConfig);
+    FACTORIES.put("Concatenate", Concatenate::fromConfig);
+  }
+
+  private LayerRegistry() {}
+
+  /** @return the supported Keras layer classes (InputLayer aside) */
+  public static Set<String> supported() {
+    return FACTORIES.keySet();
+  }
+
+  /**
+   * @param className a Keras layer class name
+   * @param config its config
+   * @param source where the JSON came from, for messages
+   * @return the layer, named and with its trainable flag
+   */
+  public static Layer create(String className, Map<String, Object> config, String source) {
+    Function<LayerConfig, Layer> f = FACTORIES.get(className);
+    if (f == null) {
+      Object name = config.get("name");
+      throw new JerasException(
+          source + ": layer " + name + " has unsupported class " + className
+              + "; supported layer classes: InputLayer, " + String.join(", ", FACTORIES.keySet()));
+    }
+    LayerConfig c = new LayerConfig(className, config);
+    Layer layer;
+    try {
+      layer = f.apply(c);
+    } catch (IllegalArgumentException e) {
+      throw new JerasException(source + ": layer " + c.name() + " (" + className + "): "
+          + e.getMessage(), e);
+    } catch (JerasException e) {
+      throw new JerasException(source + ": " + e.getMessage(), e);
+    }
+    if (c.name() != null) {
+      layer.named(c.name());
+    }
+    layer.trainable(c.trainable());
+    return layer;
+  }
+}

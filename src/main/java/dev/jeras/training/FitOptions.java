@@ -1,0 +1,123 @@
+package dev.jeras.training;
+
+import dev.jeras.data.FloatArray;
+import dev.jeras.data.NumericArray;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Options of {@code fit}, with Keras' defaults: epochs 1, batch size 32, shuffle on, no validation.
+ *
+ * <pre>{@code
+ * new FitOptions().epochs(5).batchSize(64).validationSplit(0.1).seed(42)
+ * }</pre>
+ */
+public final class FitOptions {
+  int epochs = 1;
+  int initialEpoch = 0;
+  int batchSize = 32;
+  boolean shuffle = true;
+  double validationSplit = 0;
+  List<FloatArray> validationX;
+  List<NumericArray> validationY;
+  Long seed;
+  final List<Callback> callbacks = new ArrayList<>();
+  Callback progress;
+  boolean progressSet;
+
+  /** @return this, training for that many epochs (default 1) */
+  public FitOptions epochs(int epochs) {
+    if (epochs <= 0) {
+      throw new IllegalArgumentException("epochs must be positive, got " + epochs);
+    }
+    this.epochs = epochs;
+    return this;
+  }
+
+  /** @return this, starting at that epoch (Keras' initial_epoch; used when resuming) */
+  public FitOptions initialEpoch(int initialEpoch) {
+    if (initialEpoch < 0) {
+      throw new IllegalArgumentException("initial epoch must be >= 0, got " + initialEpoch);
+    }
+    this.initialEpoch = initialEpoch;
+    return this;
+  }
+
+  /** @return this, with that batch size (default 32) */
+  public FitOptions batchSize(int batchSize) {
+    if (batchSize <= 0) {
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    }
+    this.batchSize = batchSize;
+    return this;
+  }
+
+  /** @return this, shuffling the training samples before each epoch or not (default on) */
+  public FitOptions shuffle(boolean shuffle) {
+    this.shuffle = shuffle;
+    return this;
+  }
+
+  /**
+   * Holds out the last fraction of the samples (before shuffling) for validation, as Keras does.
+   *
+   * @param fraction in [0, 1)
+   * @return this
+   */
+  public FitOptions validationSplit(double fraction) {
+    if (!(fraction >= 0 && fraction < 1)) {
+      throw new IllegalArgumentException("validation split must be in [0, 1), got " + fraction);
+    }
+    this.validationSplit = fraction;
+    return this;
+  }
+
+  /**
+   * Validates on separate data after each epoch.
+   *
+   * @param x validation features
+   * @param y validation targets
+   * @return this
+   */
+  public FitOptions validationData(FloatArray x, NumericArray y) {
+    this.validationX = List.of(x);
+    this.validationY = List.of(y);
+    return this;
+  }
+
+  /** @return this, seeding the shuffling (and, through the model, dropout) */
+  public FitOptions seed(long seed) {
+    this.seed = seed;
+    return this;
+  }
+
+  /** @return this, with these callbacks added */
+  public FitOptions callbacks(Callback... callbacks) {
+    this.callbacks.addAll(Arrays.asList(callbacks));
+    return this;
+  }
+
+  /**
+   * Sets the progress reporter (default: one SLF4J line per epoch; see {@link ProgressReporter} for
+   * the Keras-style console bar); {@code null} reports nothing.
+   *
+   * @param progress the reporter
+   * @return this
+   */
+  public FitOptions progress(Callback progress) {
+    this.progress = progress;
+    this.progressSet = true;
+    return this;
+  }
+
+  /** @return the number of epochs */
+  public int epochs() {
+    return epochs;
+  }
+
+  /** @return the batch size */
+  public int batchSize() {
+    return batchSize;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.jeras.training;
+
+import dev.jeras.data.FloatArray;
+import java.util.List;
+
+/**
+ * The state of a running {@code fit}, shared with callbacks: its size, a stop flag, the learning rate
+ * and the model's weights.
+ */
+public final class FitState {
+  private final Trainer trainer;
+  private final int epochs;
+  private final int stepsPerEpoch;
+  private final int samples;
+  private volatile boolean stopRequested;
+
+  FitState(Trainer trainer, int epochs, int stepsPerEpoch, int samples) {
+    this.trainer = trainer;
+    this.epochs = epochs;
+    this.stepsPerEpoch = stepsPerEpoch;
+    this.samples = samples;
+  }
+
+  /** @return the number of epochs asked for */
+  public int epochs() {
+    return epochs;
+  }
+
+  /** @return the number of steps in each epoch (the last batch may be partial) */
+  public int stepsPerEpoch() {
+    return stepsPerEpoch;
+  }
+
+  /** @return the number of training samples */
+  public int samples() {
+    return samples;
+  }
+
+  /** Stops training at the end of the current step (Keras' {@code model.stop_training = True}). */
+  public void stopTraining() {
+    stopRequested = true;
+  }
+
+  /** @return whether a stop was requested */
+  public boolean stopRequested() {
+    return stopRequested;
+  }
+
+  /** @return the current learning rate */
+  public double learningRate() {
+    return trainer.learningRate();
+  }
+
+  /** @param lr the learning rate for the next steps */
+  public void setLearningRate(double lr) {
+    trainer.setLearningRate(lr);
+  }
+
+  /** @return a copy of the model's weights, in Keras' order */
+  public List<FloatArray> getWeights() {
+    return trainer.engine().getWeights();
+  }
+
+  /** @param weights the model's new weights, in Keras' order */
+  public void setWeights(List<FloatArray> weights) {
+    trainer.engine().setWeights(weights);
+  }
+}

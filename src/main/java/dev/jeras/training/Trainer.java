@@ -1,0 +1,425 @@
+package dev.jeras.training;
+
+import dev.jeras.JerasException;
+import dev.jeras.data.FloatArray;
+import dev.jeras.data.IntArray;
+import dev.jeras.data.NumericArray;
+import dev.jeras.layers.Dense;
+import dev.jeras.layers.Layer;
+import dev.jeras.layers.Network;
+import dev.jeras.layers.SymbolicTensor;
+import dev.jeras.layers.TensorShape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TType;
+
+/**
+ * A compiled model: the training step (loss, gated gradients of the trainable weights only,
+ * optimizer updates, state updates such as BatchNormalization's moving statistics) and the evaluation
+ * ops, added to the engine's graph; plus the fit and evaluate loops.
+ */
+public final class Trainer {
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+  static final String LEARNING_RATE = "optimizer/learning_rate";
+
+  private final Engine engine;
+  private final Optimizer optimizer;
+  private final List<Loss> losses;
+  private final List<Placeholder<? extends TType>> targets = new ArrayList<>();
+  private final Operand<TFloat32> trainLoss;
+  private final Operand<TFloat32> evalLossSum;
+  private final List<Operand<TFloat32>> trainSums = new ArrayList<>();
+  private final List<Operand<TFloat32>> evalSums = new ArrayList<>();
+  private final List<String> sumNames = new ArrayList<>();
+  private final Op trainOp;
+  private final List<String> optimizerVariables = new ArrayList<>();
+  private final List<String> withoutGradient = new ArrayList<>();
+
+  /**
+   * Adds the training and evaluation ops to the engine's graph.
+   *
+   * @param engine the model's engine
+   * @param optimizer the optimizer
+   * @param losses one loss, or one per output
+   * @param metrics metrics reported for every output
+   */
+  public Trainer(Engine engine, Optimizer optimizer, List<Loss> losses, List<Metric> metrics) {
+    this.engine = engine;
+    this.optimizer = optimizer;
+    int outputs = engine.outputs().size();
+    if (losses.size() != 1 && losses.size() != outputs) {
+      throw new JerasException(
+          "the model has " + outputs + " outputs; give one loss or " + outputs + ", got "
+              + losses.size());
+    }
+    this.losses = losses.size() == outputs ? List.copyOf(losses) : nCopies(losses.get(0), outputs);
+    Ops tf = engine.tf();
+    Network net = engine.network();
+    for (int o = 0; o < outputs; o++) {
+      SymbolicTensor out = net.outputs().get(o);
+      String target = out.layer().name() + "_target";
+      targets.add(
+          this.losses.get(o).sparseLabels()
+              ? tf.withName(target).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)))
+              : tf.withName(target)
+                  .placeholder(TFloat32.class, Placeholder.shape(out.shape().toTf())));
+    }
+    Engine.Forward train = engine.forward(true);
+    Engine.Forward infer = engine.inference();
+    List<Operand<TFloat32>> trainLosses = new ArrayList<>();
+    List<Operand<TFloat32>> evalLosses = new ArrayList<>();
+    for (int o = 0; o < outputs; o++) {
+      String prefix = outputs == 1 ? "" : net.outputs().get(o).layer().name() + "_";
+      Loss loss = this.losses.get(o);
+      Operand<TFloat32> yPred = train.outputs().get(o);
+      Operand<TFloat32> evalPred = infer.outputs().get(o);
+      Operand<TFloat32> perSample =
+          loss.perSample(tf, targets.get(o), yPred, train.logits().get(yPred));
+      Operand<TFloat32> evalPerSample =
+          loss.perSample(tf, targets.get(o), evalPred, infer.logits().get(evalPred));
+      trainLosses.add(tf.math.mean(perSample, tf.constant(0)));
+      evalLosses.add(sum(tf, evalPerSample));
+      if (outputs > 1) {
+        sumNames.add(prefix + "loss");
+        trainSums.add(sum(tf, perSample));
+        evalSums.add(sum(tf, evalPerSample));
+      }
+      for (Metric m : metrics) {
+        Metric resolved = m.resolve(loss);
+        sumNames.add(prefix + m.kerasName());
+        trainSums.add(sum(tf, resolved.perSample(tf, targets.get(o), yPred)));
+        evalSums.add(sum(tf, resolved.perSample(tf, targets.get(o), evalPred)));
+      }
+    }
+    this.trainLoss = outputs == 1 ? trainLosses.get(0) : tf.math.addN(trainLosses);
+    this.evalLossSum = outputs == 1 ? evalLosses.get(0) : tf.math.addN(evalLosses);
+    this.trainOp = buildUpdate(tf, train.updates());
+  }
+
+  private static Operand<TFloat32> sum(Ops tf, Operand<TFloat32> perSample) {
+    return tf.reduceSum(perSample, tf.constant(0));
+  }
+
+  private static <T> List<T> nCopies(T t, int n) {
+    List<T> l = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      l.add(t);
+    }
+    return l;
+  }
+
+  private Op buildUpdate(Ops tf, List<Op> stateUpdates) {
+    List<Network.LayerWeight> trainable =
+        engine.network().weights().stream()
+            .filter(w -> w.spec().trainable() && w.layer().trainable())
+            .toList();
+    Output<?>[] vars = new Output<?>[trainable.size()];
+    for (int i = 0; i < vars.length; i++) {
+      vars[i] = engine.store().floatVariable(trainable.get(i).path()).asOutput();
+    }
+    List<Op> updates = new ArrayList<>(stateUpdates);
+    var lr = engine.store().createFloat(LEARNING_RATE, new long[0]);
+    optimizerVariables.add(LEARNING_RATE);
+    if (vars.length > 0) {
+      Output<?>[] grads = engine.graph().addGradients(trainLoss.asOutput(), vars);
+      List<Op> gradOps = new ArrayList<>();
+      for (Output<?> g : grads) {
+        if (g != null) {
+          gradOps.add(tf.identity(g));
+        }
+      }
+      // Gate: no variable changes until every gradient is computed (a gradient may read a
+      // variable another update writes).
+      Ops gated = tf.withControlDependencies(gradOps);
+      Operand<TFloat32> step =
+          tf.dtypes.cast(tf.math.add(engine.iterations(), tf.constant(1L)), TFloat32.class);
+      for (int i = 0; i < vars.length; i++) {
+        String path = trainable.get(i).path();
+        if (grads[i] == null) {
+          LOG.warn("no gradient reaches weight {}: it will not be trained", path);
+          withoutGradient.add(path);
+          continue;
+        }
+        @SuppressWarnings("unchecked")
+        Operand<TFloat32> g = gated.identity((Operand<TFloat32>) grads[i]);
+        List<Operand<TFloat32>> slots = new ArrayList<>();
+        for (String slot : optimizer.slotNames()) {
+          String name = "optimizer/" + path + "/" + slot;
+          slots.add(engine.store().createFloat(name, engine.store().shape(path)));
+          optimizerVariables.add(name);
+        }
+        updates.add(
+            optimizer.applyDense(
+                tf, engine.store().floatVariable(path), g, slots, lr, step));
+      }
+    }
+    Op increment =
+        tf.withControlDependencies(updates).assignAdd(engine.iterations(), tf.constant(1L));
+    initializeOptimizerState();
+    return increment;
+  }
+
+  private void initializeOptimizerState() {
+    Map<String, float[]> zeros = new LinkedHashMap<>();
+    for (String name : optimizerVariables) {
+      long size = 1;
+      for (long d : engine.store().shape(name)) {
+        size *= d;
+      }
+      zeros.put(name, new float[(int) size]);
+    }
+    zeros.put(LEARNING_RATE, new float[] {(float) optimizer.learningRate()});
+    engine.assignFloats(zeros);
+  }
+
+  /** @return trainable weights that no gradient reaches (they are not updated) */
+  public List<String> weightsWithoutGradient() {
+    return List.copyOf(withoutGradient);
+  }
+
+  /** @return the engine this trainer extends */
+  public Engine engine() {
+    return engine;
+  }
+
+  /** @return the optimizer */
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  /** @return the losses, one per output */
+  public List<Loss> losses() {
+    return losses;
+  }
+
+  /** @return the optimizer's variable names (learning rate and slots) */
+  public List<String> optimizerVariables() {
+    return List.copyOf(optimizerVariables);
+  }
+
+  /** @return the current learning rate */
+  public double learningRate() {
+    return engine.store().readFloats(engine.session(), List.of(LEARNING_RATE)).get(LEARNING_RATE)[0];
+  }
+
+  /** @param lr the learning rate for the next steps */
+  public void setLearningRate(double lr) {
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
+    }
+    engine.assignFloats(Map.of(LEARNING_RATE, new float[] {(float) lr}));
+  }
+
+  /** @return the number of training steps run so far (the optimizer's iterations) */
+  public long iterations() {
+    return engine.store().readLong(engine.session(), Engine.ITERATIONS);
+  }
+
+  /**
+   * Checks targets against the outputs and the losses.
+   *
+   * @param ys one array per output
+   * @param samples the number of samples the inputs hold
+   * @param what where the data comes from, for messages
+   */
+  void checkTargets(List<NumericArray> ys, int samples, String what) {
+    if (ys.size() != targets.size()) {
+      throw new JerasException(
+          "the model has " + targets.size() + " output(s) but " + ys.size()
+              + " target array(s) were given");
+    }
+    for (int o = 0; o < ys.size(); o++) {
+      NumericArray y = ys.get(o);
+      SymbolicTensor out = engine.network().outputs().get(o);
+      if (y.count() != samples) {
+        throw new JerasException(
+            what + ": x has " + samples + " samples but y has " + y.count());
+      }
+      if (losses.get(o).sparseLabels()) {
+        checkLabels(y, out, what);
+      } else {
+        TensorShape expected = out.shape();
+        if (!expected.isCompatibleWith(TensorShape.of(y.shape()).withBatch(-1))) {
+          throw new JerasException(
+              what + ": targets of shape " + NumericArray.format(y.shape()) + " do not match output "
+                  + out.layer().name() + " " + expected + " for loss " + losses.get(o).kerasName());
+        }
+        if (!(y instanceof FloatArray)) {
+          throw new JerasException(
+              what + ": loss " + losses.get(o).kerasName() + " needs float targets, got integers");
+        }
+      }
+    }
+  }
+
+  private void checkLabels(NumericArray y, SymbolicTensor out, String what) {
+    if (y.sampleSize() != 1) {
+      throw new JerasException(
+          what + ": sparse labels must hold one class index per sample, got shape "
+              + NumericArray.format(y.shape()));
+    }
+    long classes = out.shape().dim(-1);
+    int lo;
+    int hi;
+    if (y instanceof IntArray ia) {
+      int[] r = ia.range();
+      lo = r == null ? 0 : r[0];
+      hi = r == null ? 0 : r[1];
+    } else {
+      lo = Integer.MAX_VALUE;
+      hi = Integer.MIN_VALUE;
+      for (float v : ((FloatArray) y).data()) {
+        if (v != Math.rint(v)) {
+          throw new JerasException(what + ": sparse labels must be integers, got " + v);
+        }
+        lo = Math.min(lo, (int) v);
+        hi = Math.max(hi, (int) v);
+      }
+    }
+    if (lo < 0 || hi >= classes) {
+      Layer layer = out.layer();
+      throw new JerasException(
+          what + ": labels range over " + lo + ".." + hi + " but output layer " + layer.describe()
+              + " has " + classes + (layer instanceof Dense ? " units" : " classes")
+              + " (labels must be in 0.." + (classes - 1) + ")");
+    }
+  }
+
+  /**
+   * Trains.
+   *
+   * @param xs one array per model input
+   * @param ys one array per model output
+   * @param options epochs, batch size, validation, callbacks
+   * @return the history
+   */
+  public History fit(List<FloatArray> xs, List<NumericArray> ys, FitOptions options) {
+    return new FitLoop(this, xs, ys, options).run();
+  }
+
+  /**
+   * Runs one training step.
+   *
+   * @param x one batch tensor per input
+   * @param y one batch tensor per output
+   * @return the mean loss of the batch, then the batch sums named by {@link #sumNames()}
+   */
+  float[] trainStep(List<Tensor> x, List<Tensor> y) {
+    Session.Runner r = engine.session().runner();
+    feed(r, x, y);
+    r.addTarget(trainOp).fetch(trainLoss);
+    trainSums.forEach(r::fetch);
+    try (Result res = r.run()) {
+      float[] out = new float[1 + trainSums.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = ((TFloat32) res.get(i)).getFloat();
+      }
+      return out;
+    }
+  }
+
+  private void feed(Session.Runner r, List<Tensor> x, List<Tensor> y) {
+    for (int i = 0; i < x.size(); i++) {
+      r.feed(engine.inputs().get(i), x.get(i));
+    }
+    for (int i = 0; i < y.size(); i++) {
+      r.feed(targets.get(i), y.get(i));
+    }
+  }
+
+  /** @return the names of the summed quantities after "loss": per-output losses, metrics */
+  List<String> sumNames() {
+    return sumNames;
+  }
+
+  /**
+   * Evaluates in inference mode.
+   *
+   * @param xs one array per input
+   * @param ys one array per output
+   * @param batchSize the batch size
+   * @return the mean loss and metrics over all samples, keyed as in fit's logs
+   */
+  public Map<String, Double> evaluate(List<FloatArray> xs, List<NumericArray> ys, int batchSize) {
+    if (batchSize <= 0) {
+      throw new JerasException("batch size must be positive, got " + batchSize);
+    }
+    engine.checkInputs(xs, "evaluation data");
+    int n = xs.get(0).count();
+    if (n == 0) {
+      throw new JerasException("evaluation data is empty");
+    }
+    checkTargets(ys, n, "evaluation data");
+    double[] sums = new double[1 + evalSums.size()];
+    Batches batches = new Batches();
+    for (int from = 0; from < n; from += batchSize) {
+      int to = Math.min(n, from + batchSize);
+      List<Tensor> feeds = new ArrayList<>();
+      try {
+        List<Tensor> bx = new ArrayList<>();
+        List<Tensor> by = new ArrayList<>();
+        for (FloatArray x : xs) {
+          bx.add(batches.batch(x, null, from, to, false));
+        }
+        for (int o = 0; o < ys.size(); o++) {
+          by.add(batches.batch(ys.get(o), null, from, to, losses.get(o).sparseLabels()));
+        }
+        feeds.addAll(bx);
+        feeds.addAll(by);
+        Session.Runner r = engine.session().runner();
+        feed(r, bx, by);
+        r.fetch(evalLossSum);
+        evalSums.forEach(r::fetch);
+        try (Result res = r.run()) {
+          for (int i = 0; i < sums.length; i++) {
+            sums[i] += ((TFloat32) res.get(i)).getFloat();
+          }
+        }
+      } finally {
+        feeds.forEach(Tensor::close);
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("loss", sums[0] / n);
+    for (int i = 1; i < sums.length; i++) {
+      out.put(sumNames.get(i - 1), sums[i] / n);
+    }
+    return out;
+  }
+
+  /** @return a Java-side random permutation of {@code 0..n-1} */
+  static int[] permutation(int n, SplittableRandom rng) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  @Override
+  public String toString() {
+    return "Trainer[" + optimizer.kerasClassName() + ", " + losses + ", " + sumNames + "]";
+  }
+}

@@ -1,0 +1,91 @@
+package dev.jeras.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jeras.saving.KerasJson;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+  @TempDir Path tmp;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private PrintStream oldOut;
+  private PrintStream oldErr;
+
+  @BeforeEach
+  void capture() {
+    oldOut = System.out;
+    oldErr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void restore() {
+    System.setOut(oldOut);
+    System.setErr(oldErr);
+  }
+
+  @Test
+  void summary_printsTheKerasTable() {
+    assertEquals(0, Main.execute("summary", "--model", "mnist-basic"));
+    String s = out.toString(StandardCharsets.UTF_8);
+    assertTrue(s.contains(" Total params: 34,826 (136.04 KB)"), s);
+  }
+
+  @Test
+  void summary_ofModelJson() {
+    assertEquals(0, Main.execute("summary", "--model", "model-defs/cifar10-functional.json"));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains(" Total params: 2,171,178 (8.28 MB)"));
+  }
+
+  @Test
+  void unknownModel_isOneLineError_exit1() {
+    assertEquals(1, Main.execute("summary", "--model", "resnet"));
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertTrue(e.startsWith("jeras: error: unknown model 'resnet'; built-in models:"), e);
+    assertTrue(!e.contains("\tat "), "no stack trace without --verbose: " + e);
+  }
+
+  @Test
+  void badOption_isUsageError_exit2() {
+    assertEquals(2, Main.execute("train", "--epochs", "many"));
+  }
+
+  @Test
+  void train_onFixture_writesMetricsJsonAndSavedModel() throws Exception {
+    Path metrics = tmp.resolve("m.json");
+    Path sm = tmp.resolve("sm");
+    int rc = Main.execute("train", "--data-dir", "testdata/mnist-small", "--epochs", "2",
+        "--limit", "640", "--seed", "3", "--validation-split", "0.1",
+        "--export-savedmodel", sm.toString(), "--metrics-out", metrics.toString());
+    assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+    JsonNode j = KerasJson.MAPPER.readTree(Files.readString(metrics));
+    assertEquals(34826, j.get("params").get("total").asInt());
+    assertEquals(34826, j.get("params").get("trainable").asInt());
+    assertEquals(0, j.get("params").get("non_trainable").asInt());
+    assertEquals(2, j.get("epochs").size());
+    JsonNode e2 = j.get("epochs").get(1);
+    assertEquals(2, e2.get("epoch").asInt());
+    for (String k : new String[] {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}) {
+      assertTrue(e2.get(k).isNumber(), k + " in " + e2);
+    }
+    double acc = j.get("test").get("accuracy").asDouble();
+    assertTrue(acc > 0.5 && acc <= 1, "test accuracy " + acc);
+    assertTrue(j.get("train_seconds").asDouble() > 0);
+    assertTrue(Files.isRegularFile(sm.resolve("saved_model.pb")));
+    String o = out.toString(StandardCharsets.UTF_8);
+    assertTrue(o.contains("Epoch 2/2 - 9/9 - "), o);
+    assertTrue(o.contains("SavedModel: " + sm.toAbsolutePath()), o);
+  }
+}
