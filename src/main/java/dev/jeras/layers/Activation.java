@@ -63,4 +63,16 @@ public final class Activation extends Layer {
     c.finish();
     return l;
   }
+
+  @Override
+  public Activation named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public Activation trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

@@ -44,4 +44,16 @@ public final class Add extends Merge {
     c.finish();
     return new Add();
   }
+
+  @Override
+  public Add named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public Add trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

@@ -72,4 +72,16 @@ public final class AveragePooling2D extends Pooling2D {
     c.finish();
     return l;
   }
+
+  @Override
+  public AveragePooling2D named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public AveragePooling2D trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

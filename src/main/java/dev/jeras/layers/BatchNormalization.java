@@ -236,4 +236,16 @@ public final class BatchNormalization extends Layer {
     c.finish();
     return l;
   }
+
+  @Override
+  public BatchNormalization named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public BatchNormalization trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

@@ -79,4 +79,16 @@ public final class Concatenate extends Merge {
     c.finish();
     return l;
   }
+
+  @Override
+  public Concatenate named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public Concatenate trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

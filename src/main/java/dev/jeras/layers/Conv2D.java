@@ -209,4 +209,16 @@ public final class Conv2D extends Layer {
     c.finish();
     return l;
   }
+
+  @Override
+  public Conv2D named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public Conv2D trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

@@ -164,4 +164,16 @@ public final class Dense extends Layer {
     c.finish();
     return l;
   }
+
+  @Override
+  public Dense named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public Dense trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

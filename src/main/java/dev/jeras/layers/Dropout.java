@@ -79,4 +79,16 @@ public final class Dropout extends Layer {
     c.finish();
     return new Dropout(rate);
   }
+
+  @Override
+  public Dropout named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public Dropout trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

@@ -60,4 +60,16 @@ public final class Flatten extends Layer {
     c.finish();
     return new Flatten();
   }
+
+  @Override
+  public Flatten named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public Flatten trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

@@ -61,4 +61,16 @@ public final class GlobalAveragePooling2D extends Layer {
     c.finish();
     return l;
   }
+
+  @Override
+  public GlobalAveragePooling2D named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public GlobalAveragePooling2D trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

@@ -78,4 +78,16 @@ public final class MaxPooling2D extends Pooling2D {
     c.finish();
     return l;
   }
+
+  @Override
+  public MaxPooling2D named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public MaxPooling2D trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
 }

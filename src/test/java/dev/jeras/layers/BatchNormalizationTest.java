@@ -254,7 +254,10 @@ class BatchNormalizationTest {
 
   @Test
   void gradient_rank4_gammaAndBeta_sgdStepMatchesNumericGradient() {
-    // batch 6, 2x2, 3 channels; Keras' MSE is the mean over every element
+    // batch 6, 2x2, 3 channels; Keras' MSE is the mean over every element (mean over the last
+    // axis, then "sum_over_batch_size" over batch * h * w). If this fails by a factor of exactly
+    // h * w = 4 while the rank-2 check passes, BN's gradient is right and the training loss is not
+    // reduced over the spatial axes.
     checkGammaBetaGradient(112, 6, 2, 2, 3);
   }
 

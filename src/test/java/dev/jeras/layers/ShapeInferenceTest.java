@@ -196,8 +196,19 @@ class ShapeInferenceTest {
   }
 
   @Test
+  void conv2d_kernelBiggerThanInput_withStride2_isRefused() {
+    // valid: floor((2 - 3) / 2) + 1 = 0 output rows; truncating division would say 1
+    assertRefused(() -> shapeOf(new Conv2D(1, 3).strides(2, 2), 2, 2, 1),
+        "conv2d", "(None, 2, 2, 1)");
+  }
+
+  @Test
   void pooling_windowBiggerThanInput_isRefused() {
+    // valid: floor((2 - 3) / 3) + 1 = 0 output rows; TensorFlow refuses the op later with
+    // "Negative dimension size caused by subtracting 3 from 2"
     assertRefused(() -> shapeOf(new MaxPooling2D(3, 3), 2, 2, 1), "max_pooling2d", "(None, 2, 2, 1)");
+    assertRefused(() -> shapeOf(new AveragePooling2D(4, 4).strides(1, 1), 3, 3, 1),
+        "average_pooling2d", "(None, 3, 3, 1)");
   }
 
   @Test
