@@ -126,8 +126,9 @@ public final class Conv2D extends Layer {
     if ((in.dim(1) >= 0 && h <= 0) || (in.dim(2) >= 0 && w <= 0)) {
       throw new IllegalArgumentException(
           describe() + ": kernel " + kernelSize[0] + "x" + kernelSize[1] + " with padding '"
-              + padding.kerasName() + "' does not fit input " + in + " (output would be ("
-              + in.dim(0) + ", " + h + ", " + w + ", " + filters + "))");
+              + padding.kerasName() + "' and strides (" + strides[0] + ", " + strides[1]
+              + ") does not fit input " + in + ": the output would have " + Math.min(h, w)
+              + " rows or columns");
     }
     if (in.dim(3) < 0) {
       throw new IllegalArgumentException(describe() + ": the channel dimension must be known, got " + in);

@@ -145,10 +145,10 @@ public abstract class Layer {
    */
   public SymbolicTensor apply(List<SymbolicTensor> inputs) {
     List<TensorShape> shapes = inputs.stream().map(SymbolicTensor::shape).toList();
+    TensorShape out = computeOutputShape(shapes);
     if (builtInputShapes != null) {
       checkCompatible(shapes);
     }
-    TensorShape out = computeOutputShape(shapes);
     if (builtInputShapes == null) {
       builtInputShapes = List.copyOf(shapes);
       weightSpecs(builtInputShapes); // validates weight shapes now, not at graph time
@@ -158,13 +158,19 @@ public abstract class Layer {
     return node.output();
   }
 
+  /**
+   * A built layer may be called again on any inputs that give its weights the same shapes (as in
+   * Keras, where Dense fixes only the last axis and Conv2D only the channels).
+   */
   private void checkCompatible(List<TensorShape> shapes) {
+    List<WeightSpec> built = weightSpecs(builtInputShapes);
     boolean ok = shapes.size() == builtInputShapes.size();
-    for (int i = 0; ok && i < shapes.size(); i++) {
-      ok = shapes.get(i).isCompatibleWith(builtInputShapes.get(i));
-    }
-    if (!ok && weights().isEmpty()) {
-      return; // a layer without weights may be reused on any shape it accepts
+    if (ok && !built.isEmpty()) {
+      List<WeightSpec> now = weightSpecs(shapes);
+      ok = now.size() == built.size();
+      for (int i = 0; ok && i < now.size(); i++) {
+        ok = Arrays.equals(now.get(i).shape(), built.get(i).shape());
+      }
     }
     if (!ok) {
       throw new IllegalArgumentException(

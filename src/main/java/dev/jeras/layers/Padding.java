@@ -45,6 +45,6 @@ public enum Padding {
     if (input < 0) {
       return -1;
     }
-    return this == SAME ? (input + stride - 1) / stride : (input - window) / stride + 1;
+    return this == SAME ? (input + stride - 1) / stride : Math.floorDiv(input - window, stride) + 1;
   }
 }

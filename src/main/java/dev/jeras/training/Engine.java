@@ -282,7 +282,7 @@ public final class Engine implements AutoCloseable {
     List<Operand<TFloat32>> outs;
     synchronized (this) {
       if (trainingOutputs == null) {
-        trainingOutputs = forward(true).outputs();
+        trainingOutputs = forward(true).outputs().stream().map(o -> (Operand<TFloat32>) tf.identity(o)).toList();
       }
       outs = trainingOutputs;
     }

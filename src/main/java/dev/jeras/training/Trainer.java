@@ -90,9 +90,9 @@ public final class Trainer {
       Operand<TFloat32> yPred = train.outputs().get(o);
       Operand<TFloat32> evalPred = infer.outputs().get(o);
       Operand<TFloat32> perSample =
-          loss.perSample(tf, targets.get(o), yPred, train.logits().get(yPred));
+          perSample(tf, loss.perSample(tf, targets.get(o), yPred, train.logits().get(yPred)));
       Operand<TFloat32> evalPerSample =
-          loss.perSample(tf, targets.get(o), evalPred, infer.logits().get(evalPred));
+          perSample(tf, loss.perSample(tf, targets.get(o), evalPred, infer.logits().get(evalPred)));
       trainLosses.add(tf.math.mean(perSample, tf.constant(0)));
       evalLosses.add(sum(tf, evalPerSample));
       if (outputs > 1) {
@@ -103,13 +103,29 @@ public final class Trainer {
       for (Metric m : metrics) {
         Metric resolved = m.resolve(loss);
         sumNames.add(prefix + m.kerasName());
-        trainSums.add(sum(tf, resolved.perSample(tf, targets.get(o), yPred)));
-        evalSums.add(sum(tf, resolved.perSample(tf, targets.get(o), evalPred)));
+        trainSums.add(sum(tf, perSample(tf, resolved.perSample(tf, targets.get(o), yPred))));
+        evalSums.add(sum(tf, perSample(tf, resolved.perSample(tf, targets.get(o), evalPred))));
       }
     }
     this.trainLoss = outputs == 1 ? trainLosses.get(0) : tf.math.addN(trainLosses);
     this.evalLossSum = outputs == 1 ? evalLosses.get(0) : tf.math.addN(evalLosses);
     this.trainOp = buildUpdate(tf, train.updates());
+  }
+
+  /**
+   * Reduces a loss or metric to one value per sample by averaging every axis after the batch, so
+   * that the batch mean equals Keras' "sum_over_batch_size" reduction for outputs of any rank.
+   */
+  private static Operand<TFloat32> perSample(Ops tf, Operand<TFloat32> values) {
+    int rank = values.shape().numDimensions();
+    if (rank <= 1) {
+      return values;
+    }
+    int[] axes = new int[rank - 1];
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = i + 1;
+    }
+    return tf.math.mean(values, tf.constant(axes));
   }
 
   private static Operand<TFloat32> sum(Ops tf, Operand<TFloat32> perSample) {
