@@ -8,7 +8,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code jeras} command line: {@code train}, {@code summary}. Errors a user can act on are
+ * The {@code jeras} command line: {@code train}, {@code evaluate}, {@code predict}, {@code
+ * convert}, {@code summary}. Errors a user can act on are
  * printed as one line (exit code 1); usage errors exit with 2; an interrupted run exits with 130.
  */
 @Command(
@@ -16,7 +17,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Define, train and export Keras-style convolutional networks on TensorFlow.",
-    subcommands = {TrainCommand.class, SummaryCommand.class})
+    subcommands = {
+      TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ConvertCommand.class,
+      SummaryCommand.class
+    })
 public final class Main implements Runnable {
   /** Exit code for errors in the user's input or environment. */
   static final int USER_ERROR = 1;

@@ -2,7 +2,6 @@ package dev.jeras.cli;
 
 import dev.jeras.models.Builtins;
 import dev.jeras.models.Model;
-import dev.jeras.saving.KerasJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -12,7 +11,8 @@ final class ModelOptions {
   @Option(
       names = "--model",
       paramLabel = "NAME|FILE.json",
-      description = "a built-in model (${COMPLETION-CANDIDATES}) or a Keras model JSON file"
+      description = "a built-in model (${COMPLETION-CANDIDATES}), a Keras model JSON, a .keras"
+          + " file or a jeras SavedModel"
           + " (default: ${DEFAULT-VALUE})",
       defaultValue = "mnist-basic",
       completionCandidates = BuiltinNames.class)
@@ -20,8 +20,9 @@ final class ModelOptions {
 
   /** @return a new model from the option */
   Model create() {
-    if (model.endsWith(".json") || Files.isRegularFile(Path.of(model))) {
-      return KerasJson.read(Path.of(model));
+    Path p = Path.of(model);
+    if (model.contains(".") || model.contains("/") || Files.exists(p)) {
+      return dev.jeras.saving.ModelFiles.load(p);
     }
     return Builtins.create(model);
   }

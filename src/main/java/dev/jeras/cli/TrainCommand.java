@@ -9,6 +9,7 @@ import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Model;
 import dev.jeras.saving.AtomicFiles;
 import dev.jeras.saving.KerasJson;
+import dev.jeras.saving.ModelFiles;
 import dev.jeras.saving.SavedModels;
 import dev.jeras.training.FitOptions;
 import dev.jeras.training.History;
@@ -71,6 +72,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "SavedModel directory (default: models/<model>/<unix time>)")
   Path exportDir;
 
+  @Option(names = "--save", paramLabel = "FILE.keras",
+      description = "also save the trained model (.keras, or .json with .weights.h5)")
+  Path save;
+
   @Option(names = "--no-export", description = "do not export a SavedModel")
   boolean noExport;
 
@@ -99,8 +104,12 @@ final class TrainCommand implements Callable<Integer> {
           m.countParams(), m.countTrainableParams());
       out.printf(Locale.ROOT, "Data %s: %,d training and %,d test samples, from %s%n", data,
           train.size(), split.test().size(), dir);
-      m.compile(Optimizer.of(optimizer, learningRate), Loss.sparseCategoricalCrossentropy(),
-          Metric.ACCURACY);
+      if (!m.isCompiled()) {
+        m.compile(Optimizer.of(optimizer, learningRate), Loss.sparseCategoricalCrossentropy(),
+            Metric.ACCURACY);
+      } else if (learningRate != null) {
+        m.trainer().setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
+      }
       FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize)
           .validationSplit(validationSplit).progress(ProgressReporter.console(out));
       if (seed != null) {
@@ -120,8 +129,12 @@ final class TrainCommand implements Callable<Integer> {
       if (!noExport) {
         Path target = exportDir != null ? exportDir
             : Path.of("models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
-        SavedModels.export(m.engine(), target);
+        SavedModels.export(m, target);
         out.println("SavedModel: " + target.toAbsolutePath().normalize());
+      }
+      if (save != null) {
+        ModelFiles.save(m, save);
+        out.println("Saved: " + save.toAbsolutePath().normalize());
       }
       if (metricsOut != null) {
         writeMetrics(m, history, test, trainSeconds);

@@ -39,7 +39,7 @@ import org.tensorflow.proto.ConfigProto;
  * }
  * }</pre>
  */
-public class Model implements AutoCloseable {
+public class Model implements Predictor {
   private Network network;
   private String name;
   private Long seed;
@@ -291,6 +291,7 @@ public class Model implements AutoCloseable {
    * @param batchSize the batch size
    * @return the outputs
    */
+  @Override
   public FloatArray predict(FloatArray x, int batchSize) {
     List<FloatArray> out = predict(List.of(x), batchSize);
     if (out.size() != 1) {
@@ -305,6 +306,7 @@ public class Model implements AutoCloseable {
    * @param batchSize the batch size
    * @return one array per output
    */
+  @Override
   public List<FloatArray> predict(List<FloatArray> xs, int batchSize) {
     return engine().predict(xs, batchSize);
   }
@@ -317,6 +319,21 @@ public class Model implements AutoCloseable {
   /** @param weights new weights, in Keras' order ({@code set_weights()}) */
   public void setWeights(List<FloatArray> weights) {
     engine().setWeights(weights);
+  }
+
+  @Override
+  public List<String> inputNames() {
+    return inputLayers().stream().map(InputLayer::name).toList();
+  }
+
+  @Override
+  public List<dev.jeras.layers.TensorShape> inputShapes() {
+    return inputLayers().stream().map(InputLayer::batchShape).toList();
+  }
+
+  @Override
+  public List<String> outputNames() {
+    return network().outputs().stream().map(t -> t.layer().name()).toList();
   }
 
   /** @return the input layers */

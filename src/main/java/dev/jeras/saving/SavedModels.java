@@ -3,6 +3,8 @@ package dev.jeras.saving;
 import dev.jeras.layers.InputLayer;
 import dev.jeras.layers.SymbolicTensor;
 import dev.jeras.training.Engine;
+import dev.jeras.models.Model;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
@@ -28,11 +30,16 @@ public final class SavedModels {
 
   private SavedModels() {}
 
+  /** Where jeras keeps the model's Keras JSON inside its SavedModels (for conversion back). */
+  public static final String KERAS_CONFIG = "assets.extra/keras_model.json";
+
   /**
-   * @param source the engine holding the trained weights
+   * @param model the trained model
    * @param dir the SavedModel directory to write (replaced if it exists)
    */
-  public static void export(Engine source, Path dir) {
+  public static void export(Model model, Path dir) {
+    Engine source = model.engine();
+    String config = KerasJson.toJson(model);
     AtomicFiles.writeDirectory(
         dir,
         tmp -> {
@@ -50,6 +57,9 @@ public final class SavedModels {
                 .withSession(e.session())
                 .withSignature(sig.build())
                 .export();
+            Path extra = tmp.resolve(KERAS_CONFIG);
+            Files.createDirectories(extra.getParent());
+            Files.writeString(extra, config);
           }
         });
     LOG.info("exported SavedModel to {}", dir);

@@ -41,6 +41,7 @@ public final class Trainer {
   private final Engine engine;
   private final Optimizer optimizer;
   private final List<Loss> losses;
+  private final List<Metric> metrics;
   private final List<Placeholder<? extends TType>> targets = new ArrayList<>();
   private final Operand<TFloat32> trainLoss;
   private final Operand<TFloat32> evalLossSum;
@@ -69,6 +70,7 @@ public final class Trainer {
               + losses.size());
     }
     this.losses = losses.size() == outputs ? List.copyOf(losses) : nCopies(losses.get(0), outputs);
+    this.metrics = List.copyOf(metrics);
     Ops tf = engine.tf();
     Network net = engine.network();
     for (int o = 0; o < outputs; o++) {
@@ -222,6 +224,62 @@ public final class Trainer {
   /** @return the losses, one per output */
   public List<Loss> losses() {
     return losses;
+  }
+
+  /**
+   * The optimizer's state in Keras' order: the step count, the learning rate, then each trained
+   * variable's slots (Adam: momentum, velocity; SGD with momentum: momentum).
+   *
+   * @param iterations steps taken
+   * @param learningRate the current learning rate
+   * @param slots the slot values, in order
+   */
+  public record OptimizerState(long iterations, float learningRate, List<FloatArray> slots) {}
+
+  /** @return a copy of the optimizer's state */
+  public OptimizerState optimizerState() {
+    List<String> slotNames = optimizerVariables.subList(1, optimizerVariables.size());
+    Map<String, float[]> values = engine.store().readFloats(engine.session(), slotNames);
+    List<FloatArray> slots = new ArrayList<>();
+    for (String n : slotNames) {
+      long[] shape = engine.store().shape(n);
+      slots.add(FloatArray.of(values.get(n), shape.length == 0 ? new long[] {1} : shape));
+    }
+    return new OptimizerState(iterations(), (float) learningRate(), slots);
+  }
+
+  /**
+   * Restores the optimizer's state (from a checkpoint or a .keras file).
+   *
+   * @param state the state, with as many slots as this optimizer has, of the same sizes
+   */
+  public void restoreOptimizerState(OptimizerState state) {
+    List<String> slotNames = optimizerVariables.subList(1, optimizerVariables.size());
+    if (state.slots().size() != slotNames.size()) {
+      throw new JerasException("optimizer state has " + state.slots().size()
+          + " slot variables, the compiled optimizer has " + slotNames.size());
+    }
+    Map<String, float[]> values = new LinkedHashMap<>();
+    for (int i = 0; i < slotNames.size(); i++) {
+      long expected = 1;
+      for (long d : engine.store().shape(slotNames.get(i))) {
+        expected *= d;
+      }
+      if (state.slots().get(i).data().length != expected) {
+        throw new JerasException("optimizer slot " + slotNames.get(i) + " holds " + expected
+            + " values, the state has " + state.slots().get(i).data().length);
+      }
+      values.put(slotNames.get(i), state.slots().get(i).data());
+    }
+    values.put(LEARNING_RATE, new float[] {state.learningRate()});
+    engine.assignFloats(values);
+    engine.iterations();
+    engine.assignLong(Engine.ITERATIONS, state.iterations());
+  }
+
+  /** @return the metrics as compiled (before resolving "accuracy") */
+  public List<Metric> metrics() {
+    return metrics;
   }
 
   /** @return the optimizer's variable names (learning rate and slots) */

@@ -47,7 +47,7 @@ class SavedModelExportTest {
       m.fit(data.train().x().slice(0, 256), data.train().y().slice(0, 256),
           new FitOptions().epochs(1).batchSize(64).progress(null));
       expected = m.predict(x, 37).data();
-      SavedModels.export(m.engine(), dir);
+      SavedModels.export(m, dir);
     }
     assertTrue(Files.isRegularFile(dir.resolve("saved_model.pb")));
     assertTrue(Files.isDirectory(dir.resolve("variables")));

@@ -1,0 +1,38 @@
+package dev.jeras.cli;
+
+import dev.jeras.models.Model;
+import dev.jeras.saving.ModelFiles;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jeras convert --from PATH --to PATH}: between .keras, model JSON (+ .weights.h5), and
+ * SavedModel directories (a SavedModel converts back only when jeras exported it).
+ */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+    description = "Convert between .keras, model JSON (+ .weights.h5) and SavedModel.")
+final class ConvertCommand implements Callable<Integer> {
+  @Option(names = "--from", required = true, paramLabel = "PATH",
+      description = ".keras, .h5, .json (+ .weights.h5 beside it) or a jeras SavedModel")
+  Path from;
+
+  @Option(names = "--to", required = true, paramLabel = "PATH",
+      description = ".keras, .json (writes .weights.h5 beside it), .weights.h5 or a directory"
+          + " (SavedModel)")
+  Path to;
+
+  @Option(names = "--verbose", description = "debug logging and stack traces")
+  boolean verbose;
+
+  @Override
+  public Integer call() {
+    Main.setVerbose(verbose);
+    try (Model m = ModelFiles.load(from)) {
+      ModelFiles.save(m, to);
+      System.out.println("Converted " + from + " -> " + to.toAbsolutePath().normalize());
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,126 @@
+package dev.jeras.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jeras.JerasException;
+import dev.jeras.data.DataDirectory;
+import dev.jeras.data.Dataset;
+import dev.jeras.data.Datasets;
+import dev.jeras.data.FloatArray;
+import dev.jeras.data.IntArray;
+import dev.jeras.models.Model;
+import dev.jeras.models.Predictor;
+import dev.jeras.saving.AtomicFiles;
+import dev.jeras.saving.KerasJson;
+import dev.jeras.saving.ModelFiles;
+import dev.jeras.training.Loss;
+import dev.jeras.training.Metric;
+import dev.jeras.training.Optimizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jeras evaluate --model PATH --dataset NAME}: loss and accuracy on a dataset's test split,
+ * for a jeras model or any SavedModel whose output is class probabilities.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Evaluate a model (file or SavedModel) on a dataset's test split.")
+final class EvaluateCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, paramLabel = "PATH",
+      description = ".keras, .h5, model .json (+ .weights.h5) or SavedModel directory")
+  Path model;
+
+  @Option(names = "--dataset", required = true, paramLabel = "NAME",
+      description = "mnist, fashion-mnist or cifar10")
+  String dataset;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "dataset directory (default: $JERAS_DATA, else ~/.jeras/datasets)")
+  Path dataDir;
+
+  @Option(names = "--limit", paramLabel = "N", description = "evaluate the first N test samples")
+  Integer limit;
+
+  @Option(names = "--batch-size", defaultValue = "256", description = "default: ${DEFAULT-VALUE}")
+  int batchSize;
+
+  @Option(names = "--metrics-out", paramLabel = "FILE.json", description = "write metrics as JSON")
+  Path metricsOut;
+
+  @Option(names = "--verbose", description = "debug logging and stack traces")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    Main.setVerbose(verbose);
+    Dataset test = Datasets.load(dataset, DataDirectory.resolve(dataDir)).test();
+    if (limit != null) {
+      test = test.limit(limit);
+    }
+    Map<String, Double> r;
+    try (Predictor p = ModelFiles.loadPredictor(model)) {
+      if (p instanceof Model m) {
+        if (!m.isCompiled()) {
+          m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+        }
+        r = m.evaluate(test.x(), test.y(), batchSize);
+      } else {
+        r = fromProbabilities(p.predict(test.x(), batchSize), (IntArray) test.y());
+      }
+    }
+    System.out.printf(Locale.ROOT, "%s on %s test (%d samples): loss %.4f - accuracy %.4f%n",
+        model, dataset, test.size(), r.get("loss"), r.get("accuracy"));
+    if (metricsOut != null) {
+      ObjectNode root = KerasJson.MAPPER.createObjectNode();
+      root.put("model", model.toString());
+      root.put("dataset", dataset);
+      root.put("samples", test.size());
+      ObjectNode t = root.putObject("test");
+      r.forEach(t::put);
+      AtomicFiles.writeFile(metricsOut, tmp -> Files.writeString(tmp,
+          KerasJson.MAPPER.writeValueAsString(root) + "\n"));
+    }
+    return 0;
+  }
+
+  /** Sparse categorical cross-entropy (Keras' clipping) and accuracy from probabilities. */
+  static Map<String, Double> fromProbabilities(FloatArray probs, IntArray labels) {
+    long[] s = probs.shape();
+    if (s.length != 2) {
+      throw new JerasException("evaluate expects class probabilities (batch, classes), the model"
+          + " returns " + dev.jeras.data.NumericArray.format(s));
+    }
+    int classes = (int) s[1];
+    float[] p = probs.data();
+    double loss = 0;
+    int correct = 0;
+    int n = labels.count();
+    for (int i = 0; i < n; i++) {
+      int y = labels.data()[i];
+      if (y < 0 || y >= classes) {
+        throw new JerasException("label " + y + " at sample " + i + " is outside the model's "
+            + classes + " classes");
+      }
+      double sum = 0;
+      int arg = 0;
+      for (int c = 0; c < classes; c++) {
+        sum += p[i * classes + c];
+        if (p[i * classes + c] > p[i * classes + arg]) {
+          arg = c;
+        }
+      }
+      double q = Math.min(Math.max(p[i * classes + y] / sum, 1e-7), 1 - 1e-7);
+      loss -= Math.log(q);
+      correct += arg == y ? 1 : 0;
+    }
+    Map<String, Double> r = new LinkedHashMap<>();
+    r.put("loss", loss / n);
+    r.put("accuracy", correct / (double) n);
+    return r;
+  }
+}

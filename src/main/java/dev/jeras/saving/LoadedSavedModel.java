@@ -1,0 +1,210 @@
+package dev.jeras.saving;
+
+import dev.jeras.JerasException;
+import dev.jeras.data.FloatArray;
+import dev.jeras.data.NumericArray;
+import dev.jeras.internal.Tensors;
+import dev.jeras.layers.TensorShape;
+import dev.jeras.models.Predictor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.proto.DataType;
+
+/**
+ * Any TensorFlow SavedModel loaded for inference: Python Keras' {@code model.export()} (input key
+ * {@code keras_tensor}), TensorFlow's own, or jeras'. The signature ({@code serving_default}, or the
+ * only one) is discovered; its float inputs and outputs are fed and fetched by name.
+ *
+ * <pre>{@code
+ * try (LoadedSavedModel m = LoadedSavedModel.load(Path.of("exported"))) {
+ *   FloatArray probs = m.predict(x, 256);
+ * }
+ * }</pre>
+ */
+public final class LoadedSavedModel implements Predictor {
+  private final Path dir;
+  private final SavedModelBundle bundle;
+  private final SessionFunction function;
+  private final List<String> inputNames;
+  private final List<TensorShape> inputShapes;
+  private final List<String> outputNames;
+  private final List<TensorShape> outputShapes;
+
+  private LoadedSavedModel(Path dir, SavedModelBundle bundle, String key) {
+    this.dir = dir;
+    this.bundle = bundle;
+    this.function = bundle.function(key);
+    Signature sig = function.signature();
+    this.inputNames = sig.getInputs().keySet().stream().sorted().toList();
+    this.outputNames = sig.getOutputs().keySet().stream().sorted().toList();
+    this.inputShapes = new ArrayList<>();
+    this.outputShapes = new ArrayList<>();
+    for (String n : inputNames) {
+      Signature.TensorDescription d = sig.getInputs().get(n);
+      requireFloat(d, "input " + n);
+      inputShapes.add(shape(d));
+    }
+    for (String n : outputNames) {
+      Signature.TensorDescription d = sig.getOutputs().get(n);
+      requireFloat(d, "output " + n);
+      outputShapes.add(shape(d));
+    }
+  }
+
+  /**
+   * @param dir a SavedModel directory (with {@code saved_model.pb})
+   * @return the model, ready to predict
+   */
+  public static LoadedSavedModel load(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new JerasException(dir + ": not a SavedModel directory (no such directory)");
+    }
+    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+      throw new JerasException(dir + ": not a SavedModel directory (no saved_model.pb)");
+    }
+    SavedModelBundle bundle;
+    try {
+      bundle = SavedModelBundle.load(dir.toString(), "serve");
+    } catch (RuntimeException e) {
+      throw new JerasException(dir + ": cannot load the SavedModel (tag 'serve'): "
+          + firstLine(e.getMessage()), e);
+    }
+    try {
+      Map<String, SessionFunction> fns = new LinkedHashMap<>();
+      bundle.signatures().forEach(s -> fns.put(s.key(), null));
+      String key = fns.containsKey(Signature.DEFAULT_KEY) ? Signature.DEFAULT_KEY
+          : fns.size() == 1 ? fns.keySet().iterator().next() : null;
+      if (key == null) {
+        throw new JerasException(dir + ": no serving_default signature; signatures: "
+            + fns.keySet());
+      }
+      return new LoadedSavedModel(dir, bundle, key);
+    } catch (RuntimeException e) {
+      bundle.close();
+      throw e;
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "unknown error";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private void requireFloat(Signature.TensorDescription d, String what) {
+    if (d.dataType != DataType.DT_FLOAT) {
+      throw new JerasException(dir + ": signature " + what + " has type " + d.dataType
+          + "; jeras feeds and fetches float32 only");
+    }
+  }
+
+  private static TensorShape shape(Signature.TensorDescription d) {
+    long[] dims = d.shape.asArray();
+    return dims == null ? TensorShape.of(-1) : TensorShape.of(dims);
+  }
+
+  /** @return the directory it was loaded from */
+  public Path directory() {
+    return dir;
+  }
+
+  /** @return the loaded bundle (graph and session), for advanced use */
+  public SavedModelBundle bundle() {
+    return bundle;
+  }
+
+  @Override
+  public List<String> inputNames() {
+    return inputNames;
+  }
+
+  @Override
+  public List<TensorShape> inputShapes() {
+    return List.copyOf(inputShapes);
+  }
+
+  @Override
+  public List<String> outputNames() {
+    return outputNames;
+  }
+
+  @Override
+  public List<FloatArray> predict(List<FloatArray> xs, int batchSize) {
+    if (batchSize <= 0) {
+      throw new JerasException("batch size must be positive, got " + batchSize);
+    }
+    if (xs.size() != inputNames.size()) {
+      throw new JerasException(dir + ": the SavedModel has inputs " + inputNames + "; "
+          + xs.size() + " array(s) given");
+    }
+    int n = xs.get(0).count();
+    if (n == 0) {
+      throw new JerasException("no samples to predict");
+    }
+    for (int i = 0; i < xs.size(); i++) {
+      TensorShape expected = inputShapes.get(i);
+      TensorShape got = TensorShape.of(xs.get(i).shape()).withBatch(-1);
+      if (expected.rank() > 1 && !expected.isCompatibleWith(got)) {
+        throw new JerasException(dir + ": input " + inputNames.get(i) + " expects " + expected
+            + ", got data of shape " + NumericArray.format(xs.get(i).shape()));
+      }
+      if (xs.get(i).count() != n) {
+        throw new JerasException("inputs disagree on the number of samples");
+      }
+    }
+    List<float[]> out = new ArrayList<>();
+    List<long[]> outShapes = new ArrayList<>();
+    for (int from = 0; from < n; from += batchSize) {
+      int to = Math.min(n, from + batchSize);
+      Map<String, Tensor> feeds = new LinkedHashMap<>();
+      try {
+        for (int i = 0; i < xs.size(); i++) {
+          long[] s = xs.get(i).shape();
+          s[0] = to - from;
+          feeds.put(inputNames.get(i), Tensors.floats(xs.get(i).data(), from * xs.get(i).sampleSize(), s));
+        }
+        try (Result r = function.call(feeds)) {
+          for (int o = 0; o < outputNames.size(); o++) {
+            Tensor t = r.get(outputNames.get(o)).orElseThrow(
+                () -> new JerasException(dir + ": the SavedModel returned no output"));
+            long[] s = t.shape().asArray();
+            if (out.size() <= o) {
+              long per = 1;
+              for (int k = 1; k < s.length; k++) {
+                per *= s[k];
+              }
+              s[0] = n;
+              outShapes.add(s);
+              out.add(new float[Math.toIntExact(per * n)]);
+            }
+            int per = out.get(o).length / Math.max(1, n);
+            Tensors.readFloats(t, out.get(o), from * per);
+          }
+        }
+      } finally {
+        feeds.values().forEach(Tensor::close);
+      }
+    }
+    List<FloatArray> result = new ArrayList<>();
+    for (int o = 0; o < out.size(); o++) {
+      result.add(FloatArray.of(out.get(o), outShapes.get(o)));
+    }
+    return result;
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+}

@@ -1,0 +1,181 @@
+package dev.jeras.saving;
+
+import dev.jeras.JerasException;
+import dev.jeras.data.FloatArray;
+import dev.jeras.internal.Tensors;
+import dev.jeras.layers.Network;
+import dev.jeras.models.Model;
+import dev.jeras.models.Predictor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+
+/**
+ * One entry point for model files, chosen by path:
+ *
+ * <ul>
+ *   <li>{@code *.keras}: Keras 3 archive (architecture, weights, compile config)
+ *   <li>{@code *.h5}: legacy Keras full-model file (read only)
+ *   <li>{@code *.json}: Keras model JSON, with weights from {@code <name>.weights.h5} beside it when
+ *       present
+ *   <li>{@code *.weights.h5}: weights only (save; load them with {@link #loadWeights})
+ *   <li>a directory: a SavedModel (any for {@link #loadPredictor}; jeras' own for {@link #load},
+ *       which needs the Keras config jeras stores inside)
+ * </ul>
+ *
+ * <pre>{@code
+ * ModelFiles.save(model, Path.of("mnist.keras"));
+ * try (Predictor p = ModelFiles.loadPredictor(Path.of("python_export"))) { ... }
+ * }</pre>
+ */
+public final class ModelFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelFiles.class);
+
+  private ModelFiles() {}
+
+  private static String name(Path p) {
+    return p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Loads a jeras model (architecture and weights).
+   *
+   * @param path a .keras, .h5 or .json file, or a SavedModel directory exported by jeras
+   * @return the model
+   */
+  public static Model load(Path path) {
+    String n = name(path);
+    if (Files.isDirectory(path)) {
+      return fromJerasSavedModel(path);
+    }
+    if (!Files.exists(path)) {
+      throw new JerasException(path + ": no such file or directory");
+    }
+    if (n.endsWith(".keras")) {
+      return KerasFile.load(path);
+    }
+    if (n.endsWith(".weights.h5")) {
+      throw new JerasException(path + ": a weights-only file; load the architecture (.json) and"
+          + " give this file as its weights");
+    }
+    if (n.endsWith(".h5") || n.endsWith(".hdf5")) {
+      return LegacyH5.load(path);
+    }
+    if (n.endsWith(".json")) {
+      Model m = KerasJson.read(path);
+      Path weights = path.resolveSibling(n.substring(0, n.length() - 5) + ".weights.h5");
+      if (Files.isRegularFile(weights)) {
+        try {
+          loadWeights(m, weights);
+        } catch (RuntimeException e) {
+          m.close();
+          throw e;
+        }
+      } else {
+        LOG.info("{}: no {} beside it: weights are freshly initialized", path,
+            weights.getFileName());
+      }
+      return m;
+    }
+    throw new JerasException(path + ": unknown model format; expected .keras, .h5, .json or a"
+        + " SavedModel directory");
+  }
+
+  /**
+   * Loads anything that predicts: a SavedModel directory (any producer) or a model file.
+   *
+   * @param path the model
+   * @return the predictor
+   */
+  public static Predictor loadPredictor(Path path) {
+    if (Files.isDirectory(path)) {
+      return LoadedSavedModel.load(path);
+    }
+    return load(path);
+  }
+
+  /**
+   * Loads Keras 3 (or legacy) HDF5 weights into a model.
+   *
+   * @param model the model
+   * @param weights the .weights.h5 file
+   */
+  public static void loadWeights(Model model, Path weights) {
+    if (!Files.isRegularFile(weights)) {
+      throw new JerasException(weights + ": no such weights file");
+    }
+    WeightsH5.read(model, weights, weights.toString());
+  }
+
+  /**
+   * Saves a model in the format its path names.
+   *
+   * @param model the model
+   * @param path {@code .keras}, {@code .json} (+ {@code .weights.h5} beside it), {@code
+   *     .weights.h5}, or a directory for a SavedModel
+   */
+  public static void save(Model model, Path path) {
+    String n = name(path);
+    if (n.endsWith(".keras")) {
+      KerasFile.save(model, path);
+    } else if (n.endsWith(".weights.h5")) {
+      AtomicFiles.writeFile(path, tmp -> WeightsH5.write(model, tmp));
+    } else if (n.endsWith(".h5")) {
+      throw new JerasException(path + ": jeras writes Keras 3 formats; use .keras (or"
+          + " .weights.h5 for weights only)");
+    } else if (n.endsWith(".json")) {
+      String json = KerasJson.toJson(model);
+      AtomicFiles.writeFile(path, tmp -> Files.writeString(tmp, json + "\n"));
+      Path weights = path.resolveSibling(n.substring(0, n.length() - 5) + ".weights.h5");
+      AtomicFiles.writeFile(weights, tmp -> WeightsH5.write(model, tmp));
+    } else {
+      SavedModels.export(model, path);
+    }
+  }
+
+  private static Model fromJerasSavedModel(Path dir) {
+    Path config = dir.resolve(SavedModels.KERAS_CONFIG);
+    if (!Files.isRegularFile(config)) {
+      throw new JerasException(dir + ": this SavedModel carries no Keras model config (only"
+          + " SavedModels exported by jeras convert back to a model); use it for predict and"
+          + " evaluate, or convert the original .keras file");
+    }
+    Model model = KerasJson.read(config);
+    try (LoadedSavedModel saved = LoadedSavedModel.load(dir)) {
+      List<Network.LayerWeight> ws = model.network().weights();
+      Session.Runner r = saved.bundle().session().runner();
+      for (Network.LayerWeight w : ws) {
+        r.fetch(w.path());
+      }
+      List<FloatArray> values = new ArrayList<>();
+      try (Result res = r.run()) {
+        for (int i = 0; i < ws.size(); i++) {
+          long[] shape = ws.get(i).spec().shape();
+          values.add(FloatArray.of(Tensors.toFloats(res.get(i)),
+              shape.length == 0 ? new long[] {1} : shape));
+        }
+      }
+      model.setWeights(values);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      if (e instanceof JerasException) {
+        throw e;
+      }
+      throw new JerasException(dir + ": cannot read the weights of the SavedModel: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** @return whether a path is a SavedModel directory */
+  public static boolean isSavedModel(Path path) {
+    return Files.isDirectory(path) && Files.isRegularFile(path.resolve("saved_model.pb"));
+  }
+
+}

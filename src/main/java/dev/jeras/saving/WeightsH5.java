@@ -1,0 +1,302 @@
+package dev.jeras.saving;
+
+import dev.jeras.JerasException;
+import dev.jeras.data.FloatArray;
+import dev.jeras.data.NumericArray;
+import dev.jeras.internal.Naming;
+import dev.jeras.layers.InputLayer;
+import dev.jeras.layers.Layer;
+import dev.jeras.layers.WeightSpec;
+import dev.jeras.models.Model;
+import dev.jeras.models.Sequential;
+import dev.jeras.training.Optimizer;
+import dev.jeras.training.Trainer;
+import io.jhdf.HdfFile;
+import io.jhdf.WritableHdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.jhdf.api.WritableGroup;
+import java.lang.reflect.Array;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keras 3 weight files ({@code model.weights.h5} inside {@code .keras}, and {@code .weights.h5}):
+ * {@code layers/<key>/vars/<i>} per layer, where the key is Keras' snake case of the layer's class
+ * made unique in layer order ({@code dense}, {@code dense_1}) and the {@code vars} group carries the
+ * layer's name; optimizer state under {@code optimizer/vars}. Also reads the weights of legacy Keras
+ * 2 {@code .h5} files ({@code model_weights/<layer>/<weight_names>}).
+ */
+public final class WeightsH5 {
+  private static final Logger LOG = LoggerFactory.getLogger(WeightsH5.class);
+
+  private WeightsH5() {}
+
+  /** The layers Keras walks when saving: Sequential omits its input layer, Functional does not. */
+  static List<Layer> savedLayers(Model model) {
+    List<Layer> layers = new ArrayList<>(model.network().layers());
+    if (model instanceof Sequential) {
+      layers.removeIf(l -> l instanceof InputLayer);
+    }
+    return layers;
+  }
+
+  /** @return Keras' h5 key of each layer, in order */
+  static Map<Layer, String> keys(Model model) {
+    Map<Layer, String> keys = new LinkedHashMap<>();
+    Map<String, Integer> used = new HashMap<>();
+    for (Layer l : savedLayers(model)) {
+      String base = Naming.snakeCase(l.className());
+      Integer n = used.get(base);
+      used.put(base, n == null ? 0 : n + 1);
+      keys.put(l, n == null ? base : base + "_" + (n + 1));
+    }
+    return keys;
+  }
+
+  /**
+   * Writes the model's weights (and, when compiled with Adam or SGD, its optimizer state).
+   *
+   * @param model the model
+   * @param file the .h5 file to create
+   */
+  public static void write(Model model, Path file) {
+    List<FloatArray> weights = model.getWeights();
+    int w = 0;
+    try (WritableHdfFile h5 = HdfFile.write(file)) {
+      WritableGroup layers = h5.putGroup("layers");
+      for (Map.Entry<Layer, String> e : keys(model).entrySet()) {
+        WritableGroup vars = layers.putGroup(e.getValue()).putGroup("vars");
+        vars.putAttribute("name", e.getKey().name());
+        List<WeightSpec> specs = e.getKey().weights();
+        for (int i = 0; i < specs.size(); i++) {
+          vars.putDataset(Integer.toString(i), nested(weights.get(w++).data(), specs.get(i).shape()));
+        }
+      }
+      if (model.isCompiled() && writesOptimizerState(model.trainer().optimizer())) {
+        Trainer.OptimizerState state = model.trainer().optimizerState();
+        WritableGroup vars = h5.putGroup("optimizer").putGroup("vars");
+        vars.putAttribute("name", model.trainer().optimizer().getConfig().get("name").toString());
+        vars.putDataset("0", state.iterations());
+        vars.putDataset("1", state.learningRate());
+        for (int i = 0; i < state.slots().size(); i++) {
+          FloatArray s = state.slots().get(i);
+          vars.putDataset(Integer.toString(i + 2), nested(s.data(), s.shape()));
+        }
+      }
+      // No root "vars" group: jHDF 0.13 writes an empty root-level group that h5py cannot read,
+      // and Keras treats a missing group as "no variables".
+    } catch (JerasException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new JerasException(file + ": cannot write HDF5 weights: " + e.getMessage(), e);
+    }
+  }
+
+  /** Keras stores Adam's and SGD's slots in jeras' order; RMSprop's order differs. */
+  private static boolean writesOptimizerState(Optimizer o) {
+    return o instanceof Optimizer.Adam || o instanceof Optimizer.Sgd;
+  }
+
+  /**
+   * Loads Keras 3 weights into a model (the layers are matched by name, else by Keras' key).
+   *
+   * @param model the model, with the architecture the weights were saved from
+   * @param file the .h5 file
+   * @param source the name of the file for messages (e.g. {@code m.keras!model.weights.h5})
+   * @return the file's optimizer group, for callers that restore optimizer state (may be null)
+   */
+  public static Map<String, Object> read(Model model, Path file, String source) {
+    try (HdfFile h5 = new HdfFile(file)) {
+      Group layers = group(h5, "layers");
+      if (layers == null) {
+        if (h5.getChild("model_weights") != null) {
+          readLegacy(model, h5, source);
+          return null;
+        }
+        throw new JerasException(source + ": no 'layers' group: not a Keras 3 weights file");
+      }
+      Map<String, Group> byName = new HashMap<>();
+      for (Node child : layers) {
+        if (child instanceof Group g && g.getChild("vars") instanceof Group vars) {
+          Attribute a = vars.getAttribute("name");
+          if (a != null) {
+            byName.put(String.valueOf(a.getData()), vars);
+          }
+        }
+      }
+      List<FloatArray> values = new ArrayList<>();
+      for (Map.Entry<Layer, String> e : keys(model).entrySet()) {
+        Layer layer = e.getKey();
+        List<WeightSpec> specs = layer.weights();
+        Group vars = byName.get(layer.name());
+        if (vars == null && layers.getChild(e.getValue()) instanceof Group g
+            && g.getChild("vars") instanceof Group v) {
+          vars = v;
+        }
+        if (specs.isEmpty()) {
+          continue;
+        }
+        if (vars == null) {
+          throw new JerasException(source + ": no weights for layer " + layer.describe()
+              + " (expected group layers/" + e.getValue() + "/vars)");
+        }
+        for (int i = 0; i < specs.size(); i++) {
+          Node n = vars.getChild(Integer.toString(i));
+          if (!(n instanceof Dataset d)) {
+            throw new JerasException(source + ": layer " + layer.name() + " has "
+                + countDatasets(vars) + " weights in the file, the model expects " + specs.size()
+                + " (" + specs.stream().map(WeightSpec::name).toList() + ")");
+          }
+          values.add(toFloatArray(d, specs.get(i), layer, source));
+        }
+      }
+      model.setWeights(values);
+      Group opt = group(h5, "optimizer");
+      return opt == null ? null : readOptimizer(opt, source);
+    } catch (JerasException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new JerasException(source + ": not a readable HDF5 weights file: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, Object> readOptimizer(Group opt, String source) {
+    if (!(opt.getChild("vars") instanceof Group vars)) {
+      return null;
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (int i = 0; vars.getChild(Integer.toString(i)) instanceof Dataset d; i++) {
+      out.put(Integer.toString(i), d.isScalar() ? d.getData() : d.getDataFlat());
+    }
+    return out;
+  }
+
+  private static int countDatasets(Group g) {
+    int n = 0;
+    for (Node c : g) {
+      if (c instanceof Dataset) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Legacy Keras 2 / {@code model.save("x.h5")} layout. */
+  static void readLegacy(Model model, HdfFile h5, String source) {
+    Group root = group(h5, "model_weights");
+    if (root == null) {
+      throw new JerasException(source + ": no 'model_weights' group");
+    }
+    List<FloatArray> values = new ArrayList<>();
+    for (Layer layer : model.network().layers()) {
+      List<WeightSpec> specs = layer.weights();
+      if (specs.isEmpty()) {
+        continue;
+      }
+      if (!(root.getChild(layer.name()) instanceof Group g)) {
+        throw new JerasException(source + ": no weights for layer " + layer.describe()
+            + " (expected group model_weights/" + layer.name() + ")");
+      }
+      Attribute names = g.getAttribute("weight_names");
+      String[] weightNames = names == null ? new String[0] : strings(names.getData());
+      if (weightNames.length != specs.size()) {
+        throw new JerasException(source + ": layer " + layer.name() + " has " + weightNames.length
+            + " weights in the file, the model expects " + specs.size());
+      }
+      for (int i = 0; i < specs.size(); i++) {
+        Node n = g.getByPath(weightNames[i]);
+        if (!(n instanceof Dataset d)) {
+          throw new JerasException(source + ": missing dataset model_weights/" + layer.name() + "/"
+              + weightNames[i]);
+        }
+        values.add(toFloatArray(d, specs.get(i), layer, source));
+      }
+    }
+    model.setWeights(values);
+  }
+
+  private static String[] strings(Object data) {
+    if (data instanceof String[] s) {
+      return s;
+    }
+    if (data instanceof String s) {
+      return new String[] {s};
+    }
+    if (data instanceof Object[] a) {
+      return Arrays.stream(a).map(String::valueOf).toArray(String[]::new);
+    }
+    return new String[0];
+  }
+
+  private static Group group(Group parent, String name) {
+    return parent.getChild(name) instanceof Group g ? g : null;
+  }
+
+  private static FloatArray toFloatArray(Dataset d, WeightSpec spec, Layer layer, String source) {
+    long[] dims = d.getDimensionsAsLong();
+    if (!Arrays.equals(dims, spec.shape())) {
+      throw new JerasException(source + ": weight " + Naming.variable(layer.name(), spec.name())
+          + " has shape " + NumericArray.format(dims) + " in the file, the model expects "
+          + NumericArray.format(spec.shape()));
+    }
+    float[] flat = toFloats(d.getDataFlat(), source);
+    return FloatArray.of(flat, spec.shape().length == 0 ? new long[] {1} : spec.shape());
+  }
+
+  /** @return the values of a numeric dataset as floats (float16/32/64 and integers) */
+  static float[] toFloats(Object data, String source) {
+    if (data instanceof float[] f) {
+      return f;
+    }
+    if (data instanceof Number n) {
+      return new float[] {n.floatValue()};
+    }
+    int n = Array.getLength(data);
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      Object v = Array.get(data, i);
+      if (!(v instanceof Number num)) {
+        throw new JerasException(source + ": expected numeric weights, got " + v);
+      }
+      out[i] = num.floatValue();
+    }
+    return out;
+  }
+
+  /** @return a nested Java array of the given shape (jHDF writes datasets from those) */
+  static Object nested(float[] flat, long[] shape) {
+    if (shape.length <= 1) {
+      return flat.clone();
+    }
+    int[] dims = Arrays.stream(shape).mapToInt(Math::toIntExact).toArray();
+    Object arr = Array.newInstance(float.class, dims);
+    fill(arr, flat, 0, dims, 0);
+    return arr;
+  }
+
+  private static int fill(Object arr, float[] flat, int offset, int[] dims, int depth) {
+    if (depth == dims.length - 1) {
+      System.arraycopy(flat, offset, arr, 0, dims[depth]);
+      return offset + dims[depth];
+    }
+    for (int i = 0; i < dims[depth]; i++) {
+      offset = fill(Array.get(arr, i), flat, offset, dims, depth + 1);
+    }
+    return offset;
+  }
+
+  /** Logs what a read skipped. */
+  static void note(String message) {
+    LOG.warn(message);
+  }
+}
