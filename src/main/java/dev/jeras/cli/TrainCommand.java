@@ -9,7 +9,11 @@ import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Model;
 import dev.jeras.saving.AtomicFiles;
 import dev.jeras.saving.KerasJson;
+import dev.jeras.saving.ModelCheckpoint;
 import dev.jeras.saving.ModelFiles;
+import dev.jeras.training.callbacks.CsvLogger;
+import dev.jeras.training.callbacks.EarlyStopping;
+import dev.jeras.training.callbacks.ReduceLROnPlateau;
 import dev.jeras.saving.SavedModels;
 import dev.jeras.training.FitOptions;
 import dev.jeras.training.History;
@@ -82,6 +86,31 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--metrics-out", paramLabel = "FILE.json", description = "write metrics as JSON")
   Path metricsOut;
 
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+      description = "write a checkpoint (weights, optimizer state, position) after every epoch"
+          + " and on Ctrl-C")
+  Path checkpointDir;
+
+  @Option(names = "--resume", description = "continue from the newest checkpoint in"
+      + " --checkpoint-dir (same data order and dropout as the interrupted run)")
+  boolean resume;
+
+  @Option(names = "--early-stopping", paramLabel = "N",
+      description = "stop after N epochs without improvement of val_loss (loss without"
+          + " validation), restoring the best weights")
+  Integer earlyStopping;
+
+  @Option(names = "--reduce-lr-on-plateau", paramLabel = "N",
+      description = "halve the learning rate after N epochs without improvement")
+  Integer reduceLrOnPlateau;
+
+  @Option(names = "--csv-log", paramLabel = "FILE.csv", description = "write one CSV row per epoch")
+  Path csvLog;
+
+  @Option(names = "--save-best", paramLabel = "FILE.keras",
+      description = "save the model whenever val_loss (loss without validation) improves")
+  Path saveBest;
+
   @Option(names = "--verbose", description = "debug logging and stack traces")
   boolean verbose;
 
@@ -115,11 +144,43 @@ final class TrainCommand implements Callable<Integer> {
       if (seed != null) {
         fit.seed(seed);
       }
+      if (resume && checkpointDir == null) {
+        throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+      }
+      if (checkpointDir != null) {
+        fit.checkpointDir(checkpointDir).resume(resume);
+      }
+      String monitor = validationSplit > 0 ? "val_loss" : "loss";
+      if (earlyStopping != null) {
+        fit.callbacks(new EarlyStopping(monitor).patience(earlyStopping).restoreBestWeights(true));
+      }
+      if (reduceLrOnPlateau != null) {
+        fit.callbacks(new ReduceLROnPlateau(monitor, "auto").factor(0.5)
+            .patience(reduceLrOnPlateau));
+      }
+      if (csvLog != null) {
+        fit.callbacks(new CsvLogger(csvLog));
+      }
+      if (saveBest != null) {
+        fit.callbacks(new ModelCheckpoint(m, saveBest).monitor(monitor, "auto").saveBestOnly(true));
+      }
       long start = System.nanoTime();
-      History history = m.fit(train.x(), train.y(), fit);
+      History history;
+      boolean interrupted;
+      try (Interrupts interrupts = new Interrupts(System.err)) {
+        fit.callbacks(interrupts);
+        history = m.fit(train.x(), train.y(), fit);
+        interrupted = interrupts.requested();
+      }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
       if (history.stopReason() != null) {
         out.println("Training stopped: " + history.stopReason());
+      }
+      if (interrupted) {
+        return Interrupts.EXIT_CODE;
+      }
+      if (history.stopReason() != null && history.stopReason().startsWith("non-finite")) {
+        return Main.USER_ERROR;
       }
       Map<String, Double> test = m.evaluate(split.test().x(), split.test().y(), 256);
       out.printf(Locale.ROOT, "Test loss: %.4f - test accuracy: %.4f%n", test.get("loss"),
@@ -140,7 +201,7 @@ final class TrainCommand implements Callable<Integer> {
         writeMetrics(m, history, test, trainSeconds);
         out.println("Metrics: " + metricsOut.toAbsolutePath().normalize());
       }
-      return history.stopReason() == null ? 0 : Main.USER_ERROR;
+      return 0;
     }
   }
 

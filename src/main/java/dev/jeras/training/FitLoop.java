@@ -72,54 +72,83 @@ final class FitLoop {
     int batch = o.batchSize;
     int steps = (n + batch - 1) / batch;
     long seed = o.seed != null ? o.seed : trainer.engine().seed() ^ System.nanoTime();
-    SplittableRandom rng = new SplittableRandom(seed);
     FitState state = new FitState(trainer, o.epochs, steps, n);
-    History history = new History();
     Batches batches = new Batches();
     List<String> names = trainer.sumNames();
     boolean[] sparse = new boolean[ys.size()];
     for (int i = 0; i < sparse.length; i++) {
       sparse[i] = trainer.losses().get(i).sparseLabels();
     }
+    Checkpointer ckpt =
+        o.checkpointDir == null ? null : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
+    int startEpoch = o.initialEpoch;
+    int startStep = 0;
+    double[] resumed = null;
+    History restored = null;
+    if (ckpt != null && o.resume) {
+      Checkpointer.State st = ckpt.restoreLatest();
+      if (st != null) {
+        seed = st.seed();
+        startEpoch = st.epoch();
+        startStep = st.step();
+        resumed = st.partial();
+        restored = st.history();
+      }
+    }
+    final History history = restored != null ? restored : new History();
     callbacks.forEach(c -> c.onTrainBegin(state));
-    for (int epoch = o.initialEpoch; epoch < o.epochs && !state.stopRequested(); epoch++) {
+    for (int epoch = startEpoch; epoch < o.epochs && !state.stopRequested(); epoch++) {
       final int e = epoch;
       callbacks.forEach(c -> c.onEpochBegin(e, state));
       long start = System.nanoTime();
-      int[] order = o.shuffle ? Trainer.permutation(n, rng) : null;
-      double lossSum = 0;
-      double[] sums = new double[names.size()];
-      int seen = 0;
+      int[] order = o.shuffle ? Trainer.permutation(n, epochRandom(seed, epoch)) : null;
+      // partial[0] = samples seen, [1] = loss sum, [2..] = metric sums
+      double[] partial = new double[2 + names.size()];
+      int first = 0;
+      if (epoch == startEpoch && resumed != null && resumed.length == partial.length) {
+        partial = resumed.clone();
+        first = startStep;
+      }
       Map<String, Double> logs = new LinkedHashMap<>();
-      for (int step = 0; step < steps; step++) {
+      boolean nonFinite = false;
+      for (int step = first; step < steps; step++) {
         int from = step * batch;
         int to = Math.min(n, from + batch);
         float[] r = runStep(batches, order, from, to, sparse);
         if (!Float.isFinite(r[0])) {
-          String msg =
-              "non-finite loss " + r[0] + " at epoch " + (epoch + 1) + ", step " + (step + 1)
-                  + ": training stopped";
-          LOG.error(msg);
-          state.stopTraining();
-          history.stop(msg);
+          nonFinite = true;
+          stopOnNonFinite(r[0], epoch, step, ckpt, state, history);
           break;
         }
         int size = to - from;
-        seen += size;
-        lossSum += (double) r[0] * size;
-        logs.put("loss", lossSum / seen);
-        for (int i = 0; i < sums.length; i++) {
-          sums[i] += r[i + 1];
-          logs.put(names.get(i), sums[i] / seen);
+        partial[0] += size;
+        partial[1] += (double) r[0] * size;
+        logs.put("loss", partial[1] / partial[0]);
+        for (int i = 0; i < names.size(); i++) {
+          partial[2 + i] += r[i + 1];
+          logs.put(names.get(i), partial[2 + i] / partial[0]);
         }
         final int s = step;
         final Map<String, Double> snapshot = logs;
         callbacks.forEach(c -> c.onBatchEnd(s, snapshot, state));
+        if (state.interrupted()) {
+          String msg = "interrupted at epoch " + (epoch + 1) + ", step " + (step + 1);
+          if (ckpt != null && step + 1 < steps) {
+            ckpt.save(new Checkpointer.State(epoch, step + 1, seed, partial, history));
+            msg += "; checkpoint written to " + o.checkpointDir;
+          }
+          LOG.warn(msg);
+          history.stop(msg);
+          if (step + 1 < steps) {
+            callbacks.forEach(c -> c.onTrainEnd(history, state));
+            return history;
+          }
+        }
         if (state.stopRequested()) {
           break;
         }
       }
-      if (seen == 0) {
+      if (nonFinite || partial[0] == 0) {
         break;
       }
       if (valX != null) {
@@ -127,14 +156,33 @@ final class FitLoop {
         val.forEach((k, v) -> logs.put("val_" + k, v));
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      history.add(logs, seconds);
       callbacks.forEach(c -> c.onEpochEnd(e, logs, state));
-      if (history.stopReason() != null) {
-        break;
+      history.add(logs, seconds);
+      if (ckpt != null) {
+        ckpt.save(new Checkpointer.State(epoch + 1, 0, seed, new double[0], history));
       }
     }
     callbacks.forEach(c -> c.onTrainEnd(history, state));
     return history;
+  }
+
+  /** Each epoch's order depends only on the seed and the epoch, so a resumed run reshuffles alike. */
+  private static SplittableRandom epochRandom(long seed, int epoch) {
+    return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (epoch + 1)));
+  }
+
+  /** Keras' TerminateOnNaN, plus: the last good checkpoint is restored into the model. */
+  private void stopOnNonFinite(float loss, int epoch, int step, Checkpointer ckpt, FitState state,
+      History history) {
+    String msg = "non-finite loss " + loss + " at epoch " + (epoch + 1) + ", step " + (step + 1)
+        + ": training stopped";
+    if (ckpt != null && ckpt.latest() != null) {
+      ckpt.restoreLatest();
+      msg += "; the model holds the last good checkpoint, " + ckpt.latest().getFileName();
+    }
+    LOG.error(msg);
+    state.stopTraining();
+    history.stop(msg);
   }
 
   private float[] runStep(Batches batches, int[] order, int from, int to, boolean[] sparse) {

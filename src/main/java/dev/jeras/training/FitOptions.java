@@ -25,6 +25,9 @@ public final class FitOptions {
   final List<Callback> callbacks = new ArrayList<>();
   Callback progress;
   boolean progressSet;
+  java.nio.file.Path checkpointDir;
+  boolean resume;
+  int keepCheckpoints = 2;
 
   /** @return this, training for that many epochs (default 1) */
   public FitOptions epochs(int epochs) {
@@ -108,6 +111,39 @@ public final class FitOptions {
   public FitOptions progress(Callback progress) {
     this.progress = progress;
     this.progressSet = true;
+    return this;
+  }
+
+  /**
+   * Writes a checkpoint (weights, optimizer state, position, seed) into this directory at the end
+   * of every epoch, and when training is interrupted; see {@link #resume(boolean)}.
+   *
+   * @param dir the checkpoint directory (created if needed)
+   * @return this
+   */
+  public FitOptions checkpointDir(java.nio.file.Path dir) {
+    this.checkpointDir = dir;
+    return this;
+  }
+
+  /**
+   * Continues from the newest checkpoint in {@link #checkpointDir} when there is one (the epoch
+   * and step it stopped at, the same shuffling order and dropout masks); starts afresh otherwise.
+   *
+   * @param resume whether to resume
+   * @return this
+   */
+  public FitOptions resume(boolean resume) {
+    this.resume = resume;
+    return this;
+  }
+
+  /** @return this, keeping the newest {@code n} checkpoints (default 2) */
+  public FitOptions keepCheckpoints(int n) {
+    if (n <= 0) {
+      throw new IllegalArgumentException("checkpoints to keep must be positive, got " + n);
+    }
+    this.keepCheckpoints = n;
     return this;
   }
 

@@ -13,6 +13,7 @@ public final class FitState {
   private final int stepsPerEpoch;
   private final int samples;
   private volatile boolean stopRequested;
+  private volatile boolean interrupted;
 
   FitState(Trainer trainer, int epochs, int stepsPerEpoch, int samples) {
     this.trainer = trainer;
@@ -39,6 +40,21 @@ public final class FitState {
   /** Stops training at the end of the current step (Keras' {@code model.stop_training = True}). */
   public void stopTraining() {
     stopRequested = true;
+  }
+
+  /**
+   * Stops training after the current step and writes a checkpoint of that position when a
+   * checkpoint directory is set (what Ctrl-C does on the command line). Safe to call from another
+   * thread or a signal handler.
+   */
+  public void interrupt() {
+    interrupted = true;
+    stopRequested = true;
+  }
+
+  /** @return whether {@link #interrupt()} was called */
+  public boolean interrupted() {
+    return interrupted;
   }
 
   /** @return whether a stop was requested */
