@@ -108,7 +108,12 @@ class EpochTimer:
             def on_epoch_end(cb, epoch, logs=None):
                 self.seconds.append(time.perf_counter() - cb.t)
 
+            def on_train_batch_end(cb, batch, logs=None):
+                if self.first_step_unix_ms is None:
+                    self.first_step_unix_ms = int(time.time() * 1000)
+
         self.seconds = []
+        self.first_step_unix_ms = None
         self.callback = _Cb()
 
 
@@ -155,6 +160,7 @@ def main():
                         "seconds": timer.seconds[i]} for i in range(args.epochs)],
             "test": {"loss": float(loss), "accuracy": float(acc)},
             "train_seconds": train_seconds,
+            "first_step_unix_ms": timer.first_step_unix_ms,
             "versions": {"keras": keras.__version__, "tensorflow": tf.__version__,
                          "numpy": np.__version__, "python": sys.version.split()[0]},
         }

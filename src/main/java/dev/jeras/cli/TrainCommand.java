@@ -164,6 +164,15 @@ final class TrainCommand implements Callable<Integer> {
       if (saveBest != null) {
         fit.callbacks(new ModelCheckpoint(m, saveBest).monitor(monitor, "auto").saveBestOnly(true));
       }
+      long[] firstStepMs = {-1};
+      fit.callbacks(new dev.jeras.training.Callback() {
+        @Override
+        public void onBatchEnd(int step, Map<String, Double> logs, dev.jeras.training.FitState s) {
+          if (firstStepMs[0] < 0) {
+            firstStepMs[0] = System.currentTimeMillis();
+          }
+        }
+      });
       long start = System.nanoTime();
       History history;
       boolean interrupted;
@@ -198,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
         out.println("Saved: " + save.toAbsolutePath().normalize());
       }
       if (metricsOut != null) {
-        writeMetrics(m, history, test, trainSeconds);
+        writeMetrics(m, history, test, trainSeconds, firstStepMs[0]);
         out.println("Metrics: " + metricsOut.toAbsolutePath().normalize());
       }
       return 0;
@@ -210,7 +219,8 @@ final class TrainCommand implements Callable<Integer> {
     return in.rank() == 4 && in.dim(3) == 3 ? "cifar10" : "mnist";
   }
 
-  private void writeMetrics(Model m, History h, Map<String, Double> test, double seconds) {
+  private void writeMetrics(Model m, History h, Map<String, Double> test, double seconds,
+      long firstStepUnixMs) {
     ObjectNode root = KerasJson.MAPPER.createObjectNode();
     ObjectNode params = root.putObject("params");
     params.put("total", m.countParams());
@@ -232,6 +242,9 @@ final class TrainCommand implements Callable<Integer> {
     t.put("loss", test.get("loss"));
     t.put("accuracy", test.get("accuracy"));
     root.put("train_seconds", seconds);
+    root.put("first_step_unix_ms", firstStepUnixMs);
+    root.put("process_start_unix_ms",
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
     AtomicFiles.writeFile(metricsOut, tmp -> Files.writeString(tmp,
         KerasJson.MAPPER.writeValueAsString(root) + "\n"));
   }

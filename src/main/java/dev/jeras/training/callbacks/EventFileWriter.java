@@ -81,7 +81,8 @@ public final class EventFileWriter implements AutoCloseable {
       } catch (FileAlreadyExistsException e) {
         continue;
       } catch (IOException e) {
-        throw new JerasException("cannot create TensorBoard event file " + file + ": " + describe(e), e);
+        throw new JerasException(
+            "cannot create TensorBoard event file " + file + ": " + describe(e), e);
       }
       EventFileWriter w = new EventFileWriter(file, new BufferedOutputStream(os, 1 << 16));
       w.write(Event.newBuilder().setWallTime(now()).setFileVersion(FILE_VERSION).build());
@@ -90,7 +91,9 @@ public final class EventFileWriter implements AutoCloseable {
     }
   }
 
-  /** @return the event file being written */
+  /**
+   * @return the event file being written
+   */
   public Path file() {
     return file;
   }
@@ -116,7 +119,8 @@ public final class EventFileWriter implements AutoCloseable {
    * @param graph the graph
    */
   public void graph(GraphDef graph) {
-    write(Event.newBuilder().setWallTime(now()).setStep(0).setGraphDef(graph.toByteString()).build());
+    write(
+        Event.newBuilder().setWallTime(now()).setStep(0).setGraphDef(graph.toByteString()).build());
   }
 
   /**
@@ -132,7 +136,8 @@ public final class EventFileWriter implements AutoCloseable {
     byte[] payload = event.toByteArray();
     byte[] header =
         ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(payload.length).array();
-    ByteBuffer frame = ByteBuffer.allocate(8 + 4 + payload.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer frame =
+        ByteBuffer.allocate(8 + 4 + payload.length + 4).order(ByteOrder.LITTLE_ENDIAN);
     frame.put(header).putInt(maskedCrc32c(header)).put(payload).putInt(maskedCrc32c(payload));
     try {
       out.write(frame.array());
@@ -180,7 +185,8 @@ public final class EventFileWriter implements AutoCloseable {
   }
 
   private JerasException failure(IOException e) {
-    return new JerasException("cannot write TensorBoard event file " + file + ": " + describe(e), e);
+    return new JerasException(
+        "cannot write TensorBoard event file " + file + ": " + describe(e), e);
   }
 
   private static String describe(IOException e) {

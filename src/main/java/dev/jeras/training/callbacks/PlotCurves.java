@@ -22,8 +22,8 @@ import java.util.Set;
 /**
  * Plots the training curves to a PNG: one panel per metric side by side (by default {@code loss}
  * and {@code accuracy}), each with its training series and, when validating, its validation series
- * ({@code val_loss}, ...), against the epoch (from 1, as the progress lines count). Written at train
- * end, and after each epoch with {@link #everyEpoch(boolean)}, so the file can be watched.
+ * ({@code val_loss}, ...), against the epoch (from 1, as the progress lines count). Written at
+ * train end, and after each epoch with {@link #everyEpoch(boolean)}, so the file can be watched.
  *
  * <p>Rendering is headless (XChart on Java2D): {@code java.awt.headless} is set to {@code true}, if
  * not set, when this class loads. The PNG is written atomically (a temporary file in the same
@@ -32,8 +32,8 @@ import java.util.Set;
  *
  * <p>Parameters and defaults: {@code png} (required); {@link #size(int, int)} 1200 x 500 pixels for
  * the whole image; {@link #title(String)} the model's name shown in each panel's title (default
- * none); {@link #metrics(String...)} the panels (default every logged metric without a {@code
- * val_} prefix, {@code learning_rate} excepted); {@link #everyEpoch(boolean)} false.
+ * none); {@link #metrics(String...)} the panels (default every logged metric without a {@code val_}
+ * prefix, {@code learning_rate} excepted); {@link #everyEpoch(boolean)} false.
  *
  * <pre>{@code
  * model.fit(x, y, new FitOptions().epochs(10).validationSplit(0.1)
@@ -62,7 +62,9 @@ public final class PlotCurves implements Callback {
   private boolean everyEpoch;
   private final List<Map<String, Double>> seen = new ArrayList<>();
 
-  /** @param png the PNG file to write (its directory is created if needed) */
+  /**
+   * @param png the PNG file to write (its directory is created if needed)
+   */
   public PlotCurves(Path png) {
     this.png = Objects.requireNonNull(png, "png");
   }
@@ -121,7 +123,9 @@ public final class PlotCurves implements Callback {
     return this;
   }
 
-  /** @return the PNG file */
+  /**
+   * @return the PNG file
+   */
   public Path path() {
     return png;
   }
@@ -180,7 +184,8 @@ public final class PlotCurves implements Callback {
         CurveCharts.writePng(epochs, panels, title, width, height, out);
       }
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -188,7 +193,9 @@ public final class PlotCurves implements Callback {
       return png;
     } catch (IOException e) {
       throw new JerasException(
-          "cannot write training curves to " + png + ": "
+          "cannot write training curves to "
+              + png
+              + ": "
               + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
           e);
     } finally {

@@ -19,10 +19,10 @@ import org.tensorflow.proto.GraphDef;
  *   <li>{@code <logDir>/train/events.out.tfevents.<seconds>.<host>.<pid>.v2}: every training log
  *       key prefixed {@code epoch_} ({@code epoch_loss}, {@code epoch_accuracy}) and {@code
  *       epoch_learning_rate}, at step = epoch (from 0, as Keras); the model's graph once, if given.
- *   <li>{@code <logDir>/validation/events...}: each {@code val_} key with the prefix removed ({@code
- *       epoch_loss}, {@code epoch_accuracy}), only when validating.
- *   <li>With {@link #updateFreq(int)}: {@code batch_loss}, {@code batch_accuracy} (running means, as
- *       Keras logs them) every that many batches, at step = batches seen since training began.
+ *   <li>{@code <logDir>/validation/events...}: each {@code val_} key with the prefix removed
+ *       ({@code epoch_loss}, {@code epoch_accuracy}), only when validating.
+ *   <li>With {@link #updateFreq(int)}: {@code batch_loss}, {@code batch_accuracy} (running means,
+ *       as Keras logs them) every that many batches, at step = batches seen since training began.
  * </ul>
  *
  * <p>Scalars are {@code simple_value} summaries: TensorBoard's scalar dashboard reads them (it
@@ -32,8 +32,8 @@ import org.tensorflow.proto.GraphDef;
  * training with a {@link JerasException} naming it.
  *
  * <p>Parameters and defaults: {@code logDir} (Keras' {@code log_dir}, required here); {@code graph}
- * (Keras' {@code write_graph}; default none); {@code updateFreq} (Keras' {@code update_freq}; default
- * 0, meaning {@code "epoch"}).
+ * (Keras' {@code write_graph}; default none); {@code updateFreq} (Keras' {@code update_freq};
+ * default 0, meaning {@code "epoch"}).
  *
  * <pre>{@code
  * var tb = new TensorBoard(Path.of("logs/run1"), () -> model.engine().graph().toGraphDef());
@@ -72,8 +72,8 @@ public final class TensorBoard implements Callback, AutoCloseable {
    * Writes scalars and, once per {@code fit} into the train file, the model's graph.
    *
    * @param logDir the log directory; {@code train/} and {@code validation/} are created in it
-   * @param graph gives the graph at train begin ({@code () -> model.engine().graph().toGraphDef()});
-   *     {@code null} for none
+   * @param graph gives the graph at train begin ({@code () ->
+   *     model.engine().graph().toGraphDef()}); {@code null} for none
    */
   public TensorBoard(Path logDir, Supplier<GraphDef> graph) {
     this.logDir = Objects.requireNonNull(logDir, "logDir");
@@ -95,12 +95,16 @@ public final class TensorBoard implements Callback, AutoCloseable {
     return this;
   }
 
-  /** @return the log directory */
+  /**
+   * @return the log directory
+   */
   public Path logDir() {
     return logDir;
   }
 
-  /** @return the train event file of the latest {@code fit}, or {@code null} before any */
+  /**
+   * @return the train event file of the latest {@code fit}, or {@code null} before any
+   */
   public Path trainFile() {
     return trainFile;
   }
@@ -121,13 +125,14 @@ public final class TensorBoard implements Callback, AutoCloseable {
     train = EventFileWriter.create(logDir.resolve(TRAIN));
     trainFile = train.file();
     if (graph != null) {
-      GraphDef g = graph.get();
-      if (g != null) {
-        guarded(() -> {
-          train.graph(g);
-          train.flush();
-        });
-      }
+      guarded(
+          () -> {
+            GraphDef g = graph.get();
+            if (g != null) {
+              train.graph(g);
+              train.flush();
+            }
+          });
     }
   }
 
@@ -145,29 +150,31 @@ public final class TensorBoard implements Callback, AutoCloseable {
     if (train == null) {
       return;
     }
-    guarded(() -> {
-      for (Map.Entry<String, Double> e : logs.entrySet()) {
-        if (e.getValue() == null) {
-          continue;
-        }
-        if (e.getKey().startsWith(VAL_PREFIX)) {
-          if (validation == null) {
-            validation = EventFileWriter.create(logDir.resolve(VALIDATION));
-            validationFile = validation.file();
+    guarded(
+        () -> {
+          for (Map.Entry<String, Double> e : logs.entrySet()) {
+            if (e.getValue() == null) {
+              continue;
+            }
+            if (e.getKey().startsWith(VAL_PREFIX)) {
+              if (validation == null) {
+                validation = EventFileWriter.create(logDir.resolve(VALIDATION));
+                validationFile = validation.file();
+              }
+              validation.scalar(
+                  "epoch_" + e.getKey().substring(VAL_PREFIX.length()), epoch, e.getValue());
+            } else {
+              train.scalar("epoch_" + e.getKey(), epoch, e.getValue());
+            }
           }
-          validation.scalar("epoch_" + e.getKey().substring(VAL_PREFIX.length()), epoch, e.getValue());
-        } else {
-          train.scalar("epoch_" + e.getKey(), epoch, e.getValue());
-        }
-      }
-      if (!logs.containsKey("learning_rate")) {
-        train.scalar("epoch_learning_rate", epoch, state.learningRate());
-      }
-      train.flush();
-      if (validation != null) {
-        validation.flush();
-      }
-    });
+          if (!logs.containsKey("learning_rate")) {
+            train.scalar("epoch_learning_rate", epoch, state.learningRate());
+          }
+          train.flush();
+          if (validation != null) {
+            validation.flush();
+          }
+        });
   }
 
   @Override
@@ -197,10 +204,10 @@ public final class TensorBoard implements Callback, AutoCloseable {
   private void guarded(Runnable write) {
     try {
       write.run();
-    } catch (JerasException e) {
+    } catch (RuntimeException e) {
       try {
         close();
-      } catch (JerasException suppressed) {
+      } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
