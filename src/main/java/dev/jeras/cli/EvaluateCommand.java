@@ -52,12 +52,15 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--metrics-out", paramLabel = "FILE.json", description = "write metrics as JSON")
   Path metricsOut;
 
+  @picocli.CommandLine.Mixin DeviceOption device;
+
   @Option(names = "--verbose", description = "debug logging and stack traces")
   boolean verbose;
 
   @Override
   public Integer call() throws Exception {
     Main.setVerbose(verbose);
+    device.apply();
     Dataset test = Datasets.load(dataset, DataDirectory.resolve(dataDir)).test();
     if (limit != null) {
       test = test.limit(limit);

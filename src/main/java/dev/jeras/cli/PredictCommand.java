@@ -2,6 +2,9 @@ package dev.jeras.cli;
 
 import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
+import dev.jeras.data.Datasets;
+import dev.jeras.data.Images;
+import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Predictor;
 import dev.jeras.saving.ModelFiles;
 import dev.jeras.saving.Npy;
@@ -17,22 +20,41 @@ import picocli.CommandLine.Option;
  * a SavedModel directory, a model JSON with its weights) on a batch stored as NumPy.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-    description = "Run a model on inputs from a .npy file and write the outputs as .npy.")
+    description = "Run a model on inputs from a .npy file (outputs to .npy), or on image files"
+        + " (prints the top classes).")
 final class PredictCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "PATH",
       description = ".keras, .h5, model .json (+ .weights.h5 beside it) or SavedModel directory")
   Path model;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE.npy",
+  @Option(names = "--input", paramLabel = "FILE.npy",
       description = "inputs, first axis = samples (float or integer; cast to float32)")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE.npy",
-      description = "where to write the (first) output, float32")
+  @Option(names = "--output", paramLabel = "FILE.npy",
+      description = "where to write the (first) output, float32 (with --input)")
   Path output;
+
+  @Option(names = "--image", paramLabel = "FILE.png|jpg", arity = "1..*",
+      description = "image file(s): resized and scaled to the model's input; prints the top-k"
+          + " classes")
+  List<Path> images;
+
+  @Option(names = "--top-k", defaultValue = "3", description = "classes shown per image (default: 3)")
+  int topK;
+
+  @Option(names = "--classes", paramLabel = "DATASET",
+      description = "class names: mnist, fashion-mnist or cifar10 (default: from the input shape)")
+  String classes;
+
+  @Option(names = "--invert", description = "invert gray levels (dark digits on white paper for"
+      + " models trained on MNIST)")
+  boolean invert;
 
   @Option(names = "--batch-size", defaultValue = "256", description = "default: ${DEFAULT-VALUE}")
   int batchSize;
+
+  @picocli.CommandLine.Mixin DeviceOption device;
 
   @Option(names = "--verbose", description = "debug logging and stack traces")
   boolean verbose;
@@ -40,6 +62,13 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Main.setVerbose(verbose);
+    device.apply();
+    if (images != null) {
+      return predictImages();
+    }
+    if (input == null || output == null) {
+      throw new IllegalArgumentException("give --input FILE.npy --output FILE.npy, or --image FILE");
+    }
     FloatArray x = Npy.readFloats(input);
     try (Predictor p = ModelFiles.loadPredictor(model)) {
       if (p.inputNames().size() != 1) {
@@ -51,6 +80,35 @@ final class PredictCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "%s: %d samples -> %s %s%n", model, x.count(),
           p.outputNames().get(0), dev.jeras.data.NumericArray.format(out.get(0).shape()));
       System.out.println("Output: " + output.toAbsolutePath().normalize());
+    }
+    return 0;
+  }
+
+  private int predictImages() {
+    try (Predictor p = ModelFiles.loadPredictor(model)) {
+      TensorShape in = p.inputShapes().get(0);
+      if (p.inputNames().size() != 1 || in.rank() != 4) {
+        throw new JerasException(model + ": --image needs a single image input (batch, height,"
+            + " width, channels); the model's inputs are " + p.inputShapes());
+      }
+      String names = classes != null ? classes : in.dim(3) == 3 ? "cifar10" : "mnist";
+      List<String> labels = Datasets.classNames(names);
+      for (Path image : images) {
+        FloatArray x = Images.load(image, (int) in.dim(1), (int) in.dim(2), (int) in.dim(3), invert);
+        float[] probs = p.predict(x, 1).data();
+        Integer[] order = new Integer[probs.length];
+        for (int i = 0; i < order.length; i++) {
+          order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(probs[b], probs[a]));
+        StringBuilder line = new StringBuilder(image.toString()).append(':');
+        for (int k = 0; k < Math.min(topK, order.length); k++) {
+          int c = order[k];
+          String name = c < labels.size() ? labels.get(c) : Integer.toString(c);
+          line.append(String.format(Locale.ROOT, "  %s %.4f", name, probs[c]));
+        }
+        System.out.println(line);
+      }
     }
     return 0;
   }

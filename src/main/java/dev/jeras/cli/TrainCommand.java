@@ -13,7 +13,9 @@ import dev.jeras.saving.ModelCheckpoint;
 import dev.jeras.saving.ModelFiles;
 import dev.jeras.training.callbacks.CsvLogger;
 import dev.jeras.training.callbacks.EarlyStopping;
+import dev.jeras.training.callbacks.PlotCurves;
 import dev.jeras.training.callbacks.ReduceLROnPlateau;
+import dev.jeras.training.callbacks.TensorBoard;
 import dev.jeras.saving.SavedModels;
 import dev.jeras.training.FitOptions;
 import dev.jeras.training.History;
@@ -107,9 +109,19 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--csv-log", paramLabel = "FILE.csv", description = "write one CSV row per epoch")
   Path csvLog;
 
+  @Option(names = "--log-dir", paramLabel = "DIR",
+      description = "write TensorBoard event files (scalars per epoch, the graph) under DIR")
+  Path logDir;
+
+  @Option(names = "--plot", paramLabel = "FILE.png",
+      description = "draw loss and accuracy curves (training and validation) to a PNG")
+  Path plot;
+
   @Option(names = "--save-best", paramLabel = "FILE.keras",
       description = "save the model whenever val_loss (loss without validation) improves")
   Path saveBest;
+
+  @picocli.CommandLine.Mixin DeviceOption device;
 
   @Option(names = "--verbose", description = "debug logging and stack traces")
   boolean verbose;
@@ -117,6 +129,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Main.setVerbose(verbose);
+    device.apply();
     if (limit != null && limit <= 0) {
       throw new IllegalArgumentException("--limit must be positive, got " + limit);
     }
@@ -161,6 +174,12 @@ final class TrainCommand implements Callable<Integer> {
       if (csvLog != null) {
         fit.callbacks(new CsvLogger(csvLog));
       }
+      if (logDir != null) {
+        fit.callbacks(new TensorBoard(logDir, () -> m.engine().graph().toGraphDef()));
+      }
+      if (plot != null) {
+        fit.callbacks(new PlotCurves(plot).title(m.name()));
+      }
       if (saveBest != null) {
         fit.callbacks(new ModelCheckpoint(m, saveBest).monitor(monitor, "auto").saveBestOnly(true));
       }
@@ -201,6 +220,12 @@ final class TrainCommand implements Callable<Integer> {
             : Path.of("models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
         SavedModels.export(m, target);
         out.println("SavedModel: " + target.toAbsolutePath().normalize());
+      }
+      if (plot != null) {
+        out.println("Plot: " + plot.toAbsolutePath().normalize());
+      }
+      if (logDir != null) {
+        out.println("TensorBoard logs: " + logDir.toAbsolutePath().normalize());
       }
       if (save != null) {
         ModelFiles.save(m, save);

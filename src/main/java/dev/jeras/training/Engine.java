@@ -46,6 +46,8 @@ public final class Engine implements AutoCloseable {
   /** Name of the step counter variable, shared by the optimizer and the dropout seeds. */
   public static final String ITERATIONS = "optimizer/iterations";
 
+  private static volatile ConfigProto defaultConfig;
+
   private final Network network;
   private final Graph graph;
   private final Ops tf;
@@ -85,7 +87,8 @@ public final class Engine implements AutoCloseable {
       for (int i = 0; i < inference.outputs().size(); i++) {
         outputs.add(tf.withName("output_" + i).identity(inference.outputs().get(i)));
       }
-      this.session = config == null ? new Session(graph) : new Session(graph, config);
+      ConfigProto c = config != null ? config : defaultConfig;
+      this.session = c == null ? new Session(graph) : new Session(graph, c);
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -174,6 +177,21 @@ public final class Engine implements AutoCloseable {
       long layerSeed = seed * 1_000_003L + layer.name().hashCode();
       return tf.stack(List.of(tf.constant(layerSeed), (Operand<TInt64>) iterations()));
     }
+  }
+
+  /**
+   * Sets the session configuration of engines created without one (the command line's
+   * {@code --device}).
+   *
+   * @param config the configuration, or null for TensorFlow's defaults
+   */
+  public static void setDefaultConfig(ConfigProto config) {
+    defaultConfig = config;
+  }
+
+  /** @return the default session configuration, or null */
+  public static ConfigProto defaultConfig() {
+    return defaultConfig;
   }
 
   /** @return the topology this engine runs */

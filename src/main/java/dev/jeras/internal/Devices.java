@@ -1,0 +1,169 @@
+package dev.jeras.internal;
+
+import dev.jeras.JerasException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.DeviceSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GPUOptions;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Device choice for sessions: {@code cpu} hides GPUs from TensorFlow, {@code gpu} requires one (a
+ * clear error names what is missing otherwise), {@code auto} uses a GPU when one is usable.
+ *
+ * <p>TensorFlow Java 1.1.0 has no API that lists devices: a GPU is detected by running one op
+ * pinned to {@code /device:GPU:0} without soft placement.
+ */
+public final class Devices {
+  private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
+  /** CUDA 12 / cuDNN 9 libraries the TF 2.18 GPU runtime opens. */
+  static final List<String> CUDA_LIBRARIES =
+      List.of("libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12", "libcufft.so.11",
+          "libcusparse.so.12", "libcusolver.so.11", "libcudnn.so.9");
+
+  private static volatile Boolean gpu;
+  private static volatile String gpuProblem;
+
+  private Devices() {}
+
+  /** The user's choice. */
+  public enum Choice {
+    /** CPU only. */
+    CPU,
+    /** A GPU, or an error. */
+    GPU,
+    /** A GPU when usable, else the CPU. */
+    AUTO;
+
+    /**
+     * @param s cpu, gpu or auto
+     * @return the choice
+     */
+    public static Choice of(String s) {
+      try {
+        return valueOf(s.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("device must be cpu, gpu or auto, got '" + s + "'");
+      }
+    }
+  }
+
+  /**
+   * Resolves a choice, logging the device used once.
+   *
+   * @param choice the user's choice
+   * @return the session configuration for it
+   * @throws JerasException when a GPU is required and none is usable, naming the reason
+   */
+  public static ConfigProto configure(Choice choice) {
+    ConfigProto.Builder b = ConfigProto.newBuilder();
+    boolean useGpu = switch (choice) {
+      case CPU -> false;
+      case GPU -> {
+        if (!gpuUsable()) {
+          throw new JerasException("--device gpu: no usable GPU: " + gpuProblem);
+        }
+        yield true;
+      }
+      case AUTO -> gpuUsable();
+    };
+    if (useGpu) {
+      b.setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).setAllowSoftPlacement(true);
+      LOG.info("Device: GPU:0 (TensorFlow {})", org.tensorflow.TensorFlow.version());
+    } else {
+      b.putDeviceCount("GPU", 0);
+      LOG.info("Device: CPU, {} cores (TensorFlow {}){}", Runtime.getRuntime().availableProcessors(),
+          org.tensorflow.TensorFlow.version(),
+          choice == Choice.AUTO && isGpuBuild() ? " - GPU not usable: " + gpuProblem : "");
+    }
+    return b.build();
+  }
+
+  /** @return whether this process has TensorFlow's CUDA build on its class path */
+  public static boolean isGpuBuild() {
+    return System.getProperty("java.class.path", "").contains("linux-x86_64-gpu");
+  }
+
+  /** @return whether a GPU runs ops here (probed once) */
+  public static synchronized boolean gpuUsable() {
+    if (gpu == null) {
+      if (!isGpuBuild()) {
+        gpu = false;
+        gpuProblem = "this build uses TensorFlow's CPU runtime; build with the gpu profile"
+            + " (mvn -Pgpu, see docs/gpu.md)" + missingCudaSuffix();
+      } else {
+        gpu = probe();
+      }
+    }
+    return gpu;
+  }
+
+  /** @return why no GPU is usable, or null */
+  public static String gpuProblem() {
+    gpuUsable();
+    return gpuProblem;
+  }
+
+  private static boolean probe() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g).withDevice(
+          DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(0).build());
+      var y = tf.math.add(tf.constant(1f), tf.constant(1f));
+      ConfigProto strict = ConfigProto.newBuilder().setAllowSoftPlacement(false)
+          .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).build();
+      try (Session s = new Session(g, strict); Result r = s.runner().fetch(y).run()) {
+        return ((TFloat32) r.get(0)).getFloat() == 2f;
+      }
+    } catch (RuntimeException e) {
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
+      gpuProblem = "TensorFlow found no GPU device (" + msg + ")" + missingCudaSuffix();
+      return false;
+    }
+  }
+
+  private static String missingCudaSuffix() {
+    List<String> missing = missingCudaLibraries();
+    return missing.isEmpty() ? "" : "; CUDA libraries not found by ldconfig: "
+        + String.join(", ", missing) + " (TF 2.18 needs CUDA 12.5 and cuDNN 9.3)";
+  }
+
+  /** @return the CUDA 12 / cuDNN 9 libraries {@code ldconfig -p} does not list (Linux) */
+  public static List<String> missingCudaLibraries() {
+    List<String> missing = new ArrayList<>();
+    StringBuilder listing = new StringBuilder();
+    try {
+      Process p = new ProcessBuilder("ldconfig", "-p").redirectErrorStream(true).start();
+      try (BufferedReader r = new BufferedReader(
+          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        r.lines().forEach(l -> listing.append(l).append('\n'));
+      }
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return missing; // no ldconfig: nothing to report
+    }
+    String ld = listing.toString();
+    String[] extraDirs = System.getenv().getOrDefault("LD_LIBRARY_PATH", "").split(":");
+    for (String lib : CUDA_LIBRARIES) {
+      boolean found = ld.contains(lib);
+      for (String dir : extraDirs) {
+        found |= !dir.isEmpty() && java.nio.file.Files.exists(java.nio.file.Path.of(dir, lib));
+      }
+      if (!found) {
+        missing.add(lib);
+      }
+    }
+    return missing;
+  }
+}
