@@ -79,6 +79,9 @@ public final class Devices {
       }
       case AUTO -> gpuUsable();
     };
+    if ("1".equals(System.getenv("JERAS_LOG_DEVICE_PLACEMENT"))) {
+      b.setLogDevicePlacement(true); // TensorFlow prints each op's device to stderr
+    }
     if (useGpu) {
       b.setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).setAllowSoftPlacement(true);
       LOG.info("Device: GPU:0 (TensorFlow {})", org.tensorflow.TensorFlow.version());
