@@ -82,6 +82,41 @@ public final class History {
     return epochs.get(epochs.size() - 1).get(key);
   }
 
+  /**
+   * @return the history as JSON: {@code {"epochs": [{"epoch": 0, "loss": ..., "seconds": ...},
+   *     ...], "stop_reason": null}}, non-finite values as {@code null}
+   */
+  public String toJson() {
+    StringBuilder b = new StringBuilder("{\"epochs\": [");
+    for (int i = 0; i < epochs.size(); i++) {
+      b.append(i == 0 ? "" : ", ").append("{\"epoch\": ").append(i);
+      for (Map.Entry<String, Double> e : epochs.get(i).entrySet()) {
+        b.append(", ").append(quote(e.getKey())).append(": ").append(number(e.getValue()));
+      }
+      b.append(", \"seconds\": ").append(number(seconds.get(i))).append('}');
+    }
+    b.append("], \"stop_reason\": ").append(stopReason == null ? "null" : quote(stopReason));
+    return b.append('}').toString();
+  }
+
+  private static String number(Double v) {
+    return v == null || v.isNaN() || v.isInfinite() ? "null" : Double.toString(v);
+  }
+
+  private static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
+  }
+
   /** @return a CSV table: epoch, each key, seconds */
   public String toCsv() {
     List<String> keys = new ArrayList<>(keys());
