@@ -60,8 +60,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--learning-rate", paramLabel = "F", description = "default: Adam's 0.001")
   Double learningRate;
 
-  @Option(names = "--optimizer", defaultValue = "adam",
-      description = "adam, sgd or rmsprop (default: ${DEFAULT-VALUE})")
+  @Option(names = "--optimizer",
+      description = "adam, sgd or rmsprop (default: adam; a compiled .keras model keeps its own)")
   String optimizer;
 
   @Option(names = "--validation-split", paramLabel = "F", defaultValue = "0",
@@ -147,9 +147,14 @@ final class TrainCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "Data %s: %,d training and %,d test samples, from %s%n", data,
           train.size(), split.test().size(), dir);
       if (!m.isCompiled()) {
-        m.compile(Optimizer.of(optimizer, learningRate), Loss.sparseCategoricalCrossentropy(),
-            Metric.ACCURACY);
-      } else if (learningRate != null) {
+        m.compile(Optimizer.of(optimizer == null ? "adam" : optimizer, learningRate),
+            Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+      } else if (optimizer != null) {
+        throw new IllegalArgumentException("--optimizer " + optimizer + ": " + model.model
+            + " arrives compiled with " + m.trainer().optimizer().kerasClassName()
+            + " and its state; leave --optimizer out to continue with it");
+      }
+      if (m.isCompiled() && learningRate != null) {
         m.trainer().setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
       }
       FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize)
@@ -184,12 +189,19 @@ final class TrainCommand implements Callable<Integer> {
         fit.callbacks(new ModelCheckpoint(m, saveBest).monitor(monitor, "auto").saveBestOnly(true));
       }
       long[] firstStepMs = {-1};
+      int[] epochsRun = {0};
       fit.callbacks(new dev.jeras.training.Callback() {
         @Override
         public void onBatchEnd(int step, Map<String, Double> logs, dev.jeras.training.FitState s) {
           if (firstStepMs[0] < 0) {
             firstStepMs[0] = System.currentTimeMillis();
           }
+        }
+
+        @Override
+        public void onEpochEnd(int epoch, Map<String, Double> logs,
+            dev.jeras.training.FitState s) {
+          epochsRun[0]++;
         }
       });
       long start = System.nanoTime();
@@ -214,7 +226,7 @@ final class TrainCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "Test loss: %.4f - test accuracy: %.4f%n", test.get("loss"),
           test.get("accuracy"));
       out.printf(Locale.ROOT, "Training time: %.1f s (%.1f s/epoch)%n", trainSeconds,
-          trainSeconds / Math.max(1, history.epochCount()));
+          trainSeconds / Math.max(1, epochsRun[0]));
       if (!noExport) {
         Path target = exportDir != null ? exportDir
             : Path.of("models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));

@@ -16,7 +16,7 @@ import org.tensorflow.types.TFloat32;
  *   <li>{@code sigmoid}: 1 / (1 + exp(-x))
  *   <li>{@code tanh}: tanh(x)
  *   <li>{@code softmax}: exp(x_i) / sum_j exp(x_j), over the last axis
- *   <li>{@code elu}, {@code selu}, {@code softplus}, {@code gelu} (tanh approximation off, as Keras)
+ *   <li>{@code elu}, {@code selu}, {@code softplus}
  * </ul>
  *
  * <pre>{@code

@@ -27,6 +27,7 @@ import org.tensorflow.types.TFloat32;
  * }</pre>
  */
 public final class BatchNormalization extends Layer {
+  private int axis = -1;
   private double momentum = 0.99;
   private double epsilon = 1e-3;
   private boolean center = true;
@@ -35,6 +36,17 @@ public final class BatchNormalization extends Layer {
   private Initializer gammaInitializer = Initializer.ones();
   private Initializer movingMeanInitializer = Initializer.zeros();
   private Initializer movingVarianceInitializer = Initializer.ones();
+
+  /**
+   * @param axis the feature axis; jeras normalizes the last axis only, so -1 or the input's last
+   *     axis index (checked when the layer is called)
+   * @return this layer
+   */
+  public BatchNormalization axis(int axis) {
+    checkMutable();
+    this.axis = axis;
+    return this;
+  }
 
   /** @return this layer, with that momentum of the moving averages (default 0.99) */
   public BatchNormalization momentum(double momentum) {
@@ -113,6 +125,11 @@ public final class BatchNormalization extends Layer {
     if (in.dim(-1) < 0) {
       throw new IllegalArgumentException(describe() + ": the last axis must be known, got " + in);
     }
+    if (axis != -1 && axis != in.rank() - 1) {
+      throw new IllegalArgumentException(describe() + ": axis " + axis + " of input " + in
+          + " is not supported; jeras normalizes the last axis (axis -1 or " + (in.rank() - 1)
+          + ")");
+    }
     return in;
   }
 
@@ -184,10 +201,18 @@ public final class BatchNormalization extends Layer {
     return tf.assign(variable, updated);
   }
 
+  private static int axisOf(LayerConfig c) {
+    try {
+      return c.getInt("axis");
+    } catch (dev.jeras.JerasException e) {
+      throw c.unsupported("axis", "a list", "a single axis, the last one (-1)");
+    }
+  }
+
   @Override
   public Map<String, Object> getConfig() {
     Map<String, Object> c = super.getConfig();
-    c.put("axis", -1);
+    c.put("axis", axis);
     c.put("momentum", momentum);
     c.put("epsilon", epsilon);
     c.put("center", center);
@@ -212,13 +237,9 @@ public final class BatchNormalization extends Layer {
    * @return the layer it describes
    */
   public static BatchNormalization fromConfig(LayerConfig c) {
-    if (c.has("axis")) {
-      int axis = c.getInt("axis", -1);
-      if (axis != -1 && axis != 3 && axis != 1) {
-        throw c.unsupported("axis", axis, "-1 (the last axis)");
-      }
-    }
+    int axis = c.has("axis") ? axisOf(c) : -1;
     BatchNormalization l = new BatchNormalization()
+        .axis(axis)
         .momentum(c.getDouble("momentum", 0.99))
         .epsilon(c.getDouble("epsilon", 1e-3))
         .center(c.getBoolean("center", true))

@@ -107,6 +107,9 @@ public sealed interface Initializer
       case "randomnormal" -> new Random("RandomNormal", 0.0, 0.05);
       case "randomuniform" -> new Random("RandomUniform", -0.05, 0.05);
       case "truncatednormal" -> new Random("TruncatedNormal", 0.0, 0.05);
+      case "constant" -> constant(0f);
+      case "variancescaling" -> new VarianceScaling("VarianceScaling", 1.0, "fan_in",
+          "truncated_normal");
       default -> throw new IllegalArgumentException(
           "unknown initializer '" + name + "'; supported: glorot_uniform, glorot_normal, he_normal,"
               + " he_uniform, lecun_normal, lecun_uniform, zeros, ones, constant, random_normal,"

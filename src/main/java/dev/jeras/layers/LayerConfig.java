@@ -50,7 +50,7 @@ public final class LayerConfig {
       name = String.valueOf(c.get("name"));
     }
     if (d != null && !"float32".equals(name)) {
-      throw unsupported("dtype", name, "float32");
+      throw unsupported("dtype", name != null ? name : d, "float32");
     }
   }
 
@@ -78,10 +78,16 @@ public final class LayerConfig {
   /** @return a required integer */
   public int getInt(String key) {
     Object v = require(key);
-    if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+    if (v instanceof Number n && isInt(n)) {
       return n.intValue();
     }
     throw invalid(key, v, "an integer");
+  }
+
+  /** @return whether the number is a whole number in int range (1e308 and 2^32 are not) */
+  private static boolean isInt(Number n) {
+    double d = n.doubleValue();
+    return d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE;
   }
 
   /** @return an integer, or the default when absent or null */
@@ -95,10 +101,10 @@ public final class LayerConfig {
       return mark(key, dflt);
     }
     Object v = require(key);
-    if (v instanceof Number n) {
+    if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
       return n.doubleValue();
     }
-    throw invalid(key, v, "a number");
+    throw invalid(key, v, "a finite number");
   }
 
   /** @return a boolean, or the default when absent or null */
@@ -138,8 +144,8 @@ public final class LayerConfig {
       int i = getInt(key);
       return new int[] {i, i};
     }
-    if (v instanceof List<?> l && l.size() == 2 && l.get(0) instanceof Number a
-        && l.get(1) instanceof Number b) {
+    if (v instanceof List<?> l && l.size() == 2 && l.get(0) instanceof Number a && isInt(a)
+        && l.get(1) instanceof Number b && isInt(b)) {
       return new int[] {a.intValue(), b.intValue()};
     }
     throw invalid(key, v, "an integer or a list of two integers");
@@ -209,6 +215,9 @@ public final class LayerConfig {
 
   private static float number(Map<?, ?> c, String key, double dflt) {
     Object v = c.get(key);
+    if (v instanceof Number n && !Double.isFinite(n.doubleValue())) {
+      throw new IllegalArgumentException(key + " expected a finite number, got " + n);
+    }
     return v instanceof Number n ? n.floatValue() : (float) dflt;
   }
 
@@ -257,7 +266,7 @@ public final class LayerConfig {
     for (Map.Entry<String, Object> e : config.entrySet()) {
       if (!used.contains(e.getKey()) && e.getValue() != null
           && !Boolean.FALSE.equals(e.getValue())) {
-        unknown.add(e.getKey() + "=" + e.getValue());
+        unknown.add(e.getKey() + "=" + brief(e.getValue()));
       }
     }
     if (!unknown.isEmpty()) {
@@ -297,13 +306,20 @@ public final class LayerConfig {
     return value;
   }
 
+  /** @return the value as text, cut to 200 characters so that an error stays one readable line */
+  private static String brief(Object v) {
+    String s = String.valueOf(v);
+    return s.length() <= 200 ? s : s.substring(0, 200) + "... (" + s.length() + " characters)";
+  }
+
   private String where() {
     String n = name();
     return "layer " + (n == null ? "?" : n) + " (" + className + ")";
   }
 
   private JerasException invalid(String key, Object v, String expected) {
-    return new JerasException(where() + ": option " + key + " expected " + expected + ", got " + v);
+    return new JerasException(where() + ": option " + key + " expected " + expected + ", got "
+        + brief(v));
   }
 
   /**
@@ -311,7 +327,7 @@ public final class LayerConfig {
    */
   public JerasException unsupported(String key, Object value, String supported) {
     return new JerasException(
-        where() + ": unsupported " + key + "=" + value + "; jeras supports " + key + ": "
+        where() + ": unsupported " + key + "=" + brief(value) + "; jeras supports " + key + ": "
             + supported);
   }
 }

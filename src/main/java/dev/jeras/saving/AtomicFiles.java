@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes files and directories so that the target is either the complete new content or what was
@@ -47,6 +48,7 @@ public final class AtomicFiles {
       }
       tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
       writer.write(tmp);
+      publish(tmp);
       if (Files.exists(abs)) {
         Path old = Files.createTempDirectory(parent, "." + abs.getFileName() + ".old-");
         Files.delete(old);
@@ -84,6 +86,7 @@ public final class AtomicFiles {
       Files.createDirectories(abs.getParent());
       tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".tmp-", "");
       writer.write(tmp);
+      publish(tmp);
       move(tmp, abs);
       tmp = null;
     } catch (IOException e) {
@@ -91,6 +94,22 @@ public final class AtomicFiles {
     } finally {
       if (tmp != null) {
         deleteQuietly(tmp);
+      }
+    }
+  }
+
+  /**
+   * Temporary files are created private (0600, 0700); the published result gets the usual
+   * 0644 / 0755 so that other accounts (a TF Serving user) can read an export.
+   */
+  private static void publish(Path p) throws IOException {
+    if (!Files.getFileStore(p).supportsFileAttributeView("posix")) {
+      return;
+    }
+    try (var walk = Files.walk(p)) {
+      for (Path q : walk.toList()) {
+        Files.setPosixFilePermissions(q, PosixFilePermissions.fromString(
+            Files.isDirectory(q) ? "rwxr-xr-x" : "rw-r--r--"));
       }
     }
   }

@@ -22,7 +22,7 @@ import org.tensorflow.types.family.TType;
  * logits behind the softmax, as Keras does: the value is the same and the gradient is stable.
  *
  * <pre>{@code
- * model.compile(Optimizers.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+ * model.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
  * Loss.of("categorical_crossentropy");
  * }</pre>
  */

@@ -14,7 +14,7 @@ import org.tensorflow.types.family.TType;
  * sparse labels, categorical accuracy for one-hot labels, binary accuracy for binary cross-entropy.
  *
  * <pre>{@code
- * model.compile(Optimizers.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+ * model.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
  * }</pre>
  */
 public enum Metric {

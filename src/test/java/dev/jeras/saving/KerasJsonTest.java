@@ -108,4 +108,18 @@ class KerasJsonTest {
     assertEquals("m.json: c (Conv2D): expected input of rank 4 (batch, height, width, channels),"
         + " got (None, 784)", e.getMessage());
   }
+
+  @Test
+  void batchNormalizationOnAnotherAxis_isRefused_notApproximated() {
+    String json = """
+        {"class_name": "Sequential", "config": {"name": "s", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 3]}},
+          {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": 1}}]}}""";
+    var e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
+    assertTrue(e.getMessage().contains("axis 1 of input (None, 8, 8, 3) is not supported"),
+        e.getMessage());
+    try (Model ok = KerasJson.fromJson(json.replace("\"axis\": 1", "\"axis\": 3"), "m.json")) {
+      assertEquals(12, ok.countParams());
+    }
+  }
 }
