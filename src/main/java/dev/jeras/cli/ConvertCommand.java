@@ -23,12 +23,11 @@ final class ConvertCommand implements Callable<Integer> {
           + " (SavedModel)")
   Path to;
 
-  @Option(names = "--verbose", description = "debug logging and stack traces")
-  boolean verbose;
+  @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;
 
   @Override
   public Integer call() {
-    Main.setVerbose(verbose);
+    verbose.apply();
     try (Model m = ModelFiles.load(from)) {
       ModelFiles.save(m, to);
       System.out.println("Converted " + from + " -> " + to.toAbsolutePath().normalize());

@@ -2,20 +2,17 @@ package dev.jeras.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jeras.JerasException;
-import dev.jeras.data.DataDirectory;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.models.Model;
 import dev.jeras.models.Predictor;
-import dev.jeras.saving.AtomicFiles;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.ModelFiles;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -39,9 +36,7 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "mnist, fashion-mnist or cifar10")
   String dataset;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "dataset directory (default: $JERAS_DATA, else ~/.jeras/datasets)")
-  Path dataDir;
+  @picocli.CommandLine.Mixin CommonOptions.DataDir dataDir;
 
   @Option(names = "--limit", paramLabel = "N", description = "evaluate the first N test samples")
   Integer limit;
@@ -54,14 +49,13 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin DeviceOption device;
 
-  @Option(names = "--verbose", description = "debug logging and stack traces")
-  boolean verbose;
+  @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;
 
   @Override
   public Integer call() throws Exception {
-    Main.setVerbose(verbose);
+    verbose.apply();
     device.apply();
-    Dataset test = Datasets.load(dataset, DataDirectory.resolve(dataDir)).test();
+    Dataset test = Datasets.load(dataset, dataDir.resolve()).test();
     if (limit != null) {
       test = test.limit(limit);
     }
@@ -85,8 +79,7 @@ final class EvaluateCommand implements Callable<Integer> {
       root.put("samples", test.size());
       ObjectNode t = root.putObject("test");
       r.forEach(t::put);
-      AtomicFiles.writeFile(metricsOut, tmp -> Files.writeString(tmp,
-          KerasJson.MAPPER.writeValueAsString(root) + "\n"));
+      CommonOptions.writeJson(metricsOut, root);
     }
     return 0;
   }

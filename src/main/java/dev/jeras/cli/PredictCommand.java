@@ -56,12 +56,11 @@ final class PredictCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin DeviceOption device;
 
-  @Option(names = "--verbose", description = "debug logging and stack traces")
-  boolean verbose;
+  @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;
 
   @Override
   public Integer call() {
-    Main.setVerbose(verbose);
+    verbose.apply();
     device.apply();
     if (images != null) {
       return predictImages();

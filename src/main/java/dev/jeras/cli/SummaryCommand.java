@@ -4,7 +4,6 @@ import dev.jeras.models.Model;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code jeras summary --model NAME|FILE.json}: prints the Keras-style summary table. */
 @Command(name = "summary", mixinStandardHelpOptions = true,
@@ -12,12 +11,11 @@ import picocli.CommandLine.Option;
 final class SummaryCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
-  @Option(names = "--verbose", description = "debug logging and stack traces")
-  boolean verbose;
+  @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;
 
   @Override
   public Integer call() {
-    Main.setVerbose(verbose);
+    verbose.apply();
     try (Model m = model.create()) {
       System.out.print(m.summary());
     }

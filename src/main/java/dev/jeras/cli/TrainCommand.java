@@ -2,12 +2,10 @@ package dev.jeras.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jeras.data.DataDirectory;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Model;
-import dev.jeras.saving.AtomicFiles;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.ModelCheckpoint;
 import dev.jeras.saving.ModelFiles;
@@ -24,7 +22,6 @@ import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
 import dev.jeras.training.ProgressReporter;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -47,9 +44,7 @@ final class TrainCommand implements Callable<Integer> {
       description = "mnist, fashion-mnist or cifar10 (default: from the model's input shape)")
   String dataset;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "dataset directory (default: $JERAS_DATA, else ~/.jeras/datasets)")
-  Path dataDir;
+  @picocli.CommandLine.Mixin CommonOptions.DataDir dataDir;
 
   @Option(names = "--epochs", defaultValue = "5", description = "default: ${DEFAULT-VALUE}")
   int epochs;
@@ -123,12 +118,11 @@ final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin DeviceOption device;
 
-  @Option(names = "--verbose", description = "debug logging and stack traces")
-  boolean verbose;
+  @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;
 
   @Override
   public Integer call() throws Exception {
-    Main.setVerbose(verbose);
+    verbose.apply();
     device.apply();
     if (limit != null && limit <= 0) {
       throw new IllegalArgumentException("--limit must be positive, got " + limit);
@@ -139,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
         m.seed(seed);
       }
       String data = dataset != null ? dataset : defaultDataset(m);
-      Path dir = DataDirectory.resolve(dataDir);
+      Path dir = dataDir.resolve();
       Dataset.Split split = Datasets.load(data, dir);
       Dataset train = limit == null ? split.train() : split.train().limit(limit);
       out.printf(Locale.ROOT, "Model %s: %,d parameters (%,d trainable)%n", m.name(),
@@ -282,7 +276,6 @@ final class TrainCommand implements Callable<Integer> {
     root.put("first_step_unix_ms", firstStepUnixMs);
     root.put("process_start_unix_ms",
         java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
-    AtomicFiles.writeFile(metricsOut, tmp -> Files.writeString(tmp,
-        KerasJson.MAPPER.writeValueAsString(root) + "\n"));
+    CommonOptions.writeJson(metricsOut, root);
   }
 }
