@@ -74,6 +74,13 @@ final class PredictCommand implements Callable<Integer> {
         throw new JerasException(model + ": the model has inputs " + p.inputNames()
             + "; the command line feeds single-input models");
       }
+      TensorShape expected = p.inputShapes().get(0);
+      TensorShape got = TensorShape.of(x.shape()).withBatch(-1);
+      if (expected.rank() > 1 && !expected.isCompatibleWith(got)) {
+        throw new JerasException(input + ": inputs of shape "
+            + dev.jeras.data.NumericArray.format(x.shape()) + " do not fit " + model
+            + ", whose input " + p.inputNames().get(0) + " is " + expected);
+      }
       List<FloatArray> out = p.predict(List.of(x), batchSize);
       Npy.write(output, out.get(0));
       System.out.printf(Locale.ROOT, "%s: %d samples -> %s %s%n", model, x.count(),

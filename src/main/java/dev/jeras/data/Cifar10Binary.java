@@ -132,6 +132,9 @@ public final class Cifar10Binary {
           });
     } catch (java.nio.file.NoSuchFileException e) {
       throw new JerasException(archive + ": file not found", e);
+    } catch (java.io.EOFException e) {
+      throw new CorruptFileException(
+          archive, "tar.gz archive", "a complete archive", "a truncated one (it ends early)", e);
     } catch (IOException e) {
       throw new CorruptFileException(
           archive,

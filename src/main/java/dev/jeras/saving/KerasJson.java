@@ -14,6 +14,7 @@ import dev.jeras.layers.Layer;
 import dev.jeras.layers.Node;
 import dev.jeras.layers.SymbolicTensor;
 import dev.jeras.layers.TensorShape;
+import dev.jeras.layers.WeightSpec;
 import dev.jeras.models.Model;
 import dev.jeras.models.Sequential;
 import java.io.IOException;
@@ -46,6 +47,12 @@ public final class KerasJson {
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .build();
 
+  /** The most values a Java array (a weight, a sample) holds. */
+  private static final int MAX_VALUES = Integer.MAX_VALUE - 8;
+
+  /** TensorFlow's largest tensor rank. */
+  private static final int MAX_RANK = 254;
+
   private KerasJson() {}
 
   /**
@@ -73,9 +80,10 @@ public final class KerasJson {
     try {
       parsed = MAPPER.readValue(json, Object.class);
     } catch (JsonProcessingException e) {
-      throw new JerasException(
-          source + ": not valid JSON: " + e.getOriginalMessage() + " at line "
-              + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+      // a nesting or length limit reports no location
+      String at = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr();
+      throw new JerasException(source + ": not valid JSON: " + e.getOriginalMessage() + at, e);
     }
     if (!(parsed instanceof Map<?, ?> top)) {
       throw new JerasException(source + ": expected a JSON object with class_name and config");
@@ -89,6 +97,15 @@ public final class KerasJson {
    * @return the model it describes
    */
   public static Model fromMap(Map<String, Object> top, String source) {
+    try {
+      return readModel(top, source);
+    } catch (IllegalArgumentException e) {
+      // a value a constructor refuses (a layer or model name, a shape) is an error in the file
+      throw new JerasException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Model readModel(Map<String, Object> top, String source) {
     String cls = string(top, "class_name", source);
     Map<String, Object> config = map(top.get("config"), source + ": config");
     Model model =
@@ -96,14 +113,49 @@ public final class KerasJson {
           case "Sequential" -> readSequential(config, source);
           case "Functional", "Model" -> readFunctional(config, source);
           default -> throw new JerasException(
-              source + ": model class " + cls + " is not supported; expected Sequential or"
+              source + ": model class " + brief(cls) + " is not supported; expected Sequential or"
                   + " Functional");
         };
+    checkSizes(model, source);
     Object name = config.get("name");
     if (name instanceof String n) {
       model.named(n);
     }
     return model;
+  }
+
+  /**
+   * Refuses sizes no array can hold: a weight, or one sample of a layer's output, of more than
+   * 2^31 - 9 values (where a product of dimensions could also overflow a long).
+   */
+  private static void checkSizes(Model model, String source) {
+    for (Layer l : model.network().layers()) {
+      for (WeightSpec w : l.weights()) {
+        if (values(w.shape(), 0) > MAX_VALUES) {
+          throw new JerasException(source + ": layer " + l.name() + " weight " + w.name()
+              + " expected at most " + MAX_VALUES + " values, got shape "
+              + TensorShape.of(w.shape()));
+        }
+      }
+      for (Node n : l.nodes()) {
+        TensorShape out = n.output().shape();
+        if (values(out.dims(), 1) > MAX_VALUES) {
+          throw new JerasException(source + ": layer " + l.name() + " output expected at most "
+              + MAX_VALUES + " values per sample, got shape " + out);
+        }
+      }
+    }
+  }
+
+  /** @return the product of dims from index {@code from}, capped above MAX_VALUES */
+  private static long values(long[] dims, int from) {
+    long cap = MAX_VALUES + 1L;
+    long n = 1;
+    for (int i = from; i < dims.length; i++) {
+      long d = Math.max(dims[i], 0);
+      n = d != 0 && n > cap / d ? cap : n * d;
+    }
+    return n;
   }
 
   private static Model readSequential(Map<String, Object> config, String source) {
@@ -129,8 +181,7 @@ public final class KerasJson {
     for (int i = start; i < layers.size(); i++) {
       Map<String, Object> l = layers.get(i);
       Layer layer =
-          LayerRegistry.create(
-              string(l, "class_name", source), map(l.get("config"), source), source);
+          layer(string(l, "class_name", source), map(l.get("config"), source), source);
       try {
         model.add(layer);
       } catch (IllegalArgumentException e) {
@@ -138,6 +189,25 @@ public final class KerasJson {
       }
     }
     return model;
+  }
+
+  /** {@link LayerRegistry#create}, with every refusal naming the source. */
+  private static Layer layer(String cls, Map<String, Object> config, String source) {
+    Object name = config.get("name");
+    if (name != null && !(name instanceof String)) {
+      throw new JerasException(source + ": layer name expected a string, got " + brief(name));
+    }
+    try {
+      return LayerRegistry.create(cls, config, source);
+    } catch (IllegalArgumentException e) {
+      throw new JerasException(source + ": layer " + brief(config.get("name")) + " (" + cls + "): "
+          + e.getMessage(), e);
+    } catch (JerasException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith(source)) {
+        throw e;
+      }
+      throw new JerasException(source + ": " + e.getMessage(), e);
+    }
   }
 
   private static Model readFunctional(Map<String, Object> config, String source) {
@@ -150,7 +220,7 @@ public final class KerasJson {
       Map<String, Object> lc = map(l.get("config"), source);
       String name = l.get("name") instanceof String s ? s : String.valueOf(lc.get("name"));
       if (byName.containsKey(name)) {
-        throw new JerasException(source + ": two layers are named " + name);
+        throw new JerasException(source + ": two layers are named " + brief(name));
       }
       produced.put(name, new ArrayList<>());
       if (cls.equals("InputLayer")) {
@@ -159,7 +229,7 @@ public final class KerasJson {
         produced.get(name).add(t);
         pendingNodes.put(name, List.of());
       } else {
-        byName.put(name, LayerRegistry.create(cls, lc, source));
+        byName.put(name, layer(cls, lc, source));
         Object nodes = l.get("inbound_nodes");
         pendingNodes.put(name, nodes instanceof List<?> nl ? new ArrayList<>(nl) : List.of());
       }
@@ -187,8 +257,8 @@ public final class KerasJson {
     for (Map.Entry<String, List<Object>> e : pendingNodes.entrySet()) {
       if (!e.getValue().isEmpty()) {
         throw new JerasException(
-            source + ": the inputs of layer " + e.getKey() + " cannot be resolved (unknown layer"
-                + " or cycle in inbound_nodes)");
+            source + ": the inputs of layer " + brief(e.getKey()) + " cannot be resolved (unknown"
+                + " layer or cycle in inbound_nodes)");
       }
     }
     List<SymbolicTensor> inputs = endpoints(config.get("input_layers"), produced, source);
@@ -203,7 +273,7 @@ public final class KerasJson {
   /** Resolves one inbound node's tensors, or returns null if a producer is not built yet. */
   private static List<SymbolicTensor> resolveArgs(
       Object node, Map<String, List<SymbolicTensor>> produced, String source) {
-    List<List<Object>> refs = new ArrayList<>();
+    List<List<?>> refs = new ArrayList<>();
     if (node instanceof Map<?, ?> m) {
       Object args = m.get("args");
       if (args instanceof List<?> al && !al.isEmpty()) {
@@ -216,19 +286,23 @@ public final class KerasJson {
       }
     } else if (node instanceof List<?> legacy) {
       for (Object entry : legacy) {
-        refs.add(new ArrayList<>((List<?>) entry));
+        if (!(entry instanceof List<?> ref)) {
+          throw new JerasException(source + ": inbound node expected [layer name, node index,"
+              + " tensor index] entries, got " + brief(entry));
+        }
+        refs.add(ref);
       }
     }
     if (refs.isEmpty()) {
-      throw new JerasException(source + ": an inbound node has no input tensors: " + node);
+      throw new JerasException(source + ": an inbound node has no input tensors: " + brief(node));
     }
     List<SymbolicTensor> out = new ArrayList<>();
-    for (List<Object> r : refs) {
+    for (List<?> r : refs) {
+      int nodeIndex = nodeIndex(r, "inbound node", source);
       String layer = String.valueOf(r.get(0));
-      int nodeIndex = ((Number) r.get(1)).intValue();
       List<SymbolicTensor> made = produced.get(layer);
       if (made == null) {
-        throw new JerasException(source + ": inbound node refers to unknown layer " + layer);
+        throw new JerasException(source + ": inbound node refers to unknown layer " + brief(layer));
       }
       if (nodeIndex >= made.size()) {
         return null;
@@ -238,12 +312,23 @@ public final class KerasJson {
     return out;
   }
 
+  /** @return the node index of a {@code [layer name, node index, tensor index]} reference */
+  private static int nodeIndex(List<?> ref, String what, String source) {
+    if (ref.size() < 2 || !(ref.get(1) instanceof Number n) || n.doubleValue() < 0
+        || n.doubleValue() > Integer.MAX_VALUE || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw new JerasException(source + ": " + what + " expected [layer name, node index, tensor"
+          + " index], got " + brief(ref));
+    }
+    return n.intValue();
+  }
+
   private static List<Object> history(Object tensor, String source) {
     if (tensor instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> c
         && c.get("keras_history") instanceof List<?> h && h.size() >= 2) {
       return new ArrayList<>(h);
     }
-    throw new JerasException(source + ": expected a __keras_tensor__ in inbound_nodes, got " + tensor);
+    throw new JerasException(source + ": expected a __keras_tensor__ in inbound_nodes, got "
+        + brief(tensor));
   }
 
   private static List<SymbolicTensor> endpoints(
@@ -255,14 +340,20 @@ public final class KerasJson {
     if (l.get(0) instanceof String) {
       refs.add(l);
     } else {
-      l.forEach(r -> refs.add((List<?>) r));
+      for (Object r : l) {
+        if (!(r instanceof List<?> ref)) {
+          throw new JerasException(source + ": input_layers/output_layers expected [layer name,"
+              + " node index, tensor index] entries, got " + brief(r));
+        }
+        refs.add(ref);
+      }
     }
     List<SymbolicTensor> out = new ArrayList<>();
     for (List<?> r : refs) {
+      int idx = nodeIndex(r, "input_layers/output_layers", source);
       List<SymbolicTensor> made = produced.get(String.valueOf(r.get(0)));
-      int idx = ((Number) r.get(1)).intValue();
       if (made == null || idx >= made.size()) {
-        throw new JerasException(source + ": model endpoint " + r + " does not exist");
+        throw new JerasException(source + ": model endpoint " + brief(r) + " does not exist");
       }
       out.add(made.get(idx));
     }
@@ -271,27 +362,29 @@ public final class KerasJson {
 
   private static SymbolicTensor input(Map<String, Object> config, String source) {
     Object shape = config.getOrDefault("batch_shape", config.get("batch_input_shape"));
-    if (shape == null && config.get("shape") != null) {
+    if (shape == null && config.get("shape") instanceof List<?> sampleShape) {
       List<Object> s = new ArrayList<>();
       s.add(null);
-      s.addAll((List<?>) config.get("shape"));
+      s.addAll(sampleShape);
       shape = s;
     }
     if (shape == null) {
-      throw new JerasException(source + ": InputLayer " + config.get("name") + " has no batch_shape");
+      throw new JerasException(source + ": InputLayer " + brief(config.get("name"))
+          + " has no batch_shape");
     }
     Object dtype = config.get("dtype");
     if (dtype != null && !"float32".equals(dtype)
         && !(dtype instanceof Map<?, ?> m && m.get("config") instanceof Map<?, ?> c
             && "float32".equals(c.get("name")))) {
       throw new JerasException(
-          source + ": InputLayer " + config.get("name") + ": unsupported dtype=" + dtype
+          source + ": InputLayer " + brief(config.get("name")) + ": unsupported dtype="
+              + brief(dtype)
               + "; jeras supports dtype: float32");
     }
     if (Boolean.TRUE.equals(config.get("sparse")) || Boolean.TRUE.equals(config.get("ragged"))) {
       throw new JerasException(
-          source + ": InputLayer " + config.get("name") + ": sparse and ragged inputs are not"
-              + " supported");
+          source + ": InputLayer " + brief(config.get("name")) + ": sparse and ragged inputs are"
+              + " not supported");
     }
     long[] dims = sampleShape(shape, source);
     Object name = config.get("name");
@@ -300,14 +393,19 @@ public final class KerasJson {
 
   private static long[] sampleShape(Object batchShape, String source) {
     if (!(batchShape instanceof List<?> l) || l.isEmpty()) {
-      throw new JerasException(source + ": invalid input shape " + batchShape);
+      throw new JerasException(source + ": invalid input shape " + brief(batchShape));
+    }
+    if (l.size() > MAX_RANK) {
+      throw new JerasException(source + ": input shape expected at most " + MAX_RANK
+          + " dimensions (TensorFlow's limit), got " + l.size());
     }
     long[] dims = new long[l.size() - 1];
     for (int i = 1; i < l.size(); i++) {
-      if (!(l.get(i) instanceof Number n) || n.longValue() <= 0) {
+      if (!(l.get(i) instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+          || n.doubleValue() < 1 || n.doubleValue() > Integer.MAX_VALUE) {
         throw new JerasException(
-            source + ": input shape " + batchShape + " must have known positive dimensions after"
-                + " the batch");
+            source + ": input shape " + brief(batchShape) + " must have known positive dimensions"
+                + " (whole numbers up to " + Integer.MAX_VALUE + ") after the batch");
       }
       dims[i - 1] = n.longValue();
     }
@@ -459,15 +557,21 @@ public final class KerasJson {
   private static String string(Map<String, Object> m, String key, String source) {
     Object v = m.get(key);
     if (!(v instanceof String s)) {
-      throw new JerasException(source + ": expected a string " + key + ", got " + v);
+      throw new JerasException(source + ": expected a string " + key + ", got " + brief(v));
     }
     return s;
+  }
+
+  /** @return the value as text, cut to 200 characters so that an error stays one readable line */
+  static String brief(Object v) {
+    String s = String.valueOf(v);
+    return s.length() <= 200 ? s : s.substring(0, 200) + "... (" + s.length() + " characters)";
   }
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> map(Object o, String where) {
     if (!(o instanceof Map<?, ?> m)) {
-      throw new JerasException(where + ": expected a JSON object, got " + o);
+      throw new JerasException(where + ": expected a JSON object, got " + brief(o));
     }
     return (Map<String, Object>) m;
   }
@@ -475,11 +579,11 @@ public final class KerasJson {
   @SuppressWarnings("unchecked")
   private static List<Map<String, Object>> list(Object o, String where) {
     if (!(o instanceof List<?> l)) {
-      throw new JerasException(where + ": expected a JSON array, got " + o);
+      throw new JerasException(where + ": expected a JSON array, got " + brief(o));
     }
     for (Object e : l) {
       if (!(e instanceof Map<?, ?>)) {
-        throw new JerasException(where + ": expected JSON objects, got " + e);
+        throw new JerasException(where + ": expected JSON objects, got " + brief(e));
       }
     }
     return (List<Map<String, Object>>) o;

@@ -51,7 +51,12 @@ public final class LegacyH5 {
     } catch (JerasException e) {
       throw e;
     } catch (Exception e) {
-      throw new JerasException(file + ": not a readable Keras .h5 model: " + e.getMessage(), e);
+      throw new JerasException(file + ": expected a Keras .h5 model (HDF5), got an unreadable one"
+          + " (truncated or damaged): " + e.getMessage(), e);
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      // jHDF allocates what a damaged size field claims, and follows links however deep they go
+      throw new JerasException(file + ": expected a Keras .h5 model (HDF5), got one whose sizes or"
+          + " links are out of bounds (" + e + ")", e);
     } finally {
       if (model != null) {
         model.close();

@@ -1,23 +1,30 @@
 package dev.jeras.saving;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
 import dev.jeras.internal.Tensors;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Predictor;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.SavedModel;
 
 /**
  * Any TensorFlow SavedModel loaded for inference: Python Keras' {@code model.export()} (input key
@@ -76,9 +83,16 @@ public final class LoadedSavedModel implements Predictor {
       bundle = SavedModelBundle.load(dir.toString(), "serve");
     } catch (RuntimeException e) {
       throw new JerasException(dir + ": cannot load the SavedModel (tag 'serve'): "
-          + firstLine(e.getMessage()), e);
+          + diagnose(dir, e), e);
     }
     try {
+      // TensorFlow loads a SavedModel whose variables/ files are missing without restoring its
+      // variables; the first prediction would then fail deep inside the graph
+      Path index = dir.resolve("variables").resolve("variables.index");
+      if (!Files.isRegularFile(index) && hasVariables(bundle)) {
+        throw new JerasException(dir + ": variables/variables.index expected (the graph has"
+            + " variables to restore), got no such file: the SavedModel is incomplete");
+      }
       Map<String, SessionFunction> fns = new LinkedHashMap<>();
       bundle.signatures().forEach(s -> fns.put(s.key(), null));
       String key = fns.containsKey(Signature.DEFAULT_KEY) ? Signature.DEFAULT_KEY
@@ -92,6 +106,33 @@ public final class LoadedSavedModel implements Predictor {
       bundle.close();
       throw e;
     }
+  }
+
+  /**
+   * @return why TensorFlow refused the directory: TensorFlow's first line, or, when saved_model.pb
+   *     does not even parse (TensorFlow then only says "Read less bytes than requested"), that
+   */
+  private static String diagnose(Path dir, RuntimeException e) {
+    try (InputStream in = Files.newInputStream(dir.resolve("saved_model.pb"))) {
+      SavedModel.parseFrom(in);
+    } catch (InvalidProtocolBufferException p) {
+      return "saved_model.pb expected a SavedModel protocol buffer, got a truncated or damaged"
+          + " one (" + firstLine(p.getMessage()) + ")";
+    } catch (IOException | RuntimeException ignored) {
+      // TensorFlow's own message is the better one
+    }
+    return firstLine(e.getMessage());
+  }
+
+  private static boolean hasVariables(SavedModelBundle bundle) {
+    Iterator<GraphOperation> ops = bundle.graph().operations();
+    while (ops.hasNext()) {
+      String type = ops.next().type();
+      if (type.equals("VarHandleOp") || type.equals("VariableV2")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String firstLine(String s) {
@@ -174,7 +215,7 @@ public final class LoadedSavedModel implements Predictor {
           s[0] = to - from;
           feeds.put(inputNames.get(i), Tensors.floats(xs.get(i).data(), from * xs.get(i).sampleSize(), s));
         }
-        try (Result r = function.call(feeds)) {
+        try (Result r = call(feeds)) {
           for (int o = 0; o < outputNames.size(); o++) {
             Tensor t = r.get(outputNames.get(o)).orElseThrow(
                 () -> new JerasException(dir + ": the SavedModel returned no output"));
@@ -201,6 +242,16 @@ public final class LoadedSavedModel implements Predictor {
       result.add(FloatArray.of(out.get(o), outShapes.get(o)));
     }
     return result;
+  }
+
+  /** Runs the signature; a failure inside the graph is an error in this SavedModel. */
+  private Result call(Map<String, Tensor> feeds) {
+    try {
+      return function.call(feeds);
+    } catch (TensorFlowException e) {
+      throw new JerasException(dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()),
+          e);
+    }
   }
 
   @Override

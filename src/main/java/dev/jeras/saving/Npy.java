@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -46,6 +47,8 @@ public final class Npy {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new JerasException(file + ": file not found", e);
     } catch (IOException e) {
       throw new JerasException(file + ": cannot read: " + e.getMessage(), e);
     }
@@ -101,7 +104,7 @@ public final class Npy {
     } else {
       throw bad(source, "format version", "1, 2 or 3", Integer.toString(major));
     }
-    if (headerLen < 0 || start + headerLen > bytes.length) {
+    if (headerLen < 0 || headerLen > bytes.length - start) {
       throw bad(source, "header length", "<= " + (bytes.length - start), Integer.toString(headerLen));
     }
     String header = new String(bytes, start, headerLen,
@@ -110,7 +113,8 @@ public final class Npy {
     Matcher f = FORTRAN.matcher(header);
     Matcher s = SHAPE.matcher(header);
     if (!d.find() || !f.find() || !s.find()) {
-      throw bad(source, "header", "{'descr', 'fortran_order', 'shape'}", header.trim());
+      throw bad(source, "header", "{'descr', 'fortran_order', 'shape'}",
+          abbreviate(header.trim()));
     }
     if (f.group(1).equals("True")) {
       throw bad(source, "fortran_order", "False (C order)", "True");
@@ -118,12 +122,12 @@ public final class Npy {
     long[] shape = parseShape(s.group(1), source);
     ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
     char kind = d.group(2).charAt(0);
-    int size = Integer.parseInt(d.group(3));
+    int size = dtypeSize(kind, d.group(3), source);
     long count = 1;
     for (long dim : shape) {
-      count *= dim;
+      count = timesCapped(count, dim);
     }
-    long expected = count * size;
+    long expected = timesCapped(count, size);
     long available = bytes.length - start - headerLen;
     if (available != expected) {
       throw bad(source, "data length", expected + " bytes for shape " + NumericArray.format(shape)
@@ -142,6 +146,30 @@ public final class Npy {
     };
   }
 
+  /** @return the item size of a dtype jeras reads, e.g. 4 for {@code f4} */
+  private static int dtypeSize(char kind, String digits, String source) {
+    String dtype = kind + digits;
+    boolean known = switch (kind) {
+      case 'f' -> digits.equals("2") || digits.equals("4") || digits.equals("8");
+      case 'i', 'u' -> digits.equals("1") || digits.equals("2") || digits.equals("4")
+          || digits.equals("8");
+      case 'b' -> digits.equals("1");
+      default -> false;
+    };
+    if (!known) {
+      throw bad(source, "dtype", "f2, f4, f8, i1..i8, u1..u8 or b1", dtype);
+    }
+    return Integer.parseInt(digits);
+  }
+
+  /** @return {@code a * b} for non-negative values, Long.MAX_VALUE when it overflows */
+  private static long timesCapped(long a, long b) {
+    if (a == 0 || b == 0) {
+      return 0;
+    }
+    return a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
+  }
+
   private static long[] parseShape(String s, String source) {
     List<Long> dims = new ArrayList<>();
     for (String part : s.split(",")) {
@@ -151,12 +179,13 @@ public final class Npy {
       }
       try {
         long v = Long.parseLong(t.replace("L", ""));
-        if (v < 0) {
+        if (v < 0 || v > Integer.MAX_VALUE) {
           throw new NumberFormatException();
         }
         dims.add(v);
       } catch (NumberFormatException e) {
-        throw bad(source, "shape", "non-negative integers", "(" + s + ")");
+        throw bad(source, "shape", "integers from 0 to " + Integer.MAX_VALUE,
+            abbreviate("(" + s + ")"));
       }
     }
     return dims.stream().mapToLong(Long::longValue).toArray();
@@ -236,6 +265,12 @@ public final class Npy {
         ch.write(body);
       }
     });
+  }
+
+  /** @return the text, cut to 200 characters so that a damaged header stays a one-line message */
+  private static String abbreviate(String text) {
+    return text.length() <= 200 ? text : text.substring(0, 200) + "... (" + text.length()
+        + " characters)";
   }
 
   private static JerasException bad(String source, String what, String expected, String got) {

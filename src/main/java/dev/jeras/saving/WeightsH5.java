@@ -162,20 +162,44 @@ public final class WeightsH5 {
       }
       model.setWeights(values);
       Group opt = group(h5, "optimizer");
-      return opt == null ? null : readOptimizer(opt, source);
+      return opt == null ? null : readOptimizer(opt, largestWeight(model), source);
     } catch (JerasException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new JerasException(source + ": not a readable HDF5 weights file: " + e.getMessage(), e);
+      throw new JerasException(source + ": expected a Keras HDF5 weights file, got an unreadable"
+          + " one (truncated or damaged): " + e.getMessage(), e);
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      // jHDF allocates what a damaged size field claims, and follows links however deep they go
+      throw new JerasException(source + ": expected a Keras HDF5 weights file, got one whose sizes"
+          + " or links are out of bounds (" + e + ")", e);
     }
   }
 
-  private static Map<String, Object> readOptimizer(Group opt, String source) {
+  private static long largestWeight(Model model) {
+    long max = 1;
+    for (Layer l : savedLayers(model)) {
+      for (WeightSpec s : l.weights()) {
+        max = Math.max(max, Arrays.stream(s.shape()).reduce(1, (a, b) -> a * b));
+      }
+    }
+    return max;
+  }
+
+  /**
+   * Reads {@code optimizer/vars}: the iteration count, the learning rate, then one slot per weight,
+   * so no dataset may be larger than the model's largest weight (a damaged size is refused before
+   * anything is allocated).
+   */
+  private static Map<String, Object> readOptimizer(Group opt, long maxSize, String source) {
     if (!(opt.getChild("vars") instanceof Group vars)) {
       return null;
     }
     Map<String, Object> out = new LinkedHashMap<>();
     for (int i = 0; vars.getChild(Integer.toString(i)) instanceof Dataset d; i++) {
+      if (d.getSize() > maxSize) {
+        throw new JerasException(source + ": optimizer/vars/" + i + " expected at most " + maxSize
+            + " values (the model's largest weight), got " + d.getSize());
+      }
       out.put(Integer.toString(i), d.isScalar() ? d.getData() : d.getDataFlat());
     }
     return out;
@@ -260,6 +284,10 @@ public final class WeightsH5 {
     }
     if (data instanceof Number n) {
       return new float[] {n.floatValue()};
+    }
+    if (data == null || !data.getClass().isArray()) {
+      throw new JerasException(source + ": expected numeric weights, got "
+          + (data == null ? "no data" : data.getClass().getSimpleName()));
     }
     int n = Array.getLength(data);
     float[] out = new float[n];
