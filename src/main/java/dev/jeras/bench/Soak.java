@@ -22,7 +22,9 @@ import java.util.Map;
 /**
  * Native-memory soak: many predict calls and training steps on one model, with the process's
  * resident memory (VmRSS) sampled along the way. Exits 1 when memory grows by more than the bound
- * after warm-up (the first 10% of each phase).
+ * after warm-up (the first 10% of each phase). Run it with a fixed, pre-touched heap ({@code -Xms} =
+ * {@code -Xmx}, {@code -XX:+AlwaysPreTouch}, as {@code scripts/soak} does) so that the Java heap
+ * growing into its limit does not read as a native leak.
  *
  * <pre>
  * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.Soak [predicts] [steps] [boundMB] [dataDir]
@@ -43,6 +45,12 @@ public final class Soak {
       return -1;
     }
     return -1;
+  }
+
+  /** @return the Java heap in use, in MB (a part of the resident memory the soak separates out) */
+  static double heapMb() {
+    Runtime rt = Runtime.getRuntime();
+    return (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024.0);
   }
 
   /**
@@ -68,7 +76,8 @@ public final class Soak {
         m.predict(x.slice(k, k + 1), 1);
         if ((i + 1) % every == 0) {
           samples.add(new double[] {0, i + 1, rssMb()});
-          System.out.printf(Locale.ROOT, "predict %6d: %.1f MB%n", i + 1, rssMb());
+          System.out.printf(Locale.ROOT, "predict %6d: %.1f MB resident (Java heap in use %.0f MB)%n",
+              i + 1, rssMb(), heapMb());
         }
       }
       int batch = 64;
@@ -83,7 +92,9 @@ public final class Soak {
               done[0]++;
               if (done[0] % stepEvery == 0) {
                 samples.add(new double[] {1, done[0], rssMb()});
-                System.out.printf(Locale.ROOT, "train   %6d: %.1f MB%n", done[0], rssMb());
+                System.out.printf(Locale.ROOT,
+                    "train   %6d: %.1f MB resident (Java heap in use %.0f MB)%n", done[0], rssMb(),
+                    heapMb());
               }
               if (done[0] >= steps) {
                 state.stopTraining();

@@ -145,18 +145,10 @@ public final class Devices {
   /** @return the CUDA 12 / cuDNN 9 libraries {@code ldconfig -p} does not list (Linux) */
   public static List<String> missingCudaLibraries() {
     List<String> missing = new ArrayList<>();
-    StringBuilder listing = new StringBuilder();
-    try {
-      Process p = new ProcessBuilder("ldconfig", "-p").redirectErrorStream(true).start();
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        r.lines().forEach(l -> listing.append(l).append('\n'));
-      }
-      p.waitFor(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
+    String ld = ldconfigListing();
+    if (ld == null) {
       return missing; // no ldconfig: nothing to report
     }
-    String ld = listing.toString();
     String[] extraDirs = System.getenv().getOrDefault("LD_LIBRARY_PATH", "").split(":");
     for (String lib : CUDA_LIBRARIES) {
       boolean found = ld.contains(lib);
@@ -168,5 +160,28 @@ public final class Devices {
       }
     }
     return missing;
+  }
+
+  /** @return {@code ldconfig -p}'s output, looked up on the PATH and in /sbin, or null without one */
+  private static String ldconfigListing() {
+    for (String cmd : new String[] {"ldconfig", "/sbin/ldconfig", "/usr/sbin/ldconfig"}) {
+      try {
+        Process p = new ProcessBuilder(cmd, "-p").redirectErrorStream(true).start();
+        StringBuilder listing = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(
+            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          r.lines().forEach(l -> listing.append(l).append('\n'));
+        }
+        if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          return listing.toString();
+        }
+      } catch (java.io.IOException e) {
+        // not at this path: try the next
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    return null;
   }
 }

@@ -21,9 +21,13 @@ public final class Tensors {
    */
   public static TFloat32 floats(float[] data, int offset, long... shape) {
     TFloat32 t = TFloat32.tensorOf(Shape.of(shape));
-    int n = (int) t.shape().size();
-    t.asRawTensor().data().asFloats().write(data, offset, n);
-    return t;
+    try {
+      t.asRawTensor().data().asFloats().write(data, offset, (int) t.shape().size());
+      return t;
+    } catch (RuntimeException e) {
+      t.close(); // a source shorter than the shape: free the native buffer before failing
+      throw e;
+    }
   }
 
   /**
@@ -34,9 +38,13 @@ public final class Tensors {
    */
   public static TInt32 ints(int[] data, int offset, long... shape) {
     TInt32 t = TInt32.tensorOf(Shape.of(shape));
-    int n = (int) t.shape().size();
-    t.asRawTensor().data().asInts().write(data, offset, n);
-    return t;
+    try {
+      t.asRawTensor().data().asInts().write(data, offset, (int) t.shape().size());
+      return t;
+    } catch (RuntimeException e) {
+      t.close(); // a source shorter than the shape: free the native buffer before failing
+      throw e;
+    }
   }
 
   /**
