@@ -69,6 +69,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", description = "seed for weights, shuffling, dropout")
   Long seed;
 
+  private boolean drawnSeed;
+
   @Option(names = "--export-savedmodel", paramLabel = "DIR",
       description = "SavedModel directory (default: models/<model>/<unix time>)")
   Path exportDir;
@@ -128,6 +130,12 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--limit must be positive, got " + limit);
     }
     PrintStream out = System.out;
+    if (seed == null && !resume) {
+      // a drawn seed, printed, so that any run can be repeated exactly (a resumed run keeps the
+      // checkpoint's own seed)
+      seed = (long) new java.security.SecureRandom().nextInt(1_000_000);
+      drawnSeed = true;
+    }
     try (Model m = model.create()) {
       if (seed != null) {
         m.seed(seed);
@@ -140,6 +148,9 @@ final class TrainCommand implements Callable<Integer> {
           m.countParams(), m.countTrainableParams());
       out.printf(Locale.ROOT, "Data %s: %,d training and %,d test samples, from %s%n", data,
           train.size(), split.test().size(), dir);
+      if (drawnSeed) {
+        out.printf(Locale.ROOT, "Seed %d (drawn; --seed %d repeats this run)%n", seed, seed);
+      }
       if (!m.isCompiled()) {
         m.compile(Optimizer.of(optimizer == null ? "adam" : optimizer, learningRate),
             Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);

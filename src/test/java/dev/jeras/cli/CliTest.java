@@ -88,4 +88,33 @@ class CliTest {
     assertTrue(o.contains("Epoch 2/2 - 9/9 - "), o);
     assertTrue(o.contains("SavedModel: " + sm.toAbsolutePath()), o);
   }
+
+  @Test
+  void train_withoutSeed_printsTheDrawnSeed_whichRepeatsTheRun() throws Exception {
+    Path a = tmp.resolve("a.json");
+    Path b = tmp.resolve("b.json");
+    String[] common = {"train", "--data-dir", "testdata/mnist-small", "--epochs", "1",
+        "--limit", "256", "--no-export"};
+    assertEquals(0, Main.execute(concat(common, "--metrics-out", a.toString())),
+        err.toString(StandardCharsets.UTF_8));
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("Seed (\\d+) \\(drawn; --seed \\1 repeats this run\\)")
+        .matcher(out.toString(StandardCharsets.UTF_8));
+    assertTrue(m.find(), out.toString(StandardCharsets.UTF_8));
+    assertEquals(0, Main.execute(concat(common, "--seed", m.group(1), "--metrics-out",
+        b.toString())), err.toString(StandardCharsets.UTF_8));
+    JsonNode ja = KerasJson.MAPPER.readTree(Files.readString(a));
+    JsonNode jb = KerasJson.MAPPER.readTree(Files.readString(b));
+    // same initial weights and batch order: the same losses (CPU kernels, to float rounding)
+    assertEquals(ja.get("epochs").get(0).get("loss").asDouble(),
+        jb.get("epochs").get(0).get("loss").asDouble(), 1e-6);
+    assertEquals(ja.get("test").get("loss").asDouble(), jb.get("test").get("loss").asDouble(),
+        1e-6);
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
 }
