@@ -96,10 +96,9 @@ public final class Devices {
           ONEDNN_VARIABLE, onednn == null ? "unset" : onednn,
           choice == Choice.AUTO && isGpuBuild() ? " - GPU not usable: " + gpuProblem : "");
       if (onednn == null) {
-        LOG.info("{} is unset: TensorFlow turns its oneDNN kernels on only for CPUs with AVX-512"
-            + " VNNI, AVX-VNNI or AMX; setting it to 1 before the JVM starts (scripts/jeras does)"
-            + " made convolution training up to 1.3x faster on an AVX2 CPU (docs/performance.md)",
-            ONEDNN_VARIABLE);
+        LOG.debug("{} unset: TensorFlow's default for this CPU (oneDNN kernels only with AVX-512"
+            + " VNNI, AVX-VNNI or AMX); 1 trains convolutions faster on other CPUs, with the"
+            + " accuracy caveat in docs/performance.md", ONEDNN_VARIABLE);
       }
     }
     return b.build();
