@@ -4,12 +4,9 @@ import dev.jeras.JerasException;
 import dev.jeras.training.Callback;
 import dev.jeras.training.FitState;
 import dev.jeras.training.History;
-import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -174,39 +171,13 @@ public final class PlotCurves implements Callback {
       throw new JerasException(
           "nothing to plot into " + png + ": " + epochs.size() + " epochs, metrics " + panels);
     }
-    Path target = png.toAbsolutePath();
-    Path dir = target.getParent();
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    // written beside the target and moved into place (0644, like every other file jeras publishes)
+    dev.jeras.saving.AtomicFiles.writeFile(png, tmp -> {
       try (OutputStream out = Files.newOutputStream(tmp)) {
         CurveCharts.writePng(epochs, panels, title, width, height, out);
       }
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-      return png;
-    } catch (IOException e) {
-      throw new JerasException(
-          "cannot write training curves to "
-              + png
-              + ": "
-              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
-          e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // best effort: the failure above is what matters
-        }
-      }
-    }
+    });
+    return png;
   }
 
   /** Every logged name without the {@code val_} prefix, {@code learning_rate} excepted. */

@@ -96,6 +96,11 @@ class PlotCurvesTest {
             .size(400, 300)
             .write(List.of(Map.of("loss", 2.0), Map.of("loss", Double.NaN), Map.of("loss", 1.0)));
     assertEquals(400, readPng(png).getWidth());
+    if (Files.getFileStore(png).supportsFileAttributeView("posix")) {
+      // published like every jeras output: readable by other accounts
+      assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(png)));
+    }
   }
 
   @Test
