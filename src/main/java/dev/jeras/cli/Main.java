@@ -48,6 +48,8 @@ public final class Main implements Runnable {
   public static int execute(String... args) {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(Main::handle);
+    // "--top 3" after a multi-value option is an unknown option, not two more file names
+    cl.setUnmatchedOptionsAllowedAsOptionParameters(false);
     return cl.execute(args);
   }
 

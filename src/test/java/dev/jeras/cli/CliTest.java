@@ -63,6 +63,15 @@ class CliTest {
   }
 
   @Test
+  void misspelledOptionAfterImages_isUsageError_andPredictsNothing() {
+    assertEquals(2, Main.execute("predict", "--model", "testdata/reference/mnist-basic.keras",
+        "--image", "testdata/images/mnist-t10k-0-label7.png", "--top", "3"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unknown option: '--top'"),
+        err.toString(StandardCharsets.UTF_8));
+    assertEquals("", out.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
   void train_onFixture_writesMetricsJsonAndSavedModel() throws Exception {
     Path metrics = tmp.resolve("m.json");
     Path sm = tmp.resolve("sm");
