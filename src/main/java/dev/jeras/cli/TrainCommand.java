@@ -69,8 +69,6 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", description = "seed for weights, shuffling, dropout")
   Long seed;
 
-  private boolean drawnSeed;
-
   @Option(names = "--export-savedmodel", paramLabel = "DIR",
       description = "SavedModel directory (default: models/<model>/<unix time>)")
   Path exportDir;
@@ -130,11 +128,11 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--limit must be positive, got " + limit);
     }
     PrintStream out = System.out;
-    if (seed == null && !resume) {
-      // a drawn seed, printed, so that any run can be repeated exactly (a resumed run keeps the
-      // checkpoint's own seed)
+    // without --seed, a drawn one, printed, so that any run can be repeated exactly (a resumed
+    // run keeps the checkpoint's own seed)
+    boolean drawnSeed = seed == null && !resume;
+    if (drawnSeed) {
       seed = (long) new java.security.SecureRandom().nextInt(1_000_000);
-      drawnSeed = true;
     }
     try (Model m = model.create()) {
       if (seed != null) {

@@ -1,5 +1,6 @@
 package dev.jeras.data;
 
+import dev.jeras.internal.Sizes;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -139,7 +140,7 @@ public final class Idx {
       }
       long total = 1;
       for (int i = 0; i < dims; i++) {
-        total = Math.min(total * d[i], Long.MAX_VALUE / Integer.MAX_VALUE);
+        total = Sizes.times(total, d[i]);
       }
       if (total > Integer.MAX_VALUE - 16) {
         throw new CorruptFileException(

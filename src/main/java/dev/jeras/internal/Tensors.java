@@ -20,14 +20,8 @@ public final class Tensors {
    * @return a new tensor
    */
   public static TFloat32 floats(float[] data, int offset, long... shape) {
-    TFloat32 t = TFloat32.tensorOf(Shape.of(shape));
-    try {
-      t.asRawTensor().data().asFloats().write(data, offset, (int) t.shape().size());
-      return t;
-    } catch (RuntimeException e) {
-      t.close(); // a source shorter than the shape: free the native buffer before failing
-      throw e;
-    }
+    return filled(TFloat32.tensorOf(Shape.of(shape)),
+        t -> t.asRawTensor().data().asFloats().write(data, offset, (int) t.shape().size()));
   }
 
   /**
@@ -37,12 +31,20 @@ public final class Tensors {
    * @return a new tensor
    */
   public static TInt32 ints(int[] data, int offset, long... shape) {
-    TInt32 t = TInt32.tensorOf(Shape.of(shape));
+    return filled(TInt32.tensorOf(Shape.of(shape)),
+        t -> t.asRawTensor().data().asInts().write(data, offset, (int) t.shape().size()));
+  }
+
+  /**
+   * Hands a new tensor to the caller once {@code write} has filled it; if the write fails (a
+   * source shorter than the shape), the tensor's native buffer is freed before the failure goes on.
+   */
+  private static <T extends Tensor> T filled(T t, java.util.function.Consumer<T> write) {
     try {
-      t.asRawTensor().data().asInts().write(data, offset, (int) t.shape().size());
+      write.accept(t);
       return t;
     } catch (RuntimeException e) {
-      t.close(); // a source shorter than the shape: free the native buffer before failing
+      t.close();
       throw e;
     }
   }

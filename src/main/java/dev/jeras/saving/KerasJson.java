@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.jeras.JerasException;
+import dev.jeras.internal.Sizes;
 import dev.jeras.layers.Initializer;
 import dev.jeras.layers.Input;
 import dev.jeras.layers.InputLayer;
@@ -131,7 +132,7 @@ public final class KerasJson {
   private static void checkSizes(Model model, String source) {
     for (Layer l : model.network().layers()) {
       for (WeightSpec w : l.weights()) {
-        if (values(w.shape(), 0) > MAX_VALUES) {
+        if (Sizes.product(w.shape(), 0) > MAX_VALUES) {
           throw new JerasException(source + ": layer " + l.name() + " weight " + w.name()
               + " expected at most " + MAX_VALUES + " values, got shape "
               + TensorShape.of(w.shape()));
@@ -139,23 +140,12 @@ public final class KerasJson {
       }
       for (Node n : l.nodes()) {
         TensorShape out = n.output().shape();
-        if (values(out.dims(), 1) > MAX_VALUES) {
+        if (Sizes.product(out.dims(), 1) > MAX_VALUES) {
           throw new JerasException(source + ": layer " + l.name() + " output expected at most "
               + MAX_VALUES + " values per sample, got shape " + out);
         }
       }
     }
-  }
-
-  /** @return the product of dims from index {@code from}, capped above MAX_VALUES */
-  private static long values(long[] dims, int from) {
-    long cap = MAX_VALUES + 1L;
-    long n = 1;
-    for (int i = from; i < dims.length; i++) {
-      long d = Math.max(dims[i], 0);
-      n = d != 0 && n > cap / d ? cap : n * d;
-    }
-    return n;
   }
 
   private static Model readSequential(Map<String, Object> config, String source) {

@@ -4,6 +4,7 @@ import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.internal.Sizes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -123,11 +124,8 @@ public final class Npy {
     ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
     char kind = d.group(2).charAt(0);
     int size = dtypeSize(kind, d.group(3), source);
-    long count = 1;
-    for (long dim : shape) {
-      count = timesCapped(count, dim);
-    }
-    long expected = timesCapped(count, size);
+    long count = Sizes.product(shape, 0);
+    long expected = Sizes.times(count, size);
     long available = bytes.length - start - headerLen;
     if (available != expected) {
       throw bad(source, "data length", expected + " bytes for shape " + NumericArray.format(shape)
@@ -160,14 +158,6 @@ public final class Npy {
       throw bad(source, "dtype", "f2, f4, f8, i1..i8, u1..u8 or b1", dtype);
     }
     return Integer.parseInt(digits);
-  }
-
-  /** @return {@code a * b} for non-negative values, Long.MAX_VALUE when it overflows */
-  private static long timesCapped(long a, long b) {
-    if (a == 0 || b == 0) {
-      return 0;
-    }
-    return a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
   }
 
   private static long[] parseShape(String s, String source) {
