@@ -32,8 +32,8 @@ final class EvaluateCommand implements Callable<Integer> {
       description = ".keras, .h5, model .json (+ .weights.h5) or SavedModel directory")
   Path model;
 
-  @Option(names = "--dataset", required = true, paramLabel = "NAME",
-      description = "mnist, fashion-mnist or cifar10")
+  @Option(names = "--dataset", paramLabel = "NAME",
+      description = "mnist, fashion-mnist or cifar10 (default: from the model's input shape)")
   String dataset;
 
   @picocli.CommandLine.Mixin CommonOptions.DataDir dataDir;
@@ -55,12 +55,15 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     verbose.apply();
     device.apply();
-    Dataset test = Datasets.load(dataset, dataDir.resolve()).test();
-    if (limit != null) {
-      test = test.limit(limit);
-    }
     Map<String, Double> r;
+    String data;
+    Dataset test;
     try (Predictor p = ModelFiles.loadPredictor(model)) {
+      data = dataset != null ? dataset : CommonOptions.datasetFor(p.inputShapes().get(0));
+      test = Datasets.load(data, dataDir.resolve()).test();
+      if (limit != null) {
+        test = test.limit(limit);
+      }
       if (p instanceof Model m) {
         if (!m.isCompiled()) {
           m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
@@ -71,11 +74,11 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     }
     System.out.printf(Locale.ROOT, "%s on %s test (%d samples): loss %.4f - accuracy %.4f%n",
-        model, dataset, test.size(), r.get("loss"), r.get("accuracy"));
+        model, data, test.size(), r.get("loss"), r.get("accuracy"));
     if (metricsOut != null) {
       ObjectNode root = KerasJson.MAPPER.createObjectNode();
       root.put("model", model.toString());
-      root.put("dataset", dataset);
+      root.put("dataset", data);
       root.put("samples", test.size());
       ObjectNode t = root.putObject("test");
       r.forEach(t::put);

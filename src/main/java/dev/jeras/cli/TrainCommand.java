@@ -138,7 +138,8 @@ final class TrainCommand implements Callable<Integer> {
       if (seed != null) {
         m.seed(seed);
       }
-      String data = dataset != null ? dataset : defaultDataset(m);
+      String data = dataset != null ? dataset
+          : CommonOptions.datasetFor(m.inputLayers().get(0).batchShape());
       Path dir = dataDir.resolve();
       Dataset.Split split = Datasets.load(data, dir);
       Dataset train = limit == null ? split.train() : split.train().limit(limit);
@@ -252,11 +253,6 @@ final class TrainCommand implements Callable<Integer> {
       }
       return 0;
     }
-  }
-
-  private static String defaultDataset(Model m) {
-    TensorShape in = m.inputLayers().get(0).batchShape();
-    return in.rank() == 4 && in.dim(3) == 3 ? "cifar10" : "mnist";
   }
 
   private void writeMetrics(Model m, History h, Map<String, Double> test, double seconds,

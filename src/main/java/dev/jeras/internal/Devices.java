@@ -159,9 +159,10 @@ public final class Devices {
     if (ld == null) {
       return missing; // no ldconfig: nothing to report
     }
+    java.util.Set<String> listed = listedLibraries(ld);
     String[] extraDirs = System.getenv().getOrDefault("LD_LIBRARY_PATH", "").split(":");
     for (String lib : CUDA_LIBRARIES) {
-      boolean found = ld.contains(lib);
+      boolean found = listed.contains(lib);
       for (String dir : extraDirs) {
         found |= !dir.isEmpty() && java.nio.file.Files.exists(java.nio.file.Path.of(dir, lib));
       }
@@ -170,6 +171,26 @@ public final class Devices {
       }
     }
     return missing;
+  }
+
+  /**
+   * The library names {@code ldconfig -p} lists: the first word of each entry line, so that a name
+   * seen only inside another library's path (…/libcudart.so.12.5 for libcudart.so.12) does not
+   * count, the same exact match {@code scripts/gpu-check} makes.
+   *
+   * @param listing the output of {@code ldconfig -p}
+   * @return the names, such as {@code libcudart.so.12}
+   */
+  static java.util.Set<String> listedLibraries(String listing) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (String line : listing.split("\n")) {
+      String t = line.strip();
+      int space = t.indexOf(' ');
+      if (space > 0 && t.contains("=>")) {
+        names.add(t.substring(0, space));
+      }
+    }
+    return names;
   }
 
   /** @return {@code ldconfig -p}'s output, looked up on the PATH and in /sbin, or null without one */

@@ -121,6 +121,37 @@ class CliTest {
         1e-6);
   }
 
+  @Test
+  void evaluate_withoutDataset_takesItFromTheModelsInputShape() throws Exception {
+    Path metrics = tmp.resolve("e.json");
+    assertEquals(0, Main.execute("evaluate", "--model", "testdata/reference/mnist-basic.keras",
+        "--data-dir", "testdata/mnist-small", "--metrics-out", metrics.toString()),
+        err.toString(StandardCharsets.UTF_8));
+    JsonNode j = KerasJson.MAPPER.readTree(Files.readString(metrics));
+    assertEquals("mnist", j.get("dataset").asText());
+    assertEquals(500, j.get("samples").asInt());
+    // Keras 3.15 (load_model, predict) on the same 500 digits: accuracy 0.77, loss 0.773004
+    assertEquals(0.77, j.get("test").get("accuracy").asDouble(), 1e-9);
+    assertEquals(0.773004, j.get("test").get("loss").asDouble(), 1e-4);
+    assertEquals(0, Main.execute("evaluate", "--model",
+        "testdata/reference/cifar10-bn_savedmodel", "--data-dir", "testdata/cifar10-small"),
+        err.toString(StandardCharsets.UTF_8));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("on cifar10 test"),
+        out.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void train_modelWhoseInputFitsNoDataset_namesTheShape_exit1() throws Exception {
+    Path json = tmp.resolve("big.json");
+    Files.writeString(json, Files.readString(Path.of("model-defs/mnist-basic.json"))
+        .replaceFirst("\\[\\s*null,\\s*28,\\s*28,\\s*1\\s*\\]", "[null, 64, 64, 3]"));
+    assertEquals(1, Main.execute("train", "--model", json.toString(), "--data-dir",
+        "testdata/mnist-small", "--epochs", "1", "--no-export"));
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertTrue(e.contains("the model's input (None, 64, 64, 3) fits no built-in dataset"
+        + " (mnist and fashion-mnist: 28x28x1, cifar10: 32x32x3); name one with --dataset"), e);
+  }
+
   private static String[] concat(String[] a, String... b) {
     String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, r, a.length, b.length);
