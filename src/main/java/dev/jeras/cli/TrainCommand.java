@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
-import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Model;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.ModelCheckpoint;

@@ -5,8 +5,10 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,7 +163,7 @@ public final class Devices {
     if (ld == null) {
       return missing; // no ldconfig: nothing to report
     }
-    java.util.Set<String> listed = listedLibraries(ld);
+    Set<String> listed = listedLibraries(ld);
     String[] extraDirs = System.getenv().getOrDefault("LD_LIBRARY_PATH", "").split(":");
     for (String lib : CUDA_LIBRARIES) {
       boolean found = listed.contains(lib);
@@ -183,8 +185,8 @@ public final class Devices {
    * @param listing the output of {@code ldconfig -p}
    * @return the names, such as {@code libcudart.so.12}
    */
-  static java.util.Set<String> listedLibraries(String listing) {
-    java.util.Set<String> names = new java.util.HashSet<>();
+  static Set<String> listedLibraries(String listing) {
+    Set<String> names = new HashSet<>();
     for (String line : listing.split("\n")) {
       String t = line.strip();
       int space = t.indexOf(' ');
