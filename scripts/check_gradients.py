@@ -2,8 +2,9 @@
 """One training step of jeras against the exact (float64) gradient that Keras computes.
 
 Trains the CIFAR-10 BatchNormalization CNN for one SGD step (learning rate 1, one batch of 64
-images, fixed seed) with TensorFlow's oneDNN kernels on and off, plus a step of learning rate 1e-30
-that saves the starting weights; the gradient of each run is (start - after). Keras rebuilds the
+images, fixed seed) with TensorFlow's oneDNN kernels on, and off with jeras' convolution gradient
+(the default there) and with TensorFlow's, plus a step of learning rate 1e-30 that saves the
+starting weights; the gradient of each run is (start - after). Keras rebuilds the
 same model in float64 from those starting weights and differentiates the same loss on the same
 images. Prints, per weight, the relative error of each float32 gradient against the float64 one.
 
@@ -38,9 +39,15 @@ def weights(path):
         return out
 
 
-def jeras_step(out, lr, onednn, data_dir, seed):
-    path = os.path.join(out, f"lr{lr}-onednn{onednn}.keras")
-    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn)
+# (label, TF_ENABLE_ONEDNN_OPTS, jeras.convGradient)
+VARIANTS = [("oneDNN on", "1", "auto"), ("off, jeras", "0", "auto"),
+            ("off, TF grad", "0", "tensorflow")]
+
+
+def jeras_step(out, lr, onednn, data_dir, seed, conv_gradient="auto"):
+    path = os.path.join(out, f"lr{lr}-onednn{onednn}-{conv_gradient}.keras")
+    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn,
+               JERAS_JAVA_OPTS=f"-Xmx8g -Djeras.convGradient={conv_gradient}")
     subprocess.run([os.path.join(ROOT, "scripts", "jeras"), "train", "--model", "cifar10-bn",
                     "--data-dir", data_dir, "--limit", "64", "--epochs", "1", "--batch-size", "64",
                     "--optimizer", "sgd", "--learning-rate", lr, "--seed", str(seed),
@@ -57,7 +64,8 @@ def main():
     args = ap.parse_args()
     out = tempfile.mkdtemp(prefix="jeras-grad-")
     start = weights(jeras_step(out, "1e-30", "0", args.data_dir, args.seed))
-    after = {d: weights(jeras_step(out, "1", d, args.data_dir, args.seed)) for d in ("1", "0")}
+    after = {label: weights(jeras_step(out, "1", d, args.data_dir, args.seed, g))
+             for label, d, g in VARIANTS}
 
     import keras
     import keras_reference
@@ -65,7 +73,7 @@ def main():
     keras.config.set_floatx("float64")
     (x, y), _ = keras_reference.load_cifar(args.data_dir)
     x, y = tf.constant(x[:64].astype("float64")), tf.constant(y[:64])  # --limit 64: one batch
-    with zipfile.ZipFile(os.path.join(out, "lr1e-30-onednn0.keras")) as z:
+    with zipfile.ZipFile(os.path.join(out, "lr1e-30-onednn0-auto.keras")) as z:
         cfg = json.loads(z.read("config.json"))
 
     def to_f64(o):
@@ -89,16 +97,17 @@ def main():
         p = model(x, training=True)
         loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, p))
     grads = tape.gradient(loss, model.trainable_weights)
-    print(f"{'weight':38s} {'|gradient|':>10s} {'oneDNN on':>10s} {'oneDNN off':>10s}"
-          "  (relative error against float64)")
+    print(f"{'weight':38s} {'|gradient|':>10s} "
+          + " ".join(f"{label:>12s}" for label, _, _ in VARIANTS)
+          + "  (relative error against float64)")
     worst = 0.0
     for v, g in zip(model.trainable_weights, grads):
         k, g = name[id(v)], g.numpy()
         n = np.linalg.norm(g)
-        err = {d: np.linalg.norm((start[k] - after[d][k]).astype("float64") - g) / n
-               for d in ("1", "0")}
+        err = {label: np.linalg.norm((start[k] - after[label][k]).astype("float64") - g) / n
+               for label, _, _ in VARIANTS}
         worst = max(worst, *err.values())
-        print(f"{k:38s} {n:10.4e} {err['1']:10.2e} {err['0']:10.2e}")
+        print(f"{k:38s} {n:10.4e} " + " ".join(f"{err[label]:12.2e}" for label, _, _ in VARIANTS))
     print(f"largest relative error: {worst:.2e}")
     return 0 if worst < 0.05 else 1
 

@@ -2,6 +2,7 @@ package dev.jeras.bench;
 
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
+import dev.jeras.internal.ConvBackprop;
 import dev.jeras.internal.Tensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import org.tensorflow.types.TInt32;
 /**
  * The benchmark's floor: the MNIST CNN trained by a minimal hand-written TensorFlow Java loop (raw
  * ops, no DSL, every batch tensor made before timing, no shuffling, loss fetched each step). The
- * ratio jeras / floor is the DSL's own overhead.
+ * ratio jeras / floor is the DSL's own overhead. Its graph is the one jeras trains: the same ops
+ * and, where jeras uses its own convolution gradient ({@link ConvBackprop}), that gradient too.
  *
  * <pre>
  * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.FloorMnist [epochs] [batch] [dataDir]
@@ -57,9 +59,9 @@ public final class FloorMnist {
       Variable<TFloat32> b2 = zeros(tf, vars, 64);
       Variable<TFloat32> w = var(tf, vars, rng, 1600, 10);
       Variable<TFloat32> b3 = zeros(tf, vars, 10);
-      Operand<TFloat32> h = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, k1, List.of(1L, 1L, 1L, 1L), "VALID"), b1));
+      Operand<TFloat32> h = convRelu(tf, x, k1, b1);
       h = pool(tf, h);
-      h = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(h, k2, List.of(1L, 1L, 1L, 1L), "VALID"), b2));
+      h = convRelu(tf, h, k2, b2);
       h = pool(tf, h);
       h = tf.reshape(h, tf.constant(new long[] {-1, 1600}));
       Operand<TFloat32> logits = tf.nn.biasAdd(tf.linalg.matMul(h, w), b3);
@@ -124,6 +126,19 @@ public final class FloorMnist {
               + " \"steps_per_epoch\": %d, \"first_step_unix_ms\": %d}%n", sec, firstStep, last,
           batches.size(), firstStepUnixMs);
     }
+  }
+
+  /**
+   * A valid 3x3 convolution, bias and ReLU, as jeras' training graph builds it: with jeras'
+   * convolution gradient where it uses it (the CPU without oneDNN), else TensorFlow's.
+   */
+  private static Operand<TFloat32> convRelu(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
+    List<Long> strides = List.of(1L, 1L, 1L, 1L);
+    if (ConvBackprop.enabled()) {
+      return ConvBackprop.conv2d(tf, x, kernel, bias, true, strides, "VALID");
+    }
+    return tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, kernel, strides, "VALID"), bias));
   }
 
   private static Operand<TFloat32> pool(Ops tf, Operand<TFloat32> h) {

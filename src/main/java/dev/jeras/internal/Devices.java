@@ -108,6 +108,54 @@ public final class Devices {
     return b.build();
   }
 
+  /** /proc/cpuinfo flags for which TensorFlow turns oneDNN on by default on Linux. */
+  static final List<String> ONEDNN_DEFAULT_FLAGS =
+      List.of("avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16");
+
+  /**
+   * Whether TensorFlow runs its oneDNN CPU kernels in this process, by its own rule: {@value
+   * #ONEDNN_VARIABLE} when set to 0, 1, false or true, else on for Linux CPUs with AVX-512 VNNI or
+   * BF16, AVX-VNNI or AMX (read from /proc/cpuinfo; elsewhere, off).
+   *
+   * @return whether oneDNN is on
+   */
+  public static boolean oneDnnOn() {
+    return oneDnnOn(System.getenv(ONEDNN_VARIABLE), CpuFlags.FLAGS);
+  }
+
+  /** The CPU's flags, read once. */
+  private static final class CpuFlags {
+    static final Set<String> FLAGS = cpuFlags();
+  }
+
+  static boolean oneDnnOn(String variable, Set<String> cpuFlags) {
+    if (variable != null) {
+      String v = variable.strip().toLowerCase(Locale.ROOT);
+      if (v.equals("1") || v.equals("true")) {
+        return true;
+      }
+      if (v.equals("0") || v.equals("false")) {
+        return false;
+      }
+    }
+    return ONEDNN_DEFAULT_FLAGS.stream().anyMatch(cpuFlags::contains);
+  }
+
+  /** @return the first processor's flags in /proc/cpuinfo, empty where there is none */
+  static Set<String> cpuFlags() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("flags")) {
+          String values = line.substring(line.indexOf(':') + 1).strip();
+          return new HashSet<>(List.of(values.split("\\s+")));
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.debug("no CPU flags from /proc/cpuinfo: {}", e.toString());
+    }
+    return Set.of();
+  }
+
   /** @return whether this process has TensorFlow's CUDA build on its class path */
   public static boolean isGpuBuild() {
     return System.getProperty("java.class.path", "").contains("linux-x86_64-gpu");

@@ -17,4 +17,21 @@ class DevicesTest {
     assertEquals(Set.of("libcudart.so.13", "libcudnn.so.9", "libcublasLt.so.12"),
         Devices.listedLibraries(listing));
   }
+
+  @Test
+  void oneDnnOn_variableWins_elseTensorFlowsCpuRule() {
+    Set<String> avx2 = Set.of("fma", "avx2", "sse4_2");
+    Set<String> vnni = Set.of("avx2", "avx512f", "avx512_vnni");
+    Set<String> amx = Set.of("avx2", "amx_tile");
+    assertEquals(false, Devices.oneDnnOn(null, avx2));
+    assertEquals(true, Devices.oneDnnOn(null, vnni));
+    assertEquals(true, Devices.oneDnnOn(null, amx));
+    assertEquals(true, Devices.oneDnnOn("1", avx2));
+    assertEquals(true, Devices.oneDnnOn(" TRUE ", avx2));
+    assertEquals(false, Devices.oneDnnOn("0", vnni));
+    assertEquals(false, Devices.oneDnnOn("false", vnni));
+    // TensorFlow ignores other values and keeps its default
+    assertEquals(true, Devices.oneDnnOn("yes", vnni));
+    assertEquals(false, Devices.oneDnnOn("yes", avx2));
+  }
 }

@@ -1,0 +1,108 @@
+package dev.jeras.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jeras.data.FloatArray;
+import dev.jeras.data.IntArray;
+import dev.jeras.internal.ConvBackprop;
+import dev.jeras.layers.BatchNormalization;
+import dev.jeras.layers.Conv2D;
+import dev.jeras.layers.Dense;
+import dev.jeras.layers.Flatten;
+import dev.jeras.layers.Input;
+import dev.jeras.layers.MaxPooling2D;
+import dev.jeras.layers.SymbolicTensor;
+import dev.jeras.models.Model;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.GraphOperation;
+
+/**
+ * Training with jeras' convolution gradient ({@link ConvBackprop}, the default on the CPU without
+ * oneDNN) against training with TensorFlow's Conv2D gradient: same weights after three Adam steps,
+ * on a model with same and valid padding, odd and even kernels, a convolution without bias, a
+ * strided one (TensorFlow's backprop kernels inside the jeras gradient), ReLU fused and not.
+ */
+class ConvGradientTrainingTest {
+
+  @AfterEach
+  void restoreDefault() {
+    System.clearProperty(ConvBackprop.PROPERTY);
+  }
+
+  private static Model model() {
+    SymbolicTensor in = Input.shape(9, 9, 3);
+    SymbolicTensor x = new Conv2D(6, 3).padding("same").activation("relu").apply(in);
+    x = new BatchNormalization().apply(x);
+    x = new Conv2D(5, 2).useBias(false).activation("tanh").apply(x);
+    x = new MaxPooling2D().apply(x);
+    x = new Conv2D(4, 3).strides(2, 2).padding("same").activation("relu").apply(x);
+    x = new Conv2D(4, 1).activation("elu").apply(x);
+    SymbolicTensor out = new Dense(3).activation("softmax").apply(new Flatten().apply(x));
+    return new Model(in, out);
+  }
+
+  private record Run(List<FloatArray> weights, Map<String, Integer> opCounts, double loss) {}
+
+  private static Run train(String gradient) {
+    System.setProperty(ConvBackprop.PROPERTY, gradient);
+    Random rng = new Random(5);
+    int n = 24;
+    float[] xs = new float[n * 9 * 9 * 3];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = (float) rng.nextGaussian();
+    }
+    int[] ys = new int[n];
+    for (int i = 0; i < n; i++) {
+      ys[i] = rng.nextInt(3);
+    }
+    try (Model m = model()) {
+      m.seed(17);
+      m.compile(Optimizer.adam(0.01), Loss.sparseCategoricalCrossentropy());
+      History h = m.fit(FloatArray.of(xs, n, 9, 9, 3), IntArray.of(ys, n),
+          new FitOptions().epochs(1).batchSize(8).shuffle(false).progress(null));
+      Map<String, Integer> counts = new HashMap<>();
+      var it = m.trainer().engine().graph().operations();
+      while (it.hasNext()) {
+        GraphOperation op = it.next();
+        counts.merge(op.type(), 1, Integer::sum);
+      }
+      List<FloatArray> weights = new ArrayList<>(m.getWeights());
+      return new Run(weights, counts, h.last("loss"));
+    }
+  }
+
+  @Test
+  void threeAdamSteps_sameWeightsAsTensorFlowsGradient() {
+    assumeTrue(ConvBackprop.enabled(), "jeras' gradient is off here (oneDNN or a GPU)");
+    Run mine = train("auto");
+    Run tf = train("tensorflow");
+    // three convolutions with a bias build one _FusedConv2D each, the one without a Conv;
+    // inference keeps Conv2D; TensorFlow's gradient path builds none of the former
+    assertEquals(3, mine.opCounts().getOrDefault("_FusedConv2D", 0), mine.opCounts().toString());
+    assertEquals(1, mine.opCounts().getOrDefault("Conv", 0));
+    assertEquals(0, tf.opCounts().getOrDefault("_FusedConv2D", 0));
+    assertEquals(0, tf.opCounts().getOrDefault("Conv", 0));
+    assertTrue(mine.opCounts().getOrDefault("Conv2D", 0) >= 4);
+    assertTrue(tf.opCounts().getOrDefault("Conv2DBackpropFilter", 0) >= 4);
+    // only the strided convolution falls back to TensorFlow's backprop kernels
+    assertEquals(1, mine.opCounts().getOrDefault("Conv2DBackpropFilter", 0));
+    assertEquals(1, mine.opCounts().getOrDefault("Conv2DBackpropInput", 0));
+    assertEquals(tf.loss(), mine.loss(), 1e-5, "epoch loss");
+    assertEquals(tf.weights().size(), mine.weights().size());
+    for (int i = 0; i < tf.weights().size(); i++) {
+      float[] a = tf.weights().get(i).data();
+      float[] b = mine.weights().get(i).data();
+      for (int j = 0; j < a.length; j++) {
+        assertEquals(a[j], b[j], 2e-5 * Math.max(1, Math.abs(a[j])), "weight " + i + "[" + j + "]");
+      }
+    }
+  }
+}
