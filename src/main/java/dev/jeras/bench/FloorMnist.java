@@ -59,9 +59,11 @@ public final class FloorMnist {
       Variable<TFloat32> b2 = zeros(tf, vars, 64);
       Variable<TFloat32> w = var(tf, vars, rng, 1600, 10);
       Variable<TFloat32> b3 = zeros(tf, vars, 10);
-      Operand<TFloat32> h = convRelu(tf, x, k1, b1);
+      List<Long> unit = List.of(1L, 1L, 1L, 1L);
+      // as jeras' training graph builds it, with the same convolution gradient
+      Operand<TFloat32> h = ConvBackprop.trainingConv2d(tf, x, k1, b1, true, unit, "VALID");
       h = pool(tf, h);
-      h = convRelu(tf, h, k2, b2);
+      h = ConvBackprop.trainingConv2d(tf, h, k2, b2, true, unit, "VALID");
       h = pool(tf, h);
       h = tf.reshape(h, tf.constant(new long[] {-1, 1600}));
       Operand<TFloat32> logits = tf.nn.biasAdd(tf.linalg.matMul(h, w), b3);
@@ -126,19 +128,6 @@ public final class FloorMnist {
               + " \"steps_per_epoch\": %d, \"first_step_unix_ms\": %d}%n", sec, firstStep, last,
           batches.size(), firstStepUnixMs);
     }
-  }
-
-  /**
-   * A valid 3x3 convolution, bias and ReLU, as jeras' training graph builds it: with jeras'
-   * convolution gradient where it uses it (the CPU without oneDNN), else TensorFlow's.
-   */
-  private static Operand<TFloat32> convRelu(
-      Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
-    List<Long> strides = List.of(1L, 1L, 1L, 1L);
-    if (ConvBackprop.enabled()) {
-      return ConvBackprop.conv2d(tf, x, kernel, bias, true, strides, "VALID");
-    }
-    return tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, kernel, strides, "VALID"), bias));
   }
 
   private static Operand<TFloat32> pool(Ops tf, Operand<TFloat32> h) {

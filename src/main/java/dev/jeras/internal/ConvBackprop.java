@@ -158,6 +158,32 @@ public final class ConvBackprop {
     return y;
   }
 
+  /**
+   * The training graph's convolution, bias and optional ReLU: {@link #conv2d} where this gradient
+   * is {@link #enabled}, else TensorFlow's {@code Conv2D}, {@code BiasAdd} and {@code Relu}.
+   *
+   * @param tf the op factory
+   * @param x the NHWC input
+   * @param kernel the (kh, kw, in, out) kernel
+   * @param bias the (out) bias, or null
+   * @param relu whether a ReLU follows
+   * @param strides NHWC strides
+   * @param padding SAME or VALID
+   * @return the output, bias and ReLU applied
+   */
+  public static Operand<TFloat32> trainingConv2d(Ops tf, Operand<TFloat32> x,
+      Operand<TFloat32> kernel, Operand<TFloat32> bias, boolean relu, List<Long> strides,
+      String padding) {
+    if (enabled()) {
+      return conv2d(tf, x, kernel, bias, relu, strides, padding);
+    }
+    Operand<TFloat32> y = tf.nn.conv2d(x, kernel, strides, padding, Conv2d.dataFormat("NHWC"));
+    if (bias != null) {
+      y = tf.nn.biasAdd(y, bias);
+    }
+    return relu ? tf.nn.relu(y) : y;
+  }
+
   private static void remember(org.tensorflow.Operation op, Operand<?> x, Operand<?> kernel) {
     long[] in = x.shape().asArray();
     long[] k = kernel.shape().asArray();
@@ -273,7 +299,6 @@ public final class ConvBackprop {
    */
   private static Operand<TNumber> kernelGradient(
       Ops tf, Operand<TNumber> x, Operand<TNumber> dy, Geometry g, Pads p) {
-    long hp = g.h() + p.top() + p.bottom();
     long wp = g.w() + p.left() + p.right();
     long ow = wp - g.kw() + 1;
     Operand<TNumber> rows = x;
@@ -294,7 +319,6 @@ public final class ConvBackprop {
       k = tf.stridedSlice(k, tf.constant(new long[] {0}), tf.constant(new long[] {1 - g.kh()}),
           tf.constant(new long[] {1}));
     }
-    assert hp - g.kh() + 1 > 0;
     Operand<TNumber> dwt = conv(tf, in, k, new Pads(0, 0, 0, 0)); // (c, kh, kw, f)
     return tf.linalg.transpose(dwt, tf.constant(new int[] {1, 2, 0, 3}));
   }

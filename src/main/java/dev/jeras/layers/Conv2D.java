@@ -159,10 +159,10 @@ public final class Conv2D extends Layer {
     List<Long> stride = List.of(1L, (long) strides[0], (long) strides[1], 1L);
     Operand<TFloat32> kernel = ctx.weight(this, "kernel");
     Operand<TFloat32> bias = useBias ? ctx.weight(this, "bias") : null;
-    if (ctx.training() && ConvBackprop.enabled()) {
+    if (ctx.training()) {
       boolean relu = activation == Activations.RELU;
-      Operand<TFloat32> y =
-          ConvBackprop.conv2d(tf, inputs.get(0), kernel, bias, relu, stride, padding.tfName());
+      Operand<TFloat32> y = ConvBackprop.trainingConv2d(
+          tf, inputs.get(0), kernel, bias, relu, stride, padding.tfName());
       return relu ? y : Check.activate(ctx, activation, y);
     }
     Operand<TFloat32> y =
