@@ -3,6 +3,7 @@ package dev.jeras.bench;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
 import dev.jeras.internal.ConvBackprop;
+import dev.jeras.internal.PoolBackprop;
 import dev.jeras.internal.Tensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,8 +132,7 @@ public final class FloorMnist {
   }
 
   private static Operand<TFloat32> pool(Ops tf, Operand<TFloat32> h) {
-    return tf.nn.maxPool(h, tf.constant(new int[] {1, 2, 2, 1}), tf.constant(new int[] {1, 2, 2, 1}),
-        "VALID");
+    return PoolBackprop.trainingMaxPool(tf, h, new int[] {2, 2}, new int[] {2, 2}, "VALID");
   }
 
   private static Variable<TFloat32> zeros(Ops tf, List<Variable<TFloat32>> vars, long n) {

@@ -1,5 +1,6 @@
 package dev.jeras.layers;
 
+import dev.jeras.internal.PoolBackprop;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -55,6 +56,9 @@ public final class MaxPooling2D extends Pooling2D {
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
     org.tensorflow.op.Ops tf = ctx.tf();
     int[] s = effectiveStrides();
+    if (ctx.training()) {
+      return PoolBackprop.trainingMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
+    }
     return tf.nn.maxPool(
         inputs.get(0),
         tf.constant(new int[] {1, poolSize[0], poolSize[1], 1}),

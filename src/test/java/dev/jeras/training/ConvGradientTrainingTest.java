@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.internal.ConvBackprop;
+import dev.jeras.internal.PoolBackprop;
 import dev.jeras.layers.BatchNormalization;
 import dev.jeras.layers.Conv2D;
 import dev.jeras.layers.Dense;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.tensorflow.GraphOperation;
 
 /**
- * Training with jeras' convolution gradient ({@link ConvBackprop}, the default on the CPU without
+ * Training with jeras' max-pool gradient ({@link PoolBackprop}) against TensorFlow's: the same
+ * bits in every weight after three Adam steps. Training with jeras' convolution gradient ({@link ConvBackprop}, the default on the CPU without
  * oneDNN) against training with TensorFlow's Conv2D gradient: same weights after three Adam steps,
  * on a model with same and valid padding, odd and even kernels, a convolution without bias, a
  * strided one (TensorFlow's backprop kernels inside the jeras gradient), ReLU fused and not.
@@ -35,6 +37,7 @@ class ConvGradientTrainingTest {
   @AfterEach
   void restoreDefault() {
     System.clearProperty(ConvBackprop.PROPERTY);
+    System.clearProperty(PoolBackprop.PROPERTY);
   }
 
   private static Model model() {
@@ -51,11 +54,28 @@ class ConvGradientTrainingTest {
 
   private record Run(List<FloatArray> weights, Map<String, Integer> opCounts, double loss) {}
 
+  /** Pools of every kind the max-pool gradient takes or leaves, after BN (ties below zero too). */
+  private static Model poolModel() {
+    SymbolicTensor in = Input.shape(11, 11, 3);
+    SymbolicTensor x = new Conv2D(6, 3).padding("same").activation("relu").apply(in);
+    x = new MaxPooling2D().apply(x); // 11 -> 5: the last row and column dropped
+    x = new BatchNormalization().apply(new Conv2D(6, 2).apply(x));
+    x = new MaxPooling2D(2, 2).padding("same").apply(x); // 4 -> 2
+    x = new MaxPooling2D(2, 1).strides(1, 1).apply(x); // overlapping: TensorFlow's gradient
+    SymbolicTensor out = new Dense(3).activation("softmax").apply(new Flatten().apply(x));
+    return new Model(in, out);
+  }
+
   private static Run train(String gradient) {
-    System.setProperty(ConvBackprop.PROPERTY, gradient);
+    return train(ConvBackprop.PROPERTY, gradient, ConvGradientTrainingTest::model, 9);
+  }
+
+  private static Run train(
+      String property, String gradient, java.util.function.Supplier<Model> build, int size) {
+    System.setProperty(property, gradient);
     Random rng = new Random(5);
     int n = 24;
-    float[] xs = new float[n * 9 * 9 * 3];
+    float[] xs = new float[n * size * size * 3];
     for (int i = 0; i < xs.length; i++) {
       xs[i] = (float) rng.nextGaussian();
     }
@@ -63,10 +83,10 @@ class ConvGradientTrainingTest {
     for (int i = 0; i < n; i++) {
       ys[i] = rng.nextInt(3);
     }
-    try (Model m = model()) {
+    try (Model m = build.get()) {
       m.seed(17);
       m.compile(Optimizer.adam(0.01), Loss.sparseCategoricalCrossentropy());
-      History h = m.fit(FloatArray.of(xs, n, 9, 9, 3), IntArray.of(ys, n),
+      History h = m.fit(FloatArray.of(xs, n, size, size, 3), IntArray.of(ys, n),
           new FitOptions().epochs(1).batchSize(8).shuffle(false).progress(null));
       Map<String, Integer> counts = new HashMap<>();
       var it = m.trainer().engine().graph().operations();
@@ -92,9 +112,10 @@ class ConvGradientTrainingTest {
     assertEquals(0, tf.opCounts().getOrDefault("Conv", 0));
     assertTrue(mine.opCounts().getOrDefault("Conv2D", 0) >= 4);
     assertTrue(tf.opCounts().getOrDefault("Conv2DBackpropFilter", 0) >= 4);
-    // only the strided convolution falls back to TensorFlow's backprop kernels
+    // TensorFlow's backprop kernels: both gradients of the strided convolution, and the input
+    // gradient of the first (3 -> 6 channels: fewer inputs than filters); the rest are jeras'
     assertEquals(1, mine.opCounts().getOrDefault("Conv2DBackpropFilter", 0));
-    assertEquals(1, mine.opCounts().getOrDefault("Conv2DBackpropInput", 0));
+    assertEquals(2, mine.opCounts().getOrDefault("Conv2DBackpropInput", 0));
     assertEquals(tf.loss(), mine.loss(), 1e-5, "epoch loss");
     assertEquals(tf.weights().size(), mine.weights().size());
     for (int i = 0; i < tf.weights().size(); i++) {
@@ -102,6 +123,25 @@ class ConvGradientTrainingTest {
       float[] b = mine.weights().get(i).data();
       for (int j = 0; j < a.length; j++) {
         assertEquals(a[j], b[j], 2e-5 * Math.max(1, Math.abs(a[j])), "weight " + i + "[" + j + "]");
+      }
+    }
+  }
+
+  @Test
+  void threeAdamSteps_sameBitsAsTensorFlowsPoolGradient() {
+    assumeTrue(PoolBackprop.enabled(), "jeras' pool gradient is off here (oneDNN or a GPU)");
+    Run mine = train(PoolBackprop.PROPERTY, "auto", ConvGradientTrainingTest::poolModel, 11);
+    Run tf = train(PoolBackprop.PROPERTY, "tensorflow", ConvGradientTrainingTest::poolModel, 11);
+    // two pools take jeras' gradient (one carrier each), the overlapping one TensorFlow's
+    assertEquals(2, mine.opCounts().getOrDefault("IdentityN", 0), mine.opCounts().toString());
+    assertEquals(0, tf.opCounts().getOrDefault("IdentityN", 0));
+    assertEquals(tf.loss(), mine.loss(), 0.0, "epoch loss");
+    for (int i = 0; i < tf.weights().size(); i++) {
+      float[] a = tf.weights().get(i).data();
+      float[] b = mine.weights().get(i).data();
+      for (int j = 0; j < a.length; j++) {
+        assertEquals(Float.floatToIntBits(a[j]), Float.floatToIntBits(b[j]),
+            "weight " + i + "[" + j + "]: " + a[j] + " vs " + b[j]);
       }
     }
   }
