@@ -11,6 +11,10 @@ import org.tensorflow.types.TFloat32;
  * <p>Options, with Keras' defaults: {@code pool_size} (2, 2), {@code strides} the pool size,
  * {@code padding} "valid". Input (batch, h, w, c); output (batch, h', w', c). No weights.
  *
+ * <p>In training on the CPU without oneDNN, pools whose windows do not overlap are differentiated
+ * by {@link PoolBackprop} (the same values as TensorFlow's {@code MaxPoolGrad}, faster); {@code
+ * -Djeras.poolGradient=tensorflow} keeps TensorFlow's gradient.
+ *
  * <pre>{@code
  * new MaxPooling2D()            // 2x2, stride 2
  * new MaxPooling2D(3, 3).strides(2, 2).padding(Padding.SAME)
