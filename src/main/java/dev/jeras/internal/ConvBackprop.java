@@ -1,14 +1,7 @@
 package dev.jeras.internal;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.WeakHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -51,12 +44,13 @@ import org.tensorflow.types.family.TNumber;
  * TensorFlow's gradient to float rounding ({@code ConvGradientTest}).
  */
 public final class ConvBackprop {
-  private static final Logger LOG = LoggerFactory.getLogger(ConvBackprop.class);
-
   /** System property choosing the gradient: {@code auto} (default), {@code tensorflow}. */
   public static final String PROPERTY = "jeras.convGradient";
 
-  private static Boolean registered;
+  private static final OwnGradients.Registration REGISTRATION = new OwnGradients.Registration(
+      "convolution gradient",
+      () -> TensorFlow.registerCustomGradient("Conv", ConvBackprop::gradient)
+          && TensorFlow.registerCustomGradient("_FusedConv2D", ConvBackprop::fusedGradient));
 
   /** Static sizes of a convolution: input height, width, channels; kernel height, width; filters. */
   private record Geometry(long h, long w, long c, long kh, long kw, long f) {
@@ -65,11 +59,8 @@ public final class ConvBackprop {
     }
   }
 
-  /**
-   * The geometry of each op built by {@link #conv2d}, by graph and op name: the gradient function
-   * runs while TensorFlow holds the graph's lock, where no shape can be read.
-   */
-  private static final Map<Graph, Map<String, Geometry>> GEOMETRY = new WeakHashMap<>();
+  /** The geometry of each op built by {@link #conv2d}. */
+  private static final OwnGradients.Notes<Geometry> GEOMETRY = new OwnGradients.Notes<>();
 
   private ConvBackprop() {}
 
@@ -77,51 +68,18 @@ public final class ConvBackprop {
    * @return whether training graphs should build convolutions with this gradient: on the CPU
    *     without oneDNN, unless {@value #PROPERTY}{@code =tensorflow}; registers it on first use
    */
-  public static synchronized boolean enabled() {
-    return ownGradientWanted(PROPERTY) && register();
+  public static boolean enabled() {
+    return OwnGradients.wanted(PROPERTY) && register();
   }
 
   /**
-   * Whether a jeras gradient chosen by {@code property} ({@code auto}, the default, or {@code
-   * tensorflow}) should replace TensorFlow's: with {@code auto}, on the CPU without oneDNN and
-   * without a GPU, where TensorFlow's own backprop kernels are the slow ones.
+   * Registers the gradients of TensorFlow's {@code Conv} and {@code _FusedConv2D} ops with
+   * TensorFlow, once per JVM.
    *
-   * @param property the system property naming the choice
-   * @return whether to build the jeras gradient's ops
+   * @return whether they are registered (false where TensorFlow Java cannot register gradients)
    */
-  static boolean ownGradientWanted(String property) {
-    String choice = System.getProperty(property, "auto").toLowerCase(Locale.ROOT);
-    if (choice.equals("tensorflow")) {
-      return false;
-    }
-    if (!choice.equals("auto")) {
-      throw new IllegalArgumentException(
-          property + " must be auto or tensorflow, got '" + choice + "'");
-    }
-    return !Devices.gpuUsable() && !Devices.oneDnnOn();
-  }
-
-  /**
-   * Registers the gradient of TensorFlow's {@code Conv} op with TensorFlow, once per JVM.
-   *
-   * @return whether it is registered (false where TensorFlow Java cannot register gradients)
-   */
-  public static synchronized boolean register() {
-    if (registered == null) {
-      boolean ok;
-      try {
-        ok = TensorFlow.registerCustomGradient("Conv", ConvBackprop::gradient)
-            && TensorFlow.registerCustomGradient("_FusedConv2D", ConvBackprop::fusedGradient);
-      } catch (UnsupportedOperationException e) {
-        ok = false;
-      }
-      if (!ok) {
-        LOG.debug("convolution gradient not registered: training uses TensorFlow's backprop"
-            + " kernels");
-      }
-      registered = ok;
-    }
-    return registered;
+  public static boolean register() {
+    return REGISTRATION.done();
   }
 
   /**
@@ -200,16 +158,7 @@ public final class ConvBackprop {
     Geometry g = in.length == 4 && k.length == 4
         ? new Geometry(in[1], in[2], in[3], k[0], k[1], k[3])
         : new Geometry(-1, -1, -1, -1, -1, -1);
-    synchronized (GEOMETRY) {
-      GEOMETRY.computeIfAbsent((Graph) op.env(), unused -> new HashMap<>()).put(op.name(), g);
-    }
-  }
-
-  private static Geometry geometry(GraphOperation op) {
-    synchronized (GEOMETRY) {
-      Map<String, Geometry> m = GEOMETRY.get(op.env());
-      return m == null ? null : m.get(op.name());
-    }
+    GEOMETRY.put(op, g);
   }
 
   /** Pads (top, bottom, left, right) of a convolution, from its attributes. */
@@ -270,16 +219,17 @@ public final class ConvBackprop {
     @SuppressWarnings("unchecked")
     Operand<TNumber> w = (Operand<TNumber>) op.input(1);
     List<Long> dil = dilations.length == 0 ? List.of(1L, 1L, 1L, 1L) : boxed(dilations);
-    Geometry geo = geometry(op);
+    Geometry geo = GEOMETRY.get(op);
     boolean unit = strides[1] == 1 && strides[2] == 1 && dil.get(1) == 1 && dil.get(2) == 1;
     boolean known = unit && geo != null && geo.known();
+    Pads p = known ? pads(geo, padding, explicit) : null;
     Operand<TNumber> dx = known && ownInputGradient(geo)
-        ? inputGradient(tf, w, dy, geo, pads(geo, padding, explicit))
+        ? inputGradient(tf, w, dy, geo, p)
         : tf.nn.conv2dBackpropInput(tf.shape(x), w, dy, boxed(strides), padding,
             Conv2dBackpropInput.explicitPaddings(boxed(explicit)),
             Conv2dBackpropInput.dilations(dil));
     Operand<TNumber> dw = known && ownKernelGradient(geo)
-        ? kernelGradient(tf, x, dy, geo, pads(geo, padding, explicit))
+        ? kernelGradient(tf, x, dy, geo, p)
         : tf.nn.conv2dBackpropFilter(x, tf.shape(w), dy, boxed(strides), padding,
             Conv2dBackpropFilter.explicitPaddings(boxed(explicit)),
             Conv2dBackpropFilter.dilations(dil));

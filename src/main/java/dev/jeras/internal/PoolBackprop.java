@@ -1,13 +1,7 @@
 package dev.jeras.internal;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -40,21 +34,21 @@ import org.tensorflow.types.TFloat32;
  * on the CPU without oneDNN and without a GPU.
  */
 public final class PoolBackprop {
-  private static final Logger LOG = LoggerFactory.getLogger(PoolBackprop.class);
-
   /** System property choosing the gradient: {@code auto} (default), {@code tensorflow}. */
   public static final String PROPERTY = "jeras.poolGradient";
 
   /** Most window positions this gradient handles (it builds about four ops per position). */
   static final int MAX_WINDOW = 16;
 
-  private static Boolean registered;
+  private static final OwnGradients.Registration REGISTRATION = new OwnGradients.Registration(
+      "max-pool gradient", () -> TensorFlow.registerCustomGradient("IdentityN",
+          PoolBackprop::gradient));
 
   /** Static sizes of a pool: input height, width, channels; window height, width. */
   private record Geometry(long h, long w, long c, long kh, long kw) {}
 
-  /** The geometry of each carrier op, by graph and op name (no shapes under the graph lock). */
-  private static final Map<Graph, Map<String, Geometry>> GEOMETRY = new WeakHashMap<>();
+  /** The geometry of each carrier op. */
+  private static final OwnGradients.Notes<Geometry> GEOMETRY = new OwnGradients.Notes<>();
 
   private PoolBackprop() {}
 
@@ -62,8 +56,8 @@ public final class PoolBackprop {
    * @return whether training graphs should pool with this gradient: on the CPU without oneDNN,
    *     unless {@value #PROPERTY}{@code =tensorflow}; registers it on first use
    */
-  public static synchronized boolean enabled() {
-    return ConvBackprop.ownGradientWanted(PROPERTY) && register();
+  public static boolean enabled() {
+    return OwnGradients.wanted(PROPERTY) && register();
   }
 
   /**
@@ -71,20 +65,8 @@ public final class PoolBackprop {
    *
    * @return whether it is registered (false where TensorFlow Java cannot register gradients)
    */
-  public static synchronized boolean register() {
-    if (registered == null) {
-      boolean ok;
-      try {
-        ok = TensorFlow.registerCustomGradient("IdentityN", PoolBackprop::gradient);
-      } catch (UnsupportedOperationException e) {
-        ok = false;
-      }
-      if (!ok) {
-        LOG.debug("max-pool gradient not registered: training uses TensorFlow's MaxPoolGrad");
-      }
-      registered = ok;
-    }
-    return registered;
+  public static boolean register() {
+    return REGISTRATION.done();
   }
 
   /**
@@ -129,10 +111,7 @@ public final class PoolBackprop {
     }
     Operand<TFloat32> y = maxPool(tf, tf.stopGradient(x), pool, strides, padding);
     IdentityN carrier = tf.identityN(List.of(y, x));
-    synchronized (GEOMETRY) {
-      GEOMETRY.computeIfAbsent((Graph) carrier.op().env(), unused -> new HashMap<>())
-          .put(carrier.op().name(), new Geometry(in[1], in[2], in[3], pool[0], pool[1]));
-    }
+    GEOMETRY.put(carrier.op(), new Geometry(in[1], in[2], in[3], pool[0], pool[1]));
     @SuppressWarnings("unchecked")
     Operand<TFloat32> out = (Operand<TFloat32>) (Operand<?>) carrier.output().get(0);
     return out;
@@ -144,30 +123,23 @@ public final class PoolBackprop {
         tf.constant(new int[] {1, strides[0], strides[1], 1}), padding);
   }
 
-  private static Geometry geometry(GraphOperation op) {
-    synchronized (GEOMETRY) {
-      Map<String, Geometry> m = GEOMETRY.get(op.env());
-      return m == null ? null : m.get(op.name());
-    }
-  }
-
   /** Gradient of {@code IdentityN}: the pool gradient for carriers, else the identity. */
   private static List<Operand<?>> gradient(Ops tf, GraphOperation op, List<Output<?>> grads) {
-    Geometry g = geometry(op);
-    List<Operand<?>> out = new ArrayList<>(grads.size());
-    for (int i = 0; i < op.numInputs(); i++) {
-      Output<?> dy = i < grads.size() ? grads.get(i) : null;
-      out.add(dy != null ? dy : tf.zerosLike(op.input(i)));
-    }
-    if (g != null) {
+    Geometry g = GEOMETRY.get(op);
+    if (g != null) { // only output 0 of a carrier is used, so its gradient is there
       @SuppressWarnings("unchecked")
       Operand<TFloat32> x = (Operand<TFloat32>) op.input(1);
       @SuppressWarnings("unchecked")
       Operand<TFloat32> y = (Operand<TFloat32>) op.input(0);
       @SuppressWarnings("unchecked")
-      Operand<TFloat32> dy = (Operand<TFloat32>) out.get(0);
-      // out[0] flows into MaxPool(StopGradient(x)) and stops there: TensorFlow never runs it
-      out.set(1, poolGradient(tf, x, y, dy, g));
+      Operand<TFloat32> dy = (Operand<TFloat32>) grads.get(0);
+      // dy also flows into MaxPool(StopGradient(x)) and stops there: TensorFlow never runs it
+      return List.of(dy, poolGradient(tf, x, y, dy, g));
+    }
+    List<Operand<?>> out = new ArrayList<>(op.numInputs());
+    for (int i = 0; i < op.numInputs(); i++) {
+      Output<?> dy = i < grads.size() ? grads.get(i) : null;
+      out.add(dy != null ? dy : tf.zerosLike(op.input(i)));
     }
     return out;
   }
