@@ -28,7 +28,8 @@ import org.tensorflow.types.TInt32;
  * The benchmark's floor: the MNIST CNN trained by a minimal hand-written TensorFlow Java loop (raw
  * ops, no DSL, every batch tensor made before timing, no shuffling, loss fetched each step). The
  * ratio jeras / floor is the DSL's own overhead. Its graph is the one jeras trains: the same ops
- * and, where jeras uses its own convolution gradient ({@link ConvBackprop}), that gradient too.
+ * and kernels: where jeras uses oneDNN's kernels or its own gradients ({@link ConvBackprop},
+ * {@link PoolBackprop}), those too.
  *
  * <pre>
  * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.FloorMnist [epochs] [batch] [dataDir]

@@ -11,10 +11,10 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operation;
 
 /**
- * What jeras' own gradients ({@link ConvBackprop}, {@link PoolBackprop}) share: the choice between
- * them and TensorFlow's, registration with TensorFlow once per JVM, and facts about the ops they
- * build, noted at build time because a gradient function runs under the graph's lock, where no
- * shape can be read.
+ * What jeras' own gradients ({@link ConvBackprop}, {@link PoolBackprop}) and its choice of oneDNN
+ * kernels ({@link OneDnn}) share: the choice between them and TensorFlow's, registration with
+ * TensorFlow once per JVM, and facts about the ops they build, noted at build time because a
+ * gradient function runs under the graph's lock, where no shape can be read.
  */
 final class OwnGradients {
   private static final Logger LOG = LoggerFactory.getLogger(OwnGradients.class);
@@ -30,13 +30,24 @@ final class OwnGradients {
    * @return whether to build the jeras gradient's ops
    */
   static boolean wanted(String property) {
+    return wanted(property, "tensorflow");
+  }
+
+  /**
+   * As {@link #wanted(String)}, with another word than {@code tensorflow} for the alternative.
+   *
+   * @param property the system property naming the choice
+   * @param off the value that keeps TensorFlow's kernels
+   * @return whether to build jeras' choice of ops
+   */
+  static boolean wanted(String property, String off) {
     String choice = System.getProperty(property, "auto").toLowerCase(Locale.ROOT);
-    if (choice.equals("tensorflow")) {
+    if (choice.equals(off)) {
       return false;
     }
     if (!choice.equals("auto")) {
       throw new IllegalArgumentException(
-          property + " must be auto or tensorflow, got '" + choice + "'");
+          property + " must be auto or " + off + ", got '" + choice + "'");
     }
     return !Devices.gpuUsable() && !Devices.oneDnnOn();
   }

@@ -30,8 +30,8 @@ import org.tensorflow.types.TFloat32;
  * passes the result through an {@code IdentityN} together with {@code x}; jeras registers the
  * gradient of {@code IdentityN} (TensorFlow has none), which for these ops is the pool gradient
  * into {@code x} and for any other {@code IdentityN} the identity. Other pool shapes, inference
- * and exported graphs keep plain {@code MaxPool}. Used where {@link ConvBackprop}'s gradient is:
- * on the CPU without oneDNN and without a GPU.
+ * and exported graphs keep plain {@code MaxPool}. Used on the CPU without oneDNN and without a GPU
+ * when {@link OneDnn}'s kernels (whose pool and gradient are faster still) are off.
  */
 public final class PoolBackprop {
   /** System property choosing the gradient: {@code auto} (default), {@code tensorflow}. */
@@ -70,8 +70,9 @@ public final class PoolBackprop {
   }
 
   /**
-   * The training graph's max pooling: with this gradient where it is {@link #enabled} and the
-   * windows do not overlap, else TensorFlow's {@code MaxPool} and its gradient.
+   * The training graph's max pooling: oneDNN's pool and gradient where {@link OneDnn#enabled},
+   * else with this gradient where it is {@link #enabled} and the windows do not overlap, else
+   * TensorFlow's {@code MaxPool} and its gradient.
    *
    * @param tf the op factory
    * @param x the NHWC input
@@ -82,6 +83,9 @@ public final class PoolBackprop {
    */
   public static Operand<TFloat32> trainingMaxPool(
       Ops tf, Operand<TFloat32> x, int[] pool, int[] strides, String padding) {
+    if (x.shape().numDimensions() == 4 && OneDnn.enabled()) {
+      return OneDnn.maxPool(tf, x, pool, strides, padding);
+    }
     return enabled()
         ? maxPoolOwnGradient(tf, x, pool, strides, padding)
         : maxPool(tf, x, pool, strides, padding);

@@ -19,10 +19,12 @@ import org.tensorflow.types.TFloat32;
  * kernel (kh, kw, channels, filters), bias (filters).
  *
  * <p>Inference and exported graphs use TensorFlow's {@code Conv2D}. The training graph, on the CPU
- * without oneDNN, builds the convolution with its bias and ReLU as one fused op differentiated by
- * {@link ConvBackprop} (stride-1 gradients as forward convolutions for the layer shapes where those
- * measured faster than TensorFlow's backprop kernels, 1.2x faster CIFAR training steps);
- * {@code -Djeras.convGradient=tensorflow} keeps TensorFlow's gradient.
+ * without oneDNN turned on, builds the convolution with its bias and ReLU as one fused op
+ * differentiated by {@link ConvBackprop}: oneDNN's kernels for the forward pass of layers with few
+ * input channels and for both gradients ({@link dev.jeras.internal.OneDnn}), else TensorFlow's
+ * fused kernel and stride-1 gradients as forward convolutions where those measured faster than
+ * TensorFlow's backprop kernels. {@code -Djeras.oneDnnKernels=off} and {@code
+ * -Djeras.convGradient=tensorflow} keep TensorFlow's.
  *
  * <pre>{@code
  * new Conv2D(32, 3).activation("relu")                 // 3x3 kernel

@@ -11,9 +11,11 @@ import org.tensorflow.types.TFloat32;
  * <p>Options, with Keras' defaults: {@code pool_size} (2, 2), {@code strides} the pool size,
  * {@code padding} "valid". Input (batch, h, w, c); output (batch, h', w', c). No weights.
  *
- * <p>In training on the CPU without oneDNN, pools whose windows do not overlap are differentiated
- * by {@link PoolBackprop} (the same values as TensorFlow's {@code MaxPoolGrad}, faster); {@code
- * -Djeras.poolGradient=tensorflow} keeps TensorFlow's gradient.
+ * <p>In training on the CPU without oneDNN turned on, pools run oneDNN's kernel, which keeps the
+ * position of each maximum for its gradient ({@link dev.jeras.internal.OneDnn}; the same values as
+ * TensorFlow's {@code MaxPoolGrad}, 2-3x faster); with {@code -Djeras.oneDnnKernels=off}, pools
+ * whose windows do not overlap are differentiated by {@link PoolBackprop} (the same values too);
+ * {@code -Djeras.poolGradient=tensorflow} keeps TensorFlow's gradient for those.
  *
  * <pre>{@code
  * new MaxPooling2D()            // 2x2, stride 2

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.internal.ConvBackprop;
+import dev.jeras.internal.OneDnn;
 import dev.jeras.internal.PoolBackprop;
 import dev.jeras.layers.BatchNormalization;
 import dev.jeras.layers.Conv2D;
@@ -27,10 +28,13 @@ import org.tensorflow.GraphOperation;
 
 /**
  * Training with jeras' max-pool gradient ({@link PoolBackprop}) against TensorFlow's: the same
- * bits in every weight after three Adam steps. Training with jeras' convolution gradient ({@link ConvBackprop}, the default on the CPU without
- * oneDNN) against training with TensorFlow's Conv2D gradient: same weights after three Adam steps,
- * on a model with same and valid padding, odd and even kernels, a convolution without bias, a
- * strided one (TensorFlow's backprop kernels inside the jeras gradient), ReLU fused and not.
+ * bits in every weight after three Adam steps. Training with jeras' convolution gradient ({@link
+ * ConvBackprop}) against training with TensorFlow's Conv2D gradient: same weights after three Adam
+ * steps, on a model with same and valid padding, odd and even kernels, a convolution without bias,
+ * a strided one (TensorFlow's backprop kernels inside the jeras gradient), ReLU fused and not.
+ * Those two run with oneDNN's kernels off; training with them ({@link OneDnn}, the default on the
+ * CPU without oneDNN turned on) against TensorFlow's kernels alone: the same weights after three
+ * Adam steps, on a model with every op they replace.
  */
 class ConvGradientTrainingTest {
 
@@ -38,6 +42,7 @@ class ConvGradientTrainingTest {
   void restoreDefault() {
     System.clearProperty(ConvBackprop.PROPERTY);
     System.clearProperty(PoolBackprop.PROPERTY);
+    System.clearProperty(OneDnn.PROPERTY);
   }
 
   private static Model model() {
@@ -70,8 +75,10 @@ class ConvGradientTrainingTest {
     return train(ConvBackprop.PROPERTY, gradient, ConvGradientTrainingTest::model, 9);
   }
 
+  /** Trains with oneDNN's kernels off unless property is OneDnn's. */
   private static Run train(
       String property, String gradient, java.util.function.Supplier<Model> build, int size) {
+    System.setProperty(OneDnn.PROPERTY, "off");
     System.setProperty(property, gradient);
     Random rng = new Random(5);
     int n = 24;
@@ -116,6 +123,54 @@ class ConvGradientTrainingTest {
     // gradient of the first (3 -> 6 channels: fewer inputs than filters); the rest are jeras'
     assertEquals(1, mine.opCounts().getOrDefault("Conv2DBackpropFilter", 0));
     assertEquals(2, mine.opCounts().getOrDefault("Conv2DBackpropInput", 0));
+    assertEquals(tf.loss(), mine.loss(), 1e-5, "epoch loss");
+    assertEquals(tf.weights().size(), mine.weights().size());
+    for (int i = 0; i < tf.weights().size(); i++) {
+      float[] a = tf.weights().get(i).data();
+      float[] b = mine.weights().get(i).data();
+      for (int j = 0; j < a.length; j++) {
+        assertEquals(a[j], b[j], 2e-5 * Math.max(1, Math.abs(a[j])), "weight " + i + "[" + j + "]");
+      }
+    }
+  }
+
+  /** Every kind of op oneDNN's kernels replace in training, and some they leave. */
+  private static Model oneDnnModel() {
+    SymbolicTensor in = Input.shape(12, 12, 3);
+    SymbolicTensor x = new Conv2D(6, 3).padding("same").activation("relu").apply(in); // short
+    x = new BatchNormalization().apply(x); // rank 4: oneDNN
+    x = new MaxPooling2D().apply(x); // 12 -> 6
+    x = new Conv2D(8, 3).activation("relu").apply(x); // 54-long patch: TensorFlow's forward
+    x = new Conv2D(5, 2).useBias(false).activation("tanh").apply(x); // no bias: Conv
+    x = new MaxPooling2D(2, 2).strides(1, 1).padding("same").apply(x); // overlapping
+    x = new Conv2D(4, 3).strides(2, 2).padding("same").activation("relu").apply(x);
+    // tanh: a bias straight before batch normalization has a zero gradient, all rounding noise
+    x = new Dense(6).activation("tanh").apply(new Flatten().apply(x));
+    x = new BatchNormalization().apply(x); // rank 2: TensorFlow's
+    SymbolicTensor out = new Dense(3).activation("softmax").apply(x);
+    return new Model(in, out);
+  }
+
+  @Test
+  void threeAdamSteps_oneDnnKernelsGiveTensorFlowsWeights() {
+    assumeTrue(OneDnn.enabled(), "oneDNN's kernels are off here (oneDNN on, or a GPU)");
+    Run mine = train(OneDnn.PROPERTY, "auto", ConvGradientTrainingTest::oneDnnModel, 12);
+    Run tf = train(OneDnn.PROPERTY, "off", ConvGradientTrainingTest::oneDnnModel, 12);
+    Map<String, Integer> c = mine.opCounts();
+    assertEquals(1, c.getOrDefault("_MklNativeFusedConv2D", 0), c.toString());
+    assertEquals(2, c.getOrDefault("_MklNativeMaxPool", 0), c.toString());
+    assertEquals(2, c.getOrDefault("_MklNativeMaxPoolGrad", 0), c.toString());
+    assertEquals(1, c.getOrDefault("_MklNativeFusedBatchNormV3", 0), c.toString());
+    assertEquals(1, c.getOrDefault("_MklNativeFusedBatchNormGradV3", 0), c.toString());
+    // both gradients of every convolution (the first one's input gradient is built, never run)
+    assertEquals(4, c.getOrDefault("_MklNativeConv2DBackpropFilter", 0), c.toString());
+    assertEquals(4, c.getOrDefault("_MklNativeConv2DBackpropInput", 0), c.toString());
+    assertEquals(0, c.getOrDefault("Conv2DBackpropFilter", 0), c.toString());
+    assertEquals(0, c.getOrDefault("Conv2DBackpropInput", 0), c.toString());
+    assertEquals(0, c.getOrDefault("MaxPoolGrad", 0) + c.getOrDefault("MaxPoolGradV2", 0));
+    for (String type : tf.opCounts().keySet()) {
+      assertTrue(!type.startsWith("_Mkl"), "no oneDNN op with the kernels off: " + type);
+    }
     assertEquals(tf.loss(), mine.loss(), 1e-5, "epoch loss");
     assertEquals(tf.weights().size(), mine.weights().size());
     for (int i = 0; i < tf.weights().size(); i++) {
