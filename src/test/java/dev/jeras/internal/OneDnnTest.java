@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jeras.testing.Fixtures;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,10 +46,7 @@ class OneDnnTest {
   void maxPool_sameBitsAsTensorFlows(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
       String padding) {
     Random rng = new Random(11L * h + 5L * pw + c + sh);
-    float[] values = new float[n * h * w * c];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = Math.max(0, rng.nextInt(5) - 1) * 0.25f; // 0, 0.25, 0.5, 0.75: many ties
-    }
+    float[] values = Fixtures.ties(rng, n * h * w * c);
     try (Graph g = new Graph();
         TFloat32 xt = Tensors.floats(values, 0, n, h, w, c)) {
       Ops tf = Ops.create(g);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jeras.internal.PoolBackprop;
 import dev.jeras.internal.Tensors;
+import dev.jeras.testing.Fixtures;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,10 +54,7 @@ class PoolGradientTest {
   void gradient_sameBitsAsTensorFlows(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
       String padding, boolean jerasPath) {
     Random rng = new Random(7L * h + 3L * pw + c + sh);
-    float[] values = new float[n * h * w * c];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = Math.max(0, rng.nextInt(5) - 1) * 0.25f; // 0, 0.25, 0.5, 0.75: many ties
-    }
+    float[] values = Fixtures.ties(rng, n * h * w * c);
     try (Graph g = new Graph();
         TFloat32 xt = Tensors.floats(values, 0, n, h, w, c)) {
       Ops tf = Ops.create(g);

@@ -67,4 +67,19 @@ public final class Fixtures {
     }
     return out;
   }
+
+  /**
+   * Pool inputs full of ties: 0, 0.25, 0.5 or 0.75, two in five of them zero.
+   *
+   * @param rng the source
+   * @param size how many values
+   * @return the values
+   */
+  public static float[] ties(java.util.Random rng, int size) {
+    float[] values = new float[size];
+    for (int i = 0; i < size; i++) {
+      values[i] = Math.max(0, rng.nextInt(5) - 1) * 0.25f;
+    }
+    return values;
+  }
 }
