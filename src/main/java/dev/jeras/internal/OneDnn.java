@@ -28,18 +28,20 @@ import org.tensorflow.types.family.TNumber;
  * <ul>
  *   <li>max pooling with its workspace, and its gradient: forward and gradient 2.7-3.0 ms against
  *       5.6-6.6 (jeras' gradient) and 7.9-8.6 (TensorFlow's) for the MNIST model's two pools; the
- *       same bits as TensorFlow's {@code MaxPoolGrad}, ties included ({@code OneDnnTest});
+ *       same bits as TensorFlow's {@code MaxPoolGrad} where windows do not overlap, ties included
+ *       ({@code OneDnnTest});
  *   <li>batch normalization in training, forward and gradient: 5.6-5.8 against 10.5-11.1 ms at
- *       (64, 32, 32, 32), 2.5-3.5 against 3.7 ms at (64, 16, 16, 64) (rank-4 inputs only; the
+ *       (64, 32, 32, 32), 2.5-3.5 against 3.7-3.8 ms at (64, 16, 16, 64) (rank-4 inputs only; the
  *       dense layer's (64, 512) was no faster);
  *   <li>the convolution's forward pass with bias and ReLU where an image patch is short (channels
  *       x kernel height x width up to 32): 1.1-2.3 against 2.5-5.9 ms for MNIST's first layer,
  *       2.6-3.6 against 4.6-7.1 for CIFAR's; no faster for longer patches;
- *   <li>the convolution's input and kernel gradients, except for VALID convolutions with small
- *       outputs (fewer than 256 positions, such as MNIST's 13x13 -&gt; 11x11 second layer, where
- *       TensorFlow's kernels were 1.2-2x faster): e.g. 32 -&gt; 32 channels at 32x32, input gradient
- *       11.0-12.1 ms against 17.8-26.4 (TensorFlow) and 11.8-17.7 (jeras'), kernel gradient
- *       14.9-22.9 against 26.5-30.7 and 21.5-27.0.
+ *   <li>the convolution's input and kernel gradients: e.g. 32 -&gt; 32 channels at 32x32, input
+ *       gradient 11.0-12.1 ms against 17.8-26.4 (TensorFlow) and 11.8-17.7 (jeras'), kernel
+ *       gradient 14.9-22.9 against 26.5-36.0 and 21.5-27.0. Alone, VALID convolutions on small
+ *       images (MNIST's 13x13 second layer) ran faster on TensorFlow's kernels, yet the whole MNIST
+ *       step was faster with oneDNN's there too (13.0-18.3 against 16.6-18.3 ms), so all layers
+ *       use them.
  * </ul>
  *
  * <p>Results agree with TensorFlow's kernels to float rounding (relative 1e-6 to 1e-5). Used on the
