@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
+import org.tensorflow.OperationBuilder;
 import org.tensorflow.Output;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
@@ -123,38 +124,42 @@ public final class ConvBackprop {
       Operand<TFloat32> bias, boolean relu, List<Long> strides, String padding, boolean own,
       boolean oneDnn) {
     Geometry geo = geometry(x, kernel);
-    long[] s = strides.stream().mapToLong(Long::longValue).toArray();
-    Operand<TFloat32> y;
-    if (bias != null && oneDnn && OneDnn.forward(geo.c(), geo.kh(), geo.kw())) {
-      GraphOperation op = OneDnn.fusedConv2dOp(tf, x, kernel, bias, relu, s, padding);
-      BUILT.put(op, new Built(geo, own, true));
-      @SuppressWarnings("unchecked")
-      Operand<TFloat32> out = (Operand<TFloat32>) (Operand<?>) op.output(0);
-      y = out;
-    } else if (bias == null) {
+    Built note = new Built(geo, own, oneDnn);
+    if (bias == null) {
       Conv<TFloat32> conv =
           tf.nn.conv(x, kernel, strides, padding, Conv.dataFormat("CHANNELS_LAST"));
-      y = relu ? tf.nn.relu(conv) : conv;
-      BUILT.put(conv.op(), new Built(geo, own, oneDnn));
-    } else {
-      GraphOperation op = (GraphOperation) tf.scope()
-          .opBuilder("_FusedConv2D", "FusedConv2D")
-          .addInput(x.asOutput())
-          .addInput(kernel.asOutput())
-          .addInputList(new Output<?>[] {bias.asOutput()})
-          .addInputList(new Output<?>[0])
-          .setAttr("num_args", 1)
-          .setAttr("strides", s)
-          .setAttr("padding", padding)
-          .setAttr("data_format", "NHWC")
-          .setAttr("fused_ops", relu ? new String[] {"BiasAdd", "Relu"} : new String[] {"BiasAdd"})
-          .build();
-      BUILT.put(op, new Built(geo, own, oneDnn));
-      @SuppressWarnings("unchecked")
-      Operand<TFloat32> out = (Operand<TFloat32>) (Operand<?>) op.output(0);
-      y = out;
+      BUILT.put(conv.op(), note);
+      return relu ? tf.nn.relu(conv) : conv;
     }
-    return y;
+    long[] s = strides.stream().mapToLong(Long::longValue).toArray();
+    GraphOperation op = oneDnn && OneDnn.forward(geo.c(), geo.kh(), geo.kw())
+        ? OneDnn.fusedConv2dOp(tf, x, kernel, bias, relu, s, padding)
+        : (GraphOperation) fusedConv2d(tf, "_FusedConv2D", x, kernel, bias, relu, s, padding)
+            .build();
+    BUILT.put(op, note);
+    @SuppressWarnings("unchecked")
+    Operand<TFloat32> out = (Operand<TFloat32>) (Operand<?>) op.output(0);
+    return out;
+  }
+
+  /**
+   * A fused convolution + bias [+ ReLU] op of the given type ({@code _FusedConv2D} or oneDNN's
+   * {@code _MklNativeFusedConv2D}, which take the same inputs and attributes), not yet built.
+   */
+  static OperationBuilder fusedConv2d(Ops tf, String type, Operand<TFloat32> x,
+      Operand<TFloat32> kernel, Operand<TFloat32> bias, boolean relu, long[] strides,
+      String padding) {
+    return tf.scope()
+        .opBuilder(type, "FusedConv2D")
+        .addInput(x.asOutput())
+        .addInput(kernel.asOutput())
+        .addInputList(new Output<?>[] {bias.asOutput()})
+        .addInputList(new Output<?>[0])
+        .setAttr("num_args", 1)
+        .setAttr("strides", strides)
+        .setAttr("padding", padding)
+        .setAttr("data_format", "NHWC")
+        .setAttr("fused_ops", relu ? new String[] {"BiasAdd", "Relu"} : new String[] {"BiasAdd"});
   }
 
   /**

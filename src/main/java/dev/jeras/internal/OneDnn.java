@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
+import org.tensorflow.OperationBuilder;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -96,8 +97,8 @@ public final class OneDnn {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = tf.fill(tf.constant(new long[] {1, 3, 3, 1}), tf.constant(1f));
       Operand<TFloat32> k = tf.fill(tf.constant(new long[] {3, 3, 1, 1}), tf.constant(0.5f));
-      Operand<TFloat32> y = fusedConv2d(tf, x, k, tf.constant(new float[] {1f}), true,
-          new long[] {1, 1, 1, 1}, "VALID");
+      Operand<TFloat32> y = out(fusedConv2dOp(tf, x, k, tf.constant(new float[] {1f}), true,
+          new long[] {1, 1, 1, 1}, "VALID"), 0);
       try (Session s = new Session(g); Result r = s.runner().fetch(y).run()) {
         float v = ((TFloat32) r.get(0)).getFloat(0, 0, 0, 0);
         if (v != 5.5f) {
@@ -133,45 +134,28 @@ public final class OneDnn {
    */
   static GraphOperation fusedConv2dOp(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
       Operand<TFloat32> bias, boolean relu, long[] strides, String padding) {
-    return (GraphOperation) label(tf.scope().opBuilder("_MklNativeFusedConv2D", "FusedConv2D")
-        .addInput(x.asOutput())
-        .addInput(kernel.asOutput())
-        .addInputList(new Output<?>[] {bias.asOutput()})
-        .addInputList(new Output<?>[0])
-        .setAttr("num_args", 1)
-        .setAttr("strides", strides)
-        .setAttr("padding", padding)
-        .setAttr("data_format", "NHWC")
-        .setAttr("fused_ops", relu ? new String[] {"BiasAdd", "Relu"} : new String[] {"BiasAdd"}))
-        .build();
-  }
-
-  private static Operand<TFloat32> fusedConv2d(Ops tf, Operand<TFloat32> x,
-      Operand<TFloat32> kernel, Operand<TFloat32> bias, boolean relu, long[] strides,
-      String padding) {
-    return out(fusedConv2dOp(tf, x, kernel, bias, relu, strides, padding), 0);
+    return (GraphOperation) label(ConvBackprop.fusedConv2d(
+        tf, "_MklNativeFusedConv2D", x, kernel, bias, relu, strides, padding)).build();
   }
 
   /** oneDNN's convolution input gradient ({@code _MklNativeConv2DBackpropInput}). */
   static <T extends TNumber> Operand<T> conv2dBackpropInput(Ops tf, Operand<?> inputSizes,
       Operand<T> kernel, Operand<T> dy, long[] strides, String padding) {
-    return out(label(tf.scope().opBuilder("_MklNativeConv2DBackpropInput", "Conv2DBackpropInput")
-        .addInput(inputSizes.asOutput())
-        .addInput(kernel.asOutput())
-        .addInput(dy.asOutput())
-        .setAttr("strides", strides)
-        .setAttr("padding", padding)
-        .setAttr("data_format", "NHWC"))
-        .build(), 0);
+    return backprop(tf, "Conv2DBackpropInput", inputSizes, kernel, dy, strides, padding);
   }
 
   /** oneDNN's convolution kernel gradient ({@code _MklNativeConv2DBackpropFilter}). */
   static <T extends TNumber> Operand<T> conv2dBackpropFilter(Ops tf, Operand<T> x,
       Operand<?> kernelSizes, Operand<T> dy, long[] strides, String padding) {
-    return out(label(tf.scope().opBuilder("_MklNativeConv2DBackpropFilter",
-        "Conv2DBackpropFilter")
-        .addInput(x.asOutput())
-        .addInput(kernelSizes.asOutput())
+    return backprop(tf, "Conv2DBackpropFilter", x, kernelSizes, dy, strides, padding);
+  }
+
+  /** oneDNN's {@code _MklNative<name>} for a convolution backprop op of TensorFlow's inputs. */
+  private static <T extends TNumber> Operand<T> backprop(Ops tf, String name, Operand<?> a,
+      Operand<?> b, Operand<T> dy, long[] strides, String padding) {
+    return out(label(tf.scope().opBuilder("_MklNative" + name, name)
+        .addInput(a.asOutput())
+        .addInput(b.asOutput())
         .addInput(dy.asOutput())
         .setAttr("strides", strides)
         .setAttr("padding", padding)
@@ -195,14 +179,14 @@ public final class OneDnn {
         .addInput(x.asOutput())), pool, strides, padding).build(), 0);
   }
 
-  private static org.tensorflow.OperationBuilder poolAttrs(
-      org.tensorflow.OperationBuilder b, int[] pool, int[] strides, String padding) {
+  private static OperationBuilder poolAttrs(
+      OperationBuilder b, int[] pool, int[] strides, String padding) {
     return poolAttrs(b, new long[] {1, pool[0], pool[1], 1},
         new long[] {1, strides[0], strides[1], 1}, padding);
   }
 
-  private static org.tensorflow.OperationBuilder poolAttrs(
-      org.tensorflow.OperationBuilder b, long[] ksize, long[] strides, String padding) {
+  private static OperationBuilder poolAttrs(
+      OperationBuilder b, long[] ksize, long[] strides, String padding) {
     return b.setAttr("ksize", ksize)
         .setAttr("strides", strides)
         .setAttr("padding", padding)
@@ -282,7 +266,7 @@ public final class OneDnn {
         tf.zerosLike(op.input(3)), tf.zerosLike(op.input(4)));
   }
 
-  private static org.tensorflow.OperationBuilder label(org.tensorflow.OperationBuilder b) {
+  private static OperationBuilder label(OperationBuilder b) {
     return b.setAttr("_kernel", LABEL);
   }
 
