@@ -99,9 +99,9 @@ public final class Devices {
           choice == Choice.AUTO && isGpuBuild() ? " - GPU not usable: " + gpuProblem : "");
       if (onednn == null) {
         LOG.debug("{} unset: TensorFlow's default for this CPU (oneDNN kernels only with AVX-512"
-            + " VNNI, AVX-VNNI or AMX); set to 1 before the JVM starts, inference runs 1.3-1.4x"
-            + " faster on other CPUs with the same outputs (scripts/jeras predict and evaluate"
-            + " do so); training too, with the accuracy caveat in docs/performance.md",
+            + " VNNI, AVX-VNNI or AMX); jeras then picks oneDNN's kernels op by op where they"
+            + " are faster, in training and inference graphs (scripts/jeras predict and evaluate"
+            + " set it to 1 instead: oneDNN for every op; see docs/performance.md)",
             ONEDNN_VARIABLE);
       }
     }

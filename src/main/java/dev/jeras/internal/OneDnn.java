@@ -48,7 +48,9 @@ import org.tensorflow.types.family.TNumber;
  * <p>Results agree with TensorFlow's kernels to float rounding (relative 1e-6 to 1e-5). Used on the
  * CPU without oneDNN turned on and without a GPU, where TensorFlow Java's library holds these
  * kernels (checked once per JVM by running one); {@value #PROPERTY}{@code =off} keeps TensorFlow's.
- * Inference and exported graphs never contain these ops.
+ * Exported graphs never contain these ops: jeras' own inference graphs use oneDNN's forward
+ * convolution for short patches ({@link #inferenceConv2d}) and its batch normalization ({@link
+ * #inferenceBatchNorm}), as do the CPU copies of loaded SavedModels ({@link CpuInferenceGraph}).
  */
 public final class OneDnn {
   private static final Logger LOG = LoggerFactory.getLogger(OneDnn.class);
@@ -57,13 +59,13 @@ public final class OneDnn {
   public static final String PROPERTY = "jeras.oneDnnKernels";
 
   /** The kernel label TensorFlow registers oneDNN's native-format kernels under. */
-  private static final String LABEL = "MklNameChangeOp";
+  static final String LABEL = "MklNameChangeOp";
 
   /** Patches (channels x kernel height x width) up to this length run oneDNN's forward pass. */
   static final long SHORT_PATCH = 32;
 
   private static final OwnGradients.Registration REGISTRATION = new OwnGradients.Registration(
-      "oneDNN kernels", () -> runs()
+      "oneDNN kernels", () -> kernelsRun()
           && TensorFlow.registerCustomGradient("_MklNativeMaxPool", OneDnn::maxPoolGradient)
           && TensorFlow.registerCustomGradient("_MklNativeFusedBatchNormV3",
               OneDnn::batchNormGradient)
@@ -91,6 +93,16 @@ public final class OneDnn {
     return REGISTRATION.done();
   }
 
+  private static Boolean kernelsRun;
+
+  /** @return whether this TensorFlow runs oneDNN's native-format kernels (checked once per JVM) */
+  static synchronized boolean kernelsRun() {
+    if (kernelsRun == null) {
+      kernelsRun = runs();
+    }
+    return kernelsRun;
+  }
+
   /** Whether this TensorFlow runs oneDNN's native-format convolution kernel. */
   private static boolean runs() {
     try (Graph g = new Graph()) {
@@ -112,6 +124,73 @@ public final class OneDnn {
           e.getMessage());
       return false;
     }
+  }
+
+  /**
+   * The inference graph's convolution + bias [+ ReLU] on oneDNN's kernel where the patch is short
+   * and oneDNN's kernels are wanted (as {@link #enabled}, without registering gradients: nothing
+   * differentiates an inference graph); never for a graph that is exported.
+   *
+   * @param tf the op factory
+   * @param x the NHWC input
+   * @param kernel the (kh, kw, in, out) kernel
+   * @param bias the (out) bias
+   * @param relu whether a ReLU follows
+   * @param strides NHWC strides
+   * @param padding SAME or VALID
+   * @return the result, or null where TensorFlow's ops should be built
+   */
+  public static Operand<TFloat32> inferenceConv2d(Ops tf, Operand<TFloat32> x,
+      Operand<TFloat32> kernel, Operand<TFloat32> bias, boolean relu, List<Long> strides,
+      String padding) {
+    org.tensorflow.ndarray.Shape k = kernel.shape();
+    if (k.numDimensions() != 4 || k.hasUnknownDimension() || !forward(k.get(2), k.get(0), k.get(1))
+        || !OwnGradients.wanted(PROPERTY, "off") || !kernelsRun()) {
+      return null;
+    }
+    long[] s = strides.stream().mapToLong(Long::longValue).toArray();
+    return out(fusedConv2dOp(tf, x, kernel, bias, relu, s, padding), 0);
+  }
+
+  /**
+   * The inference graph's batch normalization of a rank-4 input with the moving statistics, on
+   * oneDNN's kernel where oneDNN's kernels are wanted (2x TensorFlow's for CIFAR's layers); never
+   * for a graph that is exported.
+   *
+   * @param tf the op factory
+   * @param x the NHWC input
+   * @param gamma the scale
+   * @param beta the offset
+   * @param mean the moving mean
+   * @param variance the moving variance
+   * @param epsilon added to the variance
+   * @return the result, or null where TensorFlow's op should be built
+   */
+  public static Operand<TFloat32> inferenceBatchNorm(Ops tf, Operand<TFloat32> x,
+      Operand<TFloat32> gamma, Operand<TFloat32> beta, Operand<TFloat32> mean,
+      Operand<TFloat32> variance, float epsilon) {
+    if (x.shape().numDimensions() != 4 || !OwnGradients.wanted(PROPERTY, "off")
+        || !kernelsRun()) {
+      return null;
+    }
+    return out(fusedBatchNorm(tf, x, gamma, beta, mean, variance, epsilon, false), 0);
+  }
+
+  /** oneDNN's {@code FusedBatchNormV3} on NHWC input, in training or inference mode. */
+  private static GraphOperation fusedBatchNorm(Ops tf, Operand<TFloat32> x,
+      Operand<TFloat32> gamma, Operand<TFloat32> beta, Operand<TFloat32> mean,
+      Operand<TFloat32> variance, float epsilon, boolean training) {
+    return (GraphOperation) label(
+        tf.scope().opBuilder("_MklNativeFusedBatchNormV3", "FusedBatchNormV3")
+            .addInput(x.asOutput())
+            .addInput(gamma.asOutput())
+            .addInput(beta.asOutput())
+            .addInput(mean.asOutput())
+            .addInput(variance.asOutput())
+            .setAttr("epsilon", epsilon)
+            .setAttr("data_format", "NHWC")
+            .setAttr("is_training", training))
+        .build();
   }
 
   /** Whether oneDNN runs the forward convolution of a layer (with a bias) of this shape. */
@@ -227,17 +306,7 @@ public final class OneDnn {
   public static BatchNorm batchNorm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> gamma,
       Operand<TFloat32> beta, float epsilon) {
     Operand<TFloat32> empty = tf.constant(new float[0]);
-    GraphOperation op = (GraphOperation) label(
-        tf.scope().opBuilder("_MklNativeFusedBatchNormV3", "FusedBatchNormV3")
-            .addInput(x.asOutput())
-            .addInput(gamma.asOutput())
-            .addInput(beta.asOutput())
-            .addInput(empty.asOutput())
-            .addInput(empty.asOutput())
-            .setAttr("epsilon", epsilon)
-            .setAttr("data_format", "NHWC")
-            .setAttr("is_training", true))
-        .build();
+    GraphOperation op = fusedBatchNorm(tf, x, gamma, beta, empty, empty, epsilon, true);
     return new BatchNorm(out(op, 0), out(op, 1), out(op, 2));
   }
 

@@ -196,6 +196,10 @@ public final class BatchNormalization extends Layer {
       ctx.addUpdate(movingAverage(tf, movingMean, batchMean));
       ctx.addUpdate(movingAverage(tf, movingVar, biasedVar));
     } else {
+      y = flat || ctx.forExport() ? null : OneDnn.inferenceBatchNorm(
+          tf, x4, gamma, beta, movingMean, movingVar, (float) epsilon);
+    }
+    if (y == null) {
       y =
           tf.nn.fusedBatchNorm(
                   x4, gamma, beta, movingMean, movingVar,

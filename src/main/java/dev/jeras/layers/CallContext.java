@@ -19,6 +19,14 @@ public interface CallContext {
   boolean training();
 
   /**
+   * @return true while wiring a graph that will be written out (a SavedModel): layers then use
+   *     TensorFlow's standard ops only, not kernels picked for this process' CPU
+   */
+  default boolean forExport() {
+    return true;
+  }
+
+  /**
    * @param layer the layer that owns the weight
    * @param weightName the weight's name within the layer, as in its {@link WeightSpec}
    * @return the variable holding it

@@ -1,6 +1,7 @@
 package dev.jeras.layers;
 
 import dev.jeras.internal.ConvBackprop;
+import dev.jeras.internal.OneDnn;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -167,6 +168,14 @@ public final class Conv2D extends Layer {
       Operand<TFloat32> y = ConvBackprop.trainingConv2d(
           tf, inputs.get(0), kernel, bias, relu, stride, padding.tfName());
       return relu ? y : Check.activate(ctx, activation, y);
+    }
+    if (useBias && !ctx.forExport()) {
+      boolean relu = activation == Activations.RELU;
+      Operand<TFloat32> y = OneDnn.inferenceConv2d(
+          tf, inputs.get(0), kernel, bias, relu, stride, padding.tfName());
+      if (y != null) {
+        return relu ? y : Check.activate(ctx, activation, y);
+      }
     }
     Operand<TFloat32> y =
         tf.nn.conv2d(inputs.get(0), kernel, stride, padding.tfName(), Conv2d.dataFormat("NHWC"));

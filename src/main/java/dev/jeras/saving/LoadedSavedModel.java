@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.internal.CpuInferenceGraph;
 import dev.jeras.internal.Tensors;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Predictor;
@@ -16,6 +17,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
@@ -38,6 +41,7 @@ import org.tensorflow.proto.SavedModel;
  * }</pre>
  */
 public final class LoadedSavedModel implements Predictor {
+  private static final Logger LOG = LoggerFactory.getLogger(LoadedSavedModel.class);
   private final Path dir;
   private final SavedModelBundle bundle;
   private final SessionFunction function;
@@ -45,6 +49,9 @@ public final class LoadedSavedModel implements Predictor {
   private final List<TensorShape> inputShapes;
   private final List<String> outputNames;
   private final List<TensorShape> outputShapes;
+  private final List<String> inputTensors = new ArrayList<>();
+  private final List<String> outputTensors = new ArrayList<>();
+  private final CpuInferenceGraph cpu;
 
   private LoadedSavedModel(Path dir, SavedModelBundle bundle, String key) {
     this.dir = dir;
@@ -59,11 +66,20 @@ public final class LoadedSavedModel implements Predictor {
       Signature.TensorDescription d = sig.getInputs().get(n);
       requireFloat(d, "input " + n);
       inputShapes.add(shape(d));
+      inputTensors.add(d.name);
     }
     for (String n : outputNames) {
       Signature.TensorDescription d = sig.getOutputs().get(n);
       requireFloat(d, "output " + n);
       outputShapes.add(shape(d));
+      outputTensors.add(d.name);
+    }
+    this.cpu = CpuInferenceGraph.build(bundle.graph(), bundle.session(), inputTensors,
+        outputTensors);
+    if (cpu != null) {
+      LOG.info("{}: oneDNN runs {} of {} convolutions (short patches) and {} batch"
+          + " normalizations, TensorFlow's kernels the rest", dir, cpu.oneDnnConvolutions(),
+          cpu.convolutions(), cpu.oneDnnBatchNorms());
     }
   }
 
@@ -217,7 +233,7 @@ public final class LoadedSavedModel implements Predictor {
         }
         try (Result r = call(feeds)) {
           for (int o = 0; o < outputNames.size(); o++) {
-            Tensor t = r.get(outputNames.get(o)).orElseThrow(
+            Tensor t = cpu != null ? r.get(o) : r.get(outputNames.get(o)).orElseThrow(
                 () -> new JerasException(dir + ": the SavedModel returned no output"));
             long[] s = t.shape().asArray();
             if (out.size() <= o) {
@@ -244,9 +260,19 @@ public final class LoadedSavedModel implements Predictor {
     return result;
   }
 
-  /** Runs the signature; a failure inside the graph is an error in this SavedModel. */
+  /**
+   * Runs the signature (on the CPU copy where there is one: outputs in signature order); a failure
+   * inside the graph is an error in this SavedModel.
+   */
   private Result call(Map<String, Tensor> feeds) {
     try {
+      if (cpu != null) {
+        Map<String, Tensor> byTensor = new LinkedHashMap<>();
+        for (int i = 0; i < inputNames.size(); i++) {
+          byTensor.put(inputTensors.get(i), feeds.get(inputNames.get(i)));
+        }
+        return cpu.run(byTensor, outputTensors);
+      }
       return function.call(feeds);
     } catch (TensorFlowException e) {
       throw new JerasException(dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()),
@@ -254,8 +280,30 @@ public final class LoadedSavedModel implements Predictor {
     }
   }
 
+  /**
+   * @return how many convolutions run on oneDNN's kernel in this process's copy of the graph (see
+   *     {@link CpuInferenceGraph}); 0 where the graph runs as loaded
+   */
+  public int oneDnnConvolutions() {
+    return cpu == null ? 0 : cpu.oneDnnConvolutions();
+  }
+
+  /**
+   * @return how many batch normalizations run on oneDNN's kernel in this process's copy of the
+   *     graph; 0 where the graph runs as loaded
+   */
+  public int oneDnnBatchNorms() {
+    return cpu == null ? 0 : cpu.oneDnnBatchNorms();
+  }
+
   @Override
   public void close() {
-    bundle.close();
+    try {
+      if (cpu != null) {
+        cpu.close();
+      }
+    } finally {
+      bundle.close();
+    }
   }
 }

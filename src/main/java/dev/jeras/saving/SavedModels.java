@@ -43,7 +43,7 @@ public final class SavedModels {
     AtomicFiles.writeDirectory(
         dir,
         tmp -> {
-          try (Engine e = new Engine(source.network(), 0, null)) {
+          try (Engine e = new Engine(source.network(), 0, null, true)) {
             e.setWeights(source.getWeights());
             Signature.Builder sig = Signature.builder().key(SERVING_DEFAULT);
             List<SymbolicTensor> inputs = source.network().inputs();

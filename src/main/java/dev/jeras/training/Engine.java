@@ -54,6 +54,7 @@ public final class Engine implements AutoCloseable {
   private final VariableStore store;
   private final Session session;
   private final long seed;
+  private final boolean forExport;
   private Variable<TInt64> iterations;
   private final List<Placeholder<TFloat32>> inputs = new ArrayList<>();
   private final Forward inference;
@@ -68,8 +69,22 @@ public final class Engine implements AutoCloseable {
    * @param config the session configuration, or {@code null} for TensorFlow's defaults
    */
   public Engine(Network network, long seed, ConfigProto config) {
+    this(network, seed, config, false);
+  }
+
+  /**
+   * As {@link #Engine(Network, long, ConfigProto)}, for a graph that will be written out.
+   *
+   * @param network the model's topology
+   * @param seed seeds the initial weights and the dropout masks
+   * @param config the session configuration, or {@code null} for TensorFlow's defaults
+   * @param forExport true for a graph that is exported (a SavedModel): its inference ops are
+   *     TensorFlow's standard ones only, never a kernel jeras picks for this process' CPU
+   */
+  public Engine(Network network, long seed, ConfigProto config, boolean forExport) {
     this.network = network;
     this.seed = seed;
+    this.forExport = forExport;
     this.graph = new Graph();
     try {
       this.tf = Ops.create(graph);
@@ -155,6 +170,11 @@ public final class Engine implements AutoCloseable {
     @Override
     public boolean training() {
       return training;
+    }
+
+    @Override
+    public boolean forExport() {
+      return forExport;
     }
 
     @Override

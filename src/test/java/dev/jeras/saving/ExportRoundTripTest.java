@@ -55,7 +55,9 @@ class ExportRoundTripTest {
       try (Predictor p = ModelFiles.loadPredictor(sm)) {
         assertEquals(List.of("input_layer"), p.inputNames());
         assertEquals(List.of("output_0"), p.outputNames());
-        assertArrayEquals(expected, p.predict(x, 16).data());
+        // on the CPU with oneDNN off this runs a copy of the graph with the weights as constants
+        // (CpuInferenceGraph), which TensorFlow's optimizer may arrange differently: an ulp apart
+        Fixtures.assertClose(p.predict(x, 16).data(), expected, 1e-6, 1e-6);
       }
       try (Model back = KerasFile.load(keras)) {
         assertTrue(back.isCompiled(), "compile_config travels in .keras");

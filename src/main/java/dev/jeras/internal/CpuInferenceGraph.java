@@ -1,0 +1,502 @@
+package dev.jeras.internal;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * An inference-only copy of a loaded graph for the CPU, with oneDNN's convolution where an image
+ * patch is short, as in jeras' training graphs ({@link OneDnn}).
+ *
+ * <p>TensorFlow runs a graph's convolutions either all on oneDNN ({@code TF_ENABLE_ONEDNN_OPTS=1})
+ * or all on its own kernels (its choice on CPUs without AVX-512 VNNI, AVX-VNNI or AMX). Neither is
+ * best: oneDNN is 2-3x faster for the MNIST model's first convolution (one channel, 3x3), TensorFlow's
+ * kernel faster for its second (32 channels). The copy keeps the part of the graph that computes the
+ * requested outputs from the fed inputs, with every variable's current value as a constant, and
+ * replaces each convolution + bias [+ ReLU] whose patch (channels x kernel height x width) is at most
+ * 32 long with oneDNN's fused convolution, and each batch normalization of images (inference mode,
+ * rank 4) with oneDNN's, 2x TensorFlow's for CIFAR's layers; TensorFlow's optimizer fuses the rest
+ * as usual.
+ *
+ * <p>{@link #build} declines (returns null) where the copy would not be the same computation or
+ * would not help: oneDNN on for the process, a GPU, {@value OneDnn#PROPERTY}{@code =off}, function
+ * calls or other stateful ops on the path (TensorFlow 2 SavedModels, tables, random ops), string
+ * weights, more than {@value #MAX_CONSTANT_BYTES} bytes of weights, nothing to replace, or outputs
+ * that differ from the loaded graph's on a check input by more than {@value #TOLERANCE} relative.
+ */
+public final class CpuInferenceGraph implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CpuInferenceGraph.class);
+
+  /** Weights beyond this many bytes stay in variables (a GraphDef is limited to 2 GB). */
+  static final long MAX_CONSTANT_BYTES = 512L << 20;
+
+  /** How far the copy's outputs may be from the loaded graph's, relative to their largest value. */
+  static final double TOLERANCE = 1e-4;
+
+  private final Graph graph;
+  private final Session session;
+  private final int replaced;
+  private final int convolutions;
+  private final int batchNorms;
+
+  private CpuInferenceGraph(Graph graph, Session session, int replaced, int convolutions,
+      int batchNorms) {
+    this.graph = graph;
+    this.session = session;
+    this.replaced = replaced;
+    this.convolutions = convolutions;
+    this.batchNorms = batchNorms;
+  }
+
+  /**
+   * @param source the loaded graph
+   * @param sourceSession its session, holding the variables' values
+   * @param feeds the tensors that will be fed ({@code node:index})
+   * @param fetches the tensors that will be fetched ({@code node:index})
+   * @return the copy, or null where it does not apply (see the class comment)
+   */
+  public static CpuInferenceGraph build(
+      Graph source, Session sourceSession, List<String> feeds, List<String> fetches) {
+    if (!OwnGradients.wanted(OneDnn.PROPERTY, "off") || !OneDnn.kernelsRun()) {
+      return null;
+    }
+    GraphDef def = source.toGraphDef();
+    Map<String, NodeDef> nodes = new LinkedHashMap<>();
+    for (NodeDef n : def.getNodeList()) {
+      nodes.put(n.getName(), n);
+    }
+    Set<String> fed = new HashSet<>();
+    for (String f : feeds) {
+      fed.add(nodeName(f));
+    }
+    // the nodes the fetches need, variable reads becoming constants
+    Set<String> keep = new HashSet<>();
+    List<String> frozen = new ArrayList<>();
+    Deque<String> todo = new ArrayDeque<>();
+    for (String f : fetches) {
+      todo.push(nodeName(f));
+    }
+    while (!todo.isEmpty()) {
+      String name = todo.pop();
+      NodeDef n = nodes.get(name);
+      if (n == null || !keep.add(name)) {
+        if (n == null) {
+          LOG.debug("CPU inference graph: no node {}", name);
+          return null;
+        }
+        continue;
+      }
+      if (fed.contains(name)) {
+        continue;
+      }
+      String op = n.getOp();
+      if (op.equals("VariableV2") || op.equals("ReadVariableOp")) {
+        frozen.add(name);
+        continue;
+      }
+      if (!isStateless(op)) {
+        LOG.debug("CPU inference graph: {} is a stateful op ({}); the graph runs as loaded", name,
+            op);
+        return null;
+      }
+      for (String in : n.getInputList()) {
+        todo.push(nodeName(in));
+      }
+    }
+    Map<String, NodeDef> constants = constants(sourceSession, frozen);
+    if (constants == null) {
+      return null;
+    }
+    List<NodeDef> kept = new ArrayList<>();
+    for (NodeDef n : def.getNodeList()) {
+      if (keep.contains(n.getName())) {
+        NodeDef c = constants.get(n.getName());
+        kept.add((c != null ? c : n).toBuilder().clearDevice().build());
+      }
+    }
+    int[] counts = new int[3];
+    List<NodeDef> rewritten = oneDnnBatchNorms(source,
+        fuseShortConvolutions(source, kept, fetches, counts), counts);
+    if (counts[0] == 0 && counts[2] == 0) {
+      LOG.debug("CPU inference graph: no short-patch convolution, no batch normalization; the"
+          + " graph runs as loaded");
+      return null;
+    }
+    GraphDef.Builder out = GraphDef.newBuilder().setVersions(def.getVersions());
+    rewritten.forEach(out::addNode);
+    Graph g = new Graph();
+    CpuInferenceGraph copy;
+    try {
+      g.importGraphDef(out.build());
+      copy = new CpuInferenceGraph(g, new Session(g), counts[0], counts[1], counts[2]);
+    } catch (RuntimeException e) {
+      g.close();
+      LOG.debug("CPU inference graph refused by TensorFlow ({}); the graph runs as loaded",
+          e.getMessage());
+      return null;
+    }
+    if (!copy.agrees(source, sourceSession, feeds, fetches)) {
+      copy.close();
+      return null;
+    }
+    return copy;
+  }
+
+  /**
+   * Runs the copy and the source on the same two-sample input and compares every fetched output.
+   *
+   * @return whether they agree within {@value #TOLERANCE} relative to the outputs' largest value
+   */
+  private boolean agrees(Graph source, Session sourceSession, List<String> feeds,
+      List<String> fetches) {
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    try {
+      for (String f : feeds) {
+        GraphOperation op = source.operation(nodeName(f));
+        Shape s = op == null ? Shape.unknown() : op.output(outputIndex(f)).shape();
+        if (op == null || op.output(outputIndex(f)).dataType() != DataType.DT_FLOAT
+            || s.isUnknown() || s.numDimensions() < 1) {
+          LOG.debug("CPU inference graph: input {} is not a float tensor of known rank", f);
+          return false;
+        }
+        long[] dims = s.asArray();
+        dims[0] = 2;
+        long n = 1;
+        for (int i = 1; i < dims.length; i++) {
+          if (dims[i] < 0) {
+            LOG.debug("CPU inference graph: input {} has an unknown dimension", f);
+            return false;
+          }
+          n *= dims[i];
+        }
+        float[] v = new float[Math.toIntExact(2 * n)];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) (0.5 + 0.5 * Math.sin(0.37 * i));
+        }
+        inputs.put(f, Tensors.floats(v, 0, dims));
+      }
+      Session.Runner ref = sourceSession.runner();
+      inputs.forEach(ref::feed);
+      fetches.forEach(ref::fetch);
+      try (Result want = ref.run(); Result got = run(inputs, fetches)) {
+        for (int i = 0; i < fetches.size(); i++) {
+          if (want.get(i).dataType() != DataType.DT_FLOAT
+              || got.get(i).dataType() != DataType.DT_FLOAT) {
+            LOG.debug("CPU inference graph: output {} is not float", fetches.get(i));
+            return false;
+          }
+          float[] a = Tensors.toFloats(want.get(i));
+          float[] b = Tensors.toFloats(got.get(i));
+          double scale = 0;
+          double diff = a.length == b.length ? 0 : Double.POSITIVE_INFINITY;
+          for (int j = 0; j < Math.min(a.length, b.length); j++) {
+            scale = Math.max(scale, Math.abs(a[j]));
+            diff = Math.max(diff, Math.abs(a[j] - b[j]));
+          }
+          if (!(diff <= TOLERANCE * Math.max(1, scale))) {
+            LOG.warn("CPU inference graph: output {} differs from the loaded graph's by {}; the"
+                + " graph runs as loaded", fetches.get(i), diff);
+            return false;
+          }
+        }
+      }
+      return true;
+    } catch (RuntimeException e) {
+      LOG.debug("CPU inference graph: check run failed ({}); the graph runs as loaded",
+          e.getMessage());
+      return false;
+    } finally {
+      inputs.values().forEach(Tensor::close);
+    }
+  }
+
+  /** @return how many convolutions run on oneDNN */
+  public int oneDnnConvolutions() {
+    return replaced;
+  }
+
+  /** @return how many convolutions the graph has */
+  public int convolutions() {
+    return convolutions;
+  }
+
+  /** @return how many batch normalizations run on oneDNN */
+  public int oneDnnBatchNorms() {
+    return batchNorms;
+  }
+
+  /** @return the copy's graph */
+  public Graph graph() {
+    return graph;
+  }
+
+  /**
+   * @param feeds tensor name to value, in any order
+   * @param fetches the tensors to fetch
+   * @return the fetched tensors, in the order asked
+   */
+  public Result run(Map<String, Tensor> feeds, List<String> fetches) {
+    Session.Runner r = session.runner();
+    feeds.forEach(r::feed);
+    fetches.forEach(r::fetch);
+    return r.run();
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+
+  private static boolean isStateless(String op) {
+    try {
+      return !TensorFlow.isOpStateful(op);
+    } catch (RuntimeException e) {
+      return false; // not a registered op: a function call
+    }
+  }
+
+  /** The variables' current values as Const nodes under their names; null where one cannot be. */
+  private static Map<String, NodeDef> constants(Session session, List<String> names) {
+    Map<String, NodeDef> out = new HashMap<>();
+    if (names.isEmpty()) {
+      return out;
+    }
+    Session.Runner r = session.runner();
+    names.forEach(n -> r.fetch(n, 0));
+    long bytes = 0;
+    try (Result values = r.run()) {
+      for (int i = 0; i < names.size(); i++) {
+        Tensor t = values.get(i);
+        DataType type = t.dataType();
+        if (type == DataType.DT_STRING || type == DataType.DT_RESOURCE
+            || type == DataType.DT_VARIANT) {
+          LOG.debug("CPU inference graph: {} holds {}; the graph runs as loaded", names.get(i),
+              type);
+          return null;
+        }
+        bytes += t.numBytes();
+        if (bytes > MAX_CONSTANT_BYTES) {
+          LOG.debug("CPU inference graph: weights over {} bytes; the graph runs as loaded",
+              MAX_CONSTANT_BYTES);
+          return null;
+        }
+        byte[] content = new byte[Math.toIntExact(t.numBytes())];
+        t.asRawTensor().data().read(content);
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (long d : t.shape().asArray()) {
+          shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
+        }
+        TensorProto value = TensorProto.newBuilder().setDtype(type).setTensorShape(shape)
+            .setTensorContent(ByteString.copyFrom(content)).build();
+        out.put(names.get(i), NodeDef.newBuilder().setName(names.get(i)).setOp("Const")
+            .putAttr("dtype", AttrValue.newBuilder().setType(type).build())
+            .putAttr("value", AttrValue.newBuilder().setTensor(value).build()).build());
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("CPU inference graph: cannot read the weights ({}); the graph runs as loaded",
+          e.getMessage());
+      return null;
+    }
+    return out;
+  }
+
+  /**
+   * Replaces each float NHWC Conv2D (unit dilations, SAME or VALID) with a short patch whose only
+   * consumer is a BiasAdd (and that one's, optionally, a Relu) by oneDNN's fused op, named as the
+   * last op it replaces so that consumers keep their inputs.
+   *
+   * @param counts receives the number of replaced convolutions and of all convolutions
+   */
+  private static List<NodeDef> fuseShortConvolutions(
+      Graph source, List<NodeDef> nodes, List<String> fetches, int[] counts) {
+    Map<String, NodeDef> byName = new HashMap<>();
+    Map<String, List<String>> consumers = new HashMap<>();
+    for (NodeDef n : nodes) {
+      byName.put(n.getName(), n);
+      for (String in : n.getInputList()) {
+        consumers.computeIfAbsent(nodeName(in), k -> new ArrayList<>()).add(
+            in.startsWith("^") ? "^" + n.getName() : n.getName() + "<-" + in);
+      }
+    }
+    Set<String> fetched = new HashSet<>();
+    for (String f : fetches) {
+      fetched.add(nodeName(f));
+    }
+    Map<String, NodeDef> replacement = new HashMap<>();
+    Set<String> removed = new HashSet<>();
+    for (NodeDef conv : nodes) {
+      if (!conv.getOp().equals("Conv2D")) {
+        continue;
+      }
+      counts[1]++;
+      if (!convertible(source, conv)) {
+        continue;
+      }
+      NodeDef bias = soleConsumer(conv, byName, consumers, fetched);
+      if (bias == null || !bias.getOp().equals("BiasAdd") || bias.getInputCount() != 2
+          || !nodeName(bias.getInput(0)).equals(conv.getName()) || !nhwc(bias)) {
+        continue;
+      }
+      NodeDef relu = soleConsumer(bias, byName, consumers, fetched);
+      boolean fuseRelu = relu != null && relu.getOp().equals("Relu") && relu.getInputCount() == 1;
+      NodeDef last = fuseRelu ? relu : bias;
+      NodeDef.Builder fused = NodeDef.newBuilder()
+          .setName(last.getName())
+          .setOp("_MklNativeFusedConv2D")
+          .addInput(conv.getInput(0))
+          .addInput(conv.getInput(1))
+          .addInput(bias.getInput(1))
+          .putAttr("T", conv.getAttrOrThrow("T"))
+          .putAttr("TArgs", AttrValue.newBuilder().setList(
+              AttrValue.ListValue.newBuilder().addType(DataType.DT_FLOAT)).build())
+          .putAttr("num_args", AttrValue.newBuilder().setI(1).build())
+          .putAttr("strides", conv.getAttrOrThrow("strides"))
+          .putAttr("padding", conv.getAttrOrThrow("padding"))
+          .putAttr("data_format", string("NHWC"))
+          .putAttr("fused_ops", AttrValue.newBuilder().setList(fuseRelu
+              ? AttrValue.ListValue.newBuilder().addS(bytes("BiasAdd")).addS(bytes("Relu"))
+              : AttrValue.ListValue.newBuilder().addS(bytes("BiasAdd"))).build())
+          .putAttr("_kernel", string(OneDnn.LABEL));
+      for (NodeDef part : fuseRelu ? List.of(conv, bias, relu) : List.of(conv, bias)) {
+        for (String in : part.getInputList()) {
+          if (in.startsWith("^")) {
+            fused.addInput(in);
+          }
+        }
+        removed.add(part.getName());
+      }
+      replacement.put(last.getName(), fused.build());
+      counts[0]++;
+    }
+    List<NodeDef> out = new ArrayList<>();
+    for (NodeDef n : nodes) {
+      NodeDef r = replacement.get(n.getName());
+      if (r != null) {
+        out.add(r);
+      } else if (!removed.contains(n.getName())) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Gives each inference-mode float NHWC FusedBatchNormV3 of a rank-4 input oneDNN's kernel (the
+   * same op, inputs, outputs and attributes, under oneDNN's name and kernel label).
+   *
+   * @param counts {@code counts[2]} receives the number of replaced batch normalizations
+   */
+  private static List<NodeDef> oneDnnBatchNorms(Graph source, List<NodeDef> nodes, int[] counts) {
+    List<NodeDef> out = new ArrayList<>();
+    for (NodeDef n : nodes) {
+      AttrValue training = n.getAttrOrDefault("is_training", null);
+      if (n.getOp().equals("FusedBatchNormV3") && training != null && !training.getB()
+          && n.getAttrOrThrow("T").getType() == DataType.DT_FLOAT
+          && n.getAttrOrThrow("U").getType() == DataType.DT_FLOAT && nhwc(n)
+          && rank(source, n.getInput(0)) == 4) {
+        out.add(n.toBuilder().setOp("_MklNative" + n.getOp())
+            .putAttr("_kernel", string(OneDnn.LABEL)).build());
+        counts[2]++;
+      } else {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  /** @return the static rank of a tensor of the source graph, -1 where unknown */
+  private static int rank(Graph source, String tensor) {
+    GraphOperation op = source.operation(nodeName(tensor));
+    return op == null ? -1 : op.output(outputIndex(tensor)).shape().numDimensions();
+  }
+
+  /** Whether oneDNN's fused op computes this Conv2D, and its patch is short. */
+  private static boolean convertible(Graph source, NodeDef conv) {
+    if (conv.getAttrOrThrow("T").getType() != DataType.DT_FLOAT || !nhwc(conv)) {
+      return false;
+    }
+    String padding = conv.getAttrOrThrow("padding").getS().toStringUtf8();
+    if (!padding.equals("SAME") && !padding.equals("VALID")) {
+      return false;
+    }
+    AttrValue dilations = conv.getAttrOrDefault("dilations", null);
+    if (dilations != null) {
+      for (long d : dilations.getList().getIList()) {
+        if (d != 1) {
+          return false;
+        }
+      }
+    }
+    String kernel = conv.getInput(1);
+    GraphOperation op = source.operation(nodeName(kernel));
+    if (op == null) {
+      return false;
+    }
+    Shape k = op.output(outputIndex(kernel)).shape();
+    return k.numDimensions() == 4 && !k.hasUnknownDimension()
+        && OneDnn.forward(k.get(2), k.get(0), k.get(1));
+  }
+
+  private static boolean nhwc(NodeDef n) {
+    AttrValue f = n.getAttrOrDefault("data_format", null);
+    return f == null || f.getS().toStringUtf8().equals("NHWC");
+  }
+
+  /** The node's only consumer (through its output 0, no control edges), or null. */
+  private static NodeDef soleConsumer(NodeDef n, Map<String, NodeDef> byName,
+      Map<String, List<String>> consumers, Set<String> fetched) {
+    List<String> cs = consumers.getOrDefault(n.getName(), List.of());
+    if (cs.size() != 1 || fetched.contains(n.getName()) || cs.get(0).startsWith("^")) {
+      return null;
+    }
+    String edge = cs.get(0);
+    int arrow = edge.indexOf("<-");
+    if (outputIndex(edge.substring(arrow + 2)) != 0) {
+      return null;
+    }
+    return byName.get(edge.substring(0, arrow));
+  }
+
+  /** {@code ^name}, {@code name}, {@code name:1} -&gt; {@code name}. */
+  static String nodeName(String tensor) {
+    String s = tensor.startsWith("^") ? tensor.substring(1) : tensor;
+    int colon = s.lastIndexOf(':');
+    return colon < 0 ? s : s.substring(0, colon);
+  }
+
+  private static int outputIndex(String tensor) {
+    int colon = tensor.lastIndexOf(':');
+    return colon < 0 ? 0 : Integer.parseInt(tensor.substring(colon + 1));
+  }
+
+  private static AttrValue string(String s) {
+    return AttrValue.newBuilder().setS(bytes(s)).build();
+  }
+
+  private static ByteString bytes(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+}
