@@ -40,6 +40,9 @@ import org.tensorflow.proto.TensorShapeProto;
  * rank 4) with oneDNN's, 2x TensorFlow's for CIFAR's layers; TensorFlow's optimizer fuses the rest
  * as usual.
  *
+ * <p>The copy holds the weights a second time (the loaded bundle keeps its variables), built once
+ * at load; later changes to the loaded session's variables do not reach it.
+ *
  * <p>{@link #build} declines (returns null) where the copy would not be the same computation or
  * would not help: oneDNN on for the process, a GPU, {@value OneDnn#PROPERTY}{@code =off}, function
  * calls or other stateful ops on the path (TensorFlow 2 SavedModels, tables, random ops), string
