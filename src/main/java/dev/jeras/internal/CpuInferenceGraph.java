@@ -104,14 +104,11 @@ public final class CpuInferenceGraph implements AutoCloseable {
     while (!todo.isEmpty()) {
       String name = todo.pop();
       NodeDef n = nodes.get(name);
-      if (n == null || !keep.add(name)) {
-        if (n == null) {
-          LOG.debug("CPU inference graph: no node {}", name);
-          return null;
-        }
-        continue;
+      if (n == null) {
+        LOG.debug("CPU inference graph: no node {}", name);
+        return null;
       }
-      if (fed.contains(name)) {
+      if (!keep.add(name) || fed.contains(name)) {
         continue;
       }
       String op = n.getOp();
