@@ -34,7 +34,9 @@ import org.tensorflow.proto.TensorShapeProto;
  * or all on its own kernels (its choice on CPUs without AVX-512 VNNI, AVX-VNNI or AMX). Neither is
  * best: oneDNN is 2-3x faster for the MNIST model's first convolution (one channel, 3x3), TensorFlow's
  * kernel faster for its second (32 channels). The copy keeps the part of the graph that computes the
- * requested outputs from the fed inputs, with every variable's current value as a constant, and
+ * requested outputs from the fed inputs, function calls inlined ({@link FunctionInliner}: TensorFlow
+ * 2 SavedModels such as Keras' {@code model.export()} call their serving function), with every
+ * variable's current value as a constant, and
  * replaces each convolution + bias [+ ReLU] whose patch (channels x kernel height x width) is at most
  * 32 long with oneDNN's fused convolution, and each batch normalization of images (inference mode,
  * rank 4) with oneDNN's, 2x TensorFlow's for CIFAR's layers; TensorFlow's optimizer fuses the rest
@@ -44,8 +46,9 @@ import org.tensorflow.proto.TensorShapeProto;
  * at load; later changes to the loaded session's variables do not reach it.
  *
  * <p>{@link #build} declines (returns null) where the copy would not be the same computation or
- * would not help: oneDNN on for the process, a GPU, {@value OneDnn#PROPERTY}{@code =off}, function
- * calls or other stateful ops on the path (TensorFlow 2 SavedModels, tables, random ops), string
+ * would not help: oneDNN on for the process, a GPU, {@value OneDnn#PROPERTY}{@code =off}, a call of
+ * a function the graph's library lacks or that is generic, other stateful ops on the path (tables,
+ * random ops), variables read other than by {@code VariableV2} or {@code ReadVariableOp}, string
  * weights, more than {@value #MAX_CONSTANT_BYTES} bytes of weights, nothing to replace, or outputs
  * that differ from the loaded graph's on a check input by more than {@value #TOLERANCE} relative.
  */
@@ -85,7 +88,10 @@ public final class CpuInferenceGraph implements AutoCloseable {
     if (!OwnGradients.wanted(OneDnn.PROPERTY, "off") || !OneDnn.kernelsRun()) {
       return null;
     }
-    GraphDef def = source.toGraphDef();
+    GraphDef def = FunctionInliner.inline(source.toGraphDef());
+    if (def == null) {
+      return null;
+    }
     Map<String, NodeDef> nodes = new LinkedHashMap<>();
     for (NodeDef n : def.getNodeList()) {
       nodes.put(n.getName(), n);
@@ -96,7 +102,7 @@ public final class CpuInferenceGraph implements AutoCloseable {
     }
     // the nodes the fetches need, variable reads becoming constants
     Set<String> keep = new HashSet<>();
-    List<String> frozen = new ArrayList<>();
+    List<NodeDef> frozen = new ArrayList<>();
     Deque<String> todo = new ArrayDeque<>();
     for (String f : fetches) {
       todo.push(nodeName(f));
@@ -113,7 +119,7 @@ public final class CpuInferenceGraph implements AutoCloseable {
       }
       String op = n.getOp();
       if (op.equals("VariableV2") || op.equals("ReadVariableOp")) {
-        frozen.add(name);
+        frozen.add(n);
         continue;
       }
       if (!isStateless(op)) {
@@ -125,7 +131,7 @@ public final class CpuInferenceGraph implements AutoCloseable {
         todo.push(nodeName(in));
       }
     }
-    Map<String, NodeDef> constants = constants(sourceSession, frozen);
+    Map<String, NodeDef> constants = constants(source, sourceSession, frozen);
     if (constants == null) {
       return null;
     }
@@ -137,8 +143,17 @@ public final class CpuInferenceGraph implements AutoCloseable {
       }
     }
     int[] counts = new int[3];
-    List<NodeDef> rewritten = oneDnnBatchNorms(source,
-        fuseShortConvolutions(source, kept, fetches, counts), counts);
+    List<NodeDef> rewritten;
+    try (Graph shapes = new Graph()) { // the copy's static shapes (inlined nodes are not in source)
+      shapes.importGraphDef(GraphDef.newBuilder().setVersions(def.getVersions()).addAllNode(kept)
+          .build());
+      rewritten = oneDnnBatchNorms(shapes, fuseShortConvolutions(shapes, kept, fetches, counts),
+          counts);
+    } catch (RuntimeException e) {
+      LOG.debug("CPU inference graph refused by TensorFlow ({}); the graph runs as loaded",
+          e.getMessage());
+      return null;
+    }
     if (counts[0] == 0 && counts[2] == 0) {
       LOG.debug("CPU inference graph: no short-patch convolution, no batch normalization; the"
           + " graph runs as loaded");
@@ -278,14 +293,46 @@ public final class CpuInferenceGraph implements AutoCloseable {
     }
   }
 
-  /** The variables' current values as Const nodes under their names; null where one cannot be. */
-  private static Map<String, NodeDef> constants(Session session, List<String> names) {
+  /**
+   * The variables' current values as Const nodes under the names of the nodes that read them;
+   * null where one cannot be. A read that exists only in an inlined function is added to the
+   * source graph, on the variable handle it reads.
+   */
+  private static Map<String, NodeDef> constants(Graph source, Session session,
+      List<NodeDef> reads) {
     Map<String, NodeDef> out = new HashMap<>();
-    if (names.isEmpty()) {
+    if (reads.isEmpty()) {
       return out;
     }
+    List<String> names = new ArrayList<>();
     Session.Runner r = session.runner();
-    names.forEach(n -> r.fetch(n, 0));
+    for (NodeDef n : reads) {
+      names.add(n.getName());
+      if (source.operation(n.getName()) != null) {
+        r.fetch(n.getName(), 0);
+        continue;
+      }
+      String handle = n.getInputCount() == 0 ? null : n.getInput(0);
+      GraphOperation h = handle == null || handle.startsWith("^") ? null
+          : source.operation(nodeName(handle));
+      AttrValue dtype = n.getAttrOrDefault("dtype", null);
+      if (h == null || dtype == null) {
+        LOG.debug("CPU inference graph: cannot read {}; the graph runs as loaded", n.getName());
+        return null;
+      }
+      try {
+        r.fetch(org.tensorflow.op.Ops.create(source).scope()
+            .opBuilder("ReadVariableOp", "jeras_cpu_copy_read")
+            .addInput(h.output(outputIndex(handle)))
+            .setAttr("dtype", dtype.getType())
+            .build()
+            .output(0));
+      } catch (RuntimeException e) {
+        LOG.debug("CPU inference graph: cannot read {} ({}); the graph runs as loaded",
+            n.getName(), e.getMessage());
+        return null;
+      }
+    }
     long bytes = 0;
     try (Result values = r.run()) {
       for (int i = 0; i < names.size(); i++) {
