@@ -85,7 +85,7 @@ public final class CpuInferenceGraph implements AutoCloseable {
    */
   public static CpuInferenceGraph build(
       Graph source, Session sourceSession, List<String> feeds, List<String> fetches) {
-    if (!OwnGradients.wanted(OneDnn.PROPERTY, "off") || !OneDnn.kernelsRun()) {
+    if (!OneDnn.inferenceEnabled()) {
       return null;
     }
     GraphDef def = FunctionInliner.inline(source.toGraphDef());
@@ -379,13 +379,10 @@ public final class CpuInferenceGraph implements AutoCloseable {
    */
   private static List<NodeDef> fuseShortConvolutions(
       Graph source, List<NodeDef> nodes, List<String> fetches, int[] counts) {
-    Map<String, NodeDef> byName = new HashMap<>();
-    Map<String, List<String>> consumers = new HashMap<>();
+    Map<String, List<Edge>> consumers = new HashMap<>();
     for (NodeDef n : nodes) {
-      byName.put(n.getName(), n);
       for (String in : n.getInputList()) {
-        consumers.computeIfAbsent(nodeName(in), k -> new ArrayList<>()).add(
-            in.startsWith("^") ? "^" + n.getName() : n.getName() + "<-" + in);
+        consumers.computeIfAbsent(nodeName(in), k -> new ArrayList<>()).add(new Edge(n, in));
       }
     }
     Set<String> fetched = new HashSet<>();
@@ -402,12 +399,12 @@ public final class CpuInferenceGraph implements AutoCloseable {
       if (!convertible(source, conv)) {
         continue;
       }
-      NodeDef bias = soleConsumer(conv, byName, consumers, fetched);
+      NodeDef bias = soleConsumer(conv, consumers, fetched);
       if (bias == null || !bias.getOp().equals("BiasAdd") || bias.getInputCount() != 2
           || !nodeName(bias.getInput(0)).equals(conv.getName()) || !nhwc(bias)) {
         continue;
       }
-      NodeDef relu = soleConsumer(bias, byName, consumers, fetched);
+      NodeDef relu = soleConsumer(bias, consumers, fetched);
       boolean fuseRelu = relu != null && relu.getOp().equals("Relu") && relu.getInputCount() == 1;
       NodeDef last = fuseRelu ? relu : bias;
       NodeDef.Builder fused = NodeDef.newBuilder()
@@ -512,19 +509,18 @@ public final class CpuInferenceGraph implements AutoCloseable {
     return f == null || f.getS().toStringUtf8().equals("NHWC");
   }
 
+  /** An input of {@code consumer}: {@code ^node}, {@code node} or {@code node:k}. */
+  private record Edge(NodeDef consumer, String input) {}
+
   /** The node's only consumer (through its output 0, no control edges), or null. */
-  private static NodeDef soleConsumer(NodeDef n, Map<String, NodeDef> byName,
-      Map<String, List<String>> consumers, Set<String> fetched) {
-    List<String> cs = consumers.getOrDefault(n.getName(), List.of());
-    if (cs.size() != 1 || fetched.contains(n.getName()) || cs.get(0).startsWith("^")) {
+  private static NodeDef soleConsumer(NodeDef n, Map<String, List<Edge>> consumers,
+      Set<String> fetched) {
+    List<Edge> cs = consumers.getOrDefault(n.getName(), List.of());
+    if (cs.size() != 1 || fetched.contains(n.getName())) {
       return null;
     }
-    String edge = cs.get(0);
-    int arrow = edge.indexOf("<-");
-    if (outputIndex(edge.substring(arrow + 2)) != 0) {
-      return null;
-    }
-    return byName.get(edge.substring(0, arrow));
+    String in = cs.get(0).input();
+    return in.startsWith("^") || outputIndex(in) != 0 ? null : cs.get(0).consumer();
   }
 
   /** {@code ^name}, {@code name}, {@code name:1} -&gt; {@code name}. */

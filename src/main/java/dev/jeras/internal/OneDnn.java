@@ -64,8 +64,12 @@ public final class OneDnn {
   /** Patches (channels x kernel height x width) up to this length run oneDNN's forward pass. */
   static final long SHORT_PATCH = 32;
 
+  /** Whether this TensorFlow runs oneDNN's native-format kernels (a smoke run, once per JVM). */
+  private static final OwnGradients.Registration KERNELS =
+      new OwnGradients.Registration("oneDNN kernels", OneDnn::runs);
+
   private static final OwnGradients.Registration REGISTRATION = new OwnGradients.Registration(
-      "oneDNN kernels", () -> kernelsRun()
+      "oneDNN kernel gradients", () -> KERNELS.done()
           && TensorFlow.registerCustomGradient("_MklNativeMaxPool", OneDnn::maxPoolGradient)
           && TensorFlow.registerCustomGradient("_MklNativeFusedBatchNormV3",
               OneDnn::batchNormGradient)
@@ -93,14 +97,12 @@ public final class OneDnn {
     return REGISTRATION.done();
   }
 
-  private static Boolean kernelsRun;
-
-  /** @return whether this TensorFlow runs oneDNN's native-format kernels (checked once per JVM) */
-  static synchronized boolean kernelsRun() {
-    if (kernelsRun == null) {
-      kernelsRun = runs();
-    }
-    return kernelsRun;
+  /**
+   * @return whether inference graphs should use oneDNN's kernels where they are faster: the gate
+   *     of {@link #enabled} without registering gradients (nothing differentiates them)
+   */
+  static boolean inferenceEnabled() {
+    return OwnGradients.wanted(PROPERTY, "off") && KERNELS.done();
   }
 
   /** Whether this TensorFlow runs oneDNN's native-format convolution kernel. */
@@ -145,7 +147,7 @@ public final class OneDnn {
       String padding) {
     org.tensorflow.ndarray.Shape k = kernel.shape();
     if (k.numDimensions() != 4 || k.hasUnknownDimension() || !forward(k.get(2), k.get(0), k.get(1))
-        || !OwnGradients.wanted(PROPERTY, "off") || !kernelsRun()) {
+        || !inferenceEnabled()) {
       return null;
     }
     long[] s = strides.stream().mapToLong(Long::longValue).toArray();
@@ -169,8 +171,7 @@ public final class OneDnn {
   public static Operand<TFloat32> inferenceBatchNorm(Ops tf, Operand<TFloat32> x,
       Operand<TFloat32> gamma, Operand<TFloat32> beta, Operand<TFloat32> mean,
       Operand<TFloat32> variance, float epsilon) {
-    if (x.shape().numDimensions() != 4 || !OwnGradients.wanted(PROPERTY, "off")
-        || !kernelsRun()) {
+    if (x.shape().numDimensions() != 4 || !inferenceEnabled()) {
       return null;
     }
     return out(fusedBatchNorm(tf, x, gamma, beta, mean, variance, epsilon, false), 0);

@@ -46,40 +46,22 @@ class OneDnnTest {
   void maxPool_sameBitsAsTensorFlows(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
       String padding) {
     Random rng = new Random(11L * h + 5L * pw + c + sh);
-    float[] values = Fixtures.ties(rng, n * h * w * c);
-    try (Graph g = new Graph();
-        TFloat32 xt = Tensors.floats(values, 0, n, h, w, c)) {
-      Ops tf = Ops.create(g);
-      Operand<TFloat32> x = tf.constant(xt);
-      Operand<TFloat32> ref = tf.nn.maxPool(x, tf.constant(new int[] {1, ph, pw, 1}),
-          tf.constant(new int[] {1, sh, sw, 1}), padding);
-      Operand<TFloat32> mine =
-          OneDnn.maxPool(tf, x, new int[] {ph, pw}, new int[] {sh, sw}, padding);
-      assertEquals("_MklNativeMaxPool", mine.op().type());
-      long[] outShape = ref.shape().asArray();
-      assertArrayEquals(outShape, mine.shape().asArray(), "static output shape");
-      float[] r = gaussian(rng, (int) (n * outShape[1] * outShape[2] * outShape[3]));
-      try (TFloat32 rt = Tensors.floats(r, 0, outShape)) {
-        Operand<TFloat32> weights = tf.constant(rt);
-        Output<?> refGrad = gradient(g, tf, ref, weights, x);
-        Output<?> myGrad = gradient(g, tf, mine, weights, x);
-        try (Session s = new Session(g);
-            Result res = s.runner().fetch(ref).fetch(mine).fetch(refGrad).fetch(myGrad).run()) {
-          assertArrayEquals(read(res.get(0)), read(res.get(1)), "pooled output");
-          float[] gRef = read(res.get(2));
-          float[] gMine = read(res.get(3));
-          assertEquals(values.length, gMine.length, "gradient size");
-          boolean overlap = ph > sh || pw > sw;
-          for (int i = 0; i < gRef.length; i++) {
-            if (overlap) { // an element in several windows sums their gradients in some order
-              assertEquals(gRef[i], gMine[i], 1e-6 * Math.max(1, Math.abs(gRef[i])),
-                  "input gradient[" + i + "]");
-            } else {
-              assertEquals(Float.floatToIntBits(gRef[i]), Float.floatToIntBits(gMine[i]),
-                  "input gradient[" + i + "]: expected " + gRef[i] + ", got " + gMine[i]);
-            }
-          }
-        }
+    Fixtures.PoolRun run = Fixtures.maxPoolAgainstTensorFlow(rng,
+        new int[] {n, h, w, c, ph, pw, sh, sw}, padding,
+        (tf, x) -> OneDnn.maxPool(tf, x, new int[] {ph, pw}, new int[] {sh, sw}, padding),
+        mine -> assertEquals("_MklNativeMaxPool", mine.op().type()));
+    assertArrayEquals(run.yRef(), run.yMine(), "pooled output");
+    float[] gRef = run.gRef();
+    float[] gMine = run.gMine();
+    assertEquals(run.inputs(), gMine.length, "gradient size");
+    boolean overlap = ph > sh || pw > sw;
+    for (int i = 0; i < gRef.length; i++) {
+      if (overlap) { // an element in several windows sums their gradients in some order
+        assertEquals(gRef[i], gMine[i], 1e-6 * Math.max(1, Math.abs(gRef[i])),
+            "input gradient[" + i + "]");
+      } else {
+        assertEquals(Float.floatToIntBits(gRef[i]), Float.floatToIntBits(gMine[i]),
+            "input gradient[" + i + "]: expected " + gRef[i] + ", got " + gMine[i]);
       }
     }
   }
@@ -122,7 +104,7 @@ class OneDnnTest {
       try (Session s = new Session(g)) {
         for (int k = 0; k < refs.size(); k++) {
           try (Result res = s.runner().fetch(refs.get(k)).fetch(mines.get(k)).run()) {
-            assertClose(read(res.get(0)), read(res.get(1)), 2e-5, names[k]);
+            assertClose(Tensors.toFloats(res.get(0)), Tensors.toFloats(res.get(1)), 2e-5, names[k]);
           }
         }
       }
@@ -172,11 +154,11 @@ class OneDnnTest {
         String[] names = {"input gradient", "kernel gradient", "bias gradient"};
         try (Session s = new Session(g)) {
           try (Result res = s.runner().fetch(ref).fetch(mine).run()) {
-            assertClose(read(res.get(0)), read(res.get(1)), 2e-6, "output");
+            assertClose(Tensors.toFloats(res.get(0)), Tensors.toFloats(res.get(1)), 2e-6, "output");
           }
           for (int i = 0; i < 3; i++) {
             try (Result res = s.runner().fetch(refGrads[i]).fetch(myGrads[i]).run()) {
-              assertClose(read(res.get(0)), read(res.get(1)), 2e-6, names[i]);
+              assertClose(Tensors.toFloats(res.get(0)), Tensors.toFloats(res.get(1)), 2e-6, names[i]);
             }
           }
         }
@@ -213,11 +195,6 @@ class OneDnnTest {
     }
   }
 
-  private static Output<?> gradient(
-      Graph g, Ops tf, Operand<TFloat32> y, Operand<TFloat32> weights, Operand<TFloat32> x) {
-    return g.addGradients(sum(tf, tf.math.mul(y, weights)).asOutput(),
-        new Output<?>[] {x.asOutput()})[0];
-  }
 
   private static float[] gaussian(Random rng, int size) {
     float[] v = new float[size];
@@ -231,10 +208,4 @@ class OneDnnTest {
     return tf.reduceSum(v, tf.range(tf.constant(0), tf.rank(v), tf.constant(1)));
   }
 
-  private static float[] read(org.tensorflow.Tensor t) {
-    TFloat32 f = (TFloat32) t;
-    float[] v = new float[(int) f.shape().size()];
-    f.asRawTensor().data().asFloats().read(v);
-    return v;
-  }
 }

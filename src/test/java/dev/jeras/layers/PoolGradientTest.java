@@ -54,48 +54,24 @@ class PoolGradientTest {
   void gradient_sameBitsAsTensorFlows(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
       String padding, boolean jerasPath) {
     Random rng = new Random(7L * h + 3L * pw + c + sh);
-    float[] values = Fixtures.ties(rng, n * h * w * c);
-    try (Graph g = new Graph();
-        TFloat32 xt = Tensors.floats(values, 0, n, h, w, c)) {
-      Ops tf = Ops.create(g);
-      Operand<TFloat32> x = tf.constant(xt);
-      Operand<TFloat32> ref = tf.nn.maxPool(x, tf.constant(new int[] {1, ph, pw, 1}),
-          tf.constant(new int[] {1, sh, sw, 1}), padding);
-      Operand<TFloat32> mine =
-          PoolBackprop.maxPoolOwnGradient(tf, x, new int[] {ph, pw}, new int[] {sh, sw}, padding);
-      assertEquals(jerasPath, mine.op().type().equals("IdentityN"), "which gradient is built");
-      long[] outShape = ref.shape().asArray();
-      assertArrayEquals(outShape, mine.shape().asArray(), "static output shape");
-      int outSize = (int) (n * outShape[1] * outShape[2] * outShape[3]);
-      float[] r = new float[outSize];
-      for (int i = 0; i < r.length; i++) {
-        r[i] = (float) rng.nextGaussian();
-      }
-      try (TFloat32 rt = Tensors.floats(r, 0, outShape)) {
-        Operand<TFloat32> weights = tf.constant(rt);
-        Output<?> refGrad = g.addGradients(sum(tf, tf.math.mul(ref, weights)).asOutput(),
-            new Output<?>[] {x.asOutput()})[0];
-        Output<?> myGrad = g.addGradients(sum(tf, tf.math.mul(mine, weights)).asOutput(),
-            new Output<?>[] {x.asOutput()})[0];
-        try (Session s = new Session(g);
-            Result res = s.runner().fetch(ref).fetch(mine).fetch(refGrad).fetch(myGrad).run()) {
-          float[] yRef = read((TFloat32) res.get(0));
-          float[] yMine = read((TFloat32) res.get(1));
-          float[] gRef = read((TFloat32) res.get(2));
-          float[] gMine = read((TFloat32) res.get(3));
-          assertArrayEquals(yRef, yMine, "pooled output");
-          assertEquals(values.length, gMine.length, "gradient size");
-          int nonzero = 0;
-          for (int i = 0; i < gRef.length; i++) {
-            assertEquals(Float.floatToIntBits(gRef[i]), Float.floatToIntBits(gMine[i]),
-                "input gradient[" + i + "]: expected " + gRef[i] + ", got " + gMine[i]);
-            nonzero += gRef[i] != 0 ? 1 : 0;
-          }
-          if (ph == sh && pw == sw) { // each window passes its gradient to exactly one element
-            assertEquals(outSize, nonzero, "elements that receive a gradient");
-          }
-        }
-      }
+    Fixtures.PoolRun run = Fixtures.maxPoolAgainstTensorFlow(rng,
+        new int[] {n, h, w, c, ph, pw, sh, sw}, padding,
+        (tf, x) -> PoolBackprop.maxPoolOwnGradient(
+            tf, x, new int[] {ph, pw}, new int[] {sh, sw}, padding),
+        mine -> assertEquals(jerasPath, mine.op().type().equals("IdentityN"),
+            "which gradient is built"));
+    float[] gRef = run.gRef();
+    float[] gMine = run.gMine();
+    assertArrayEquals(run.yRef(), run.yMine(), "pooled output");
+    assertEquals(run.inputs(), gMine.length, "gradient size");
+    int nonzero = 0;
+    for (int i = 0; i < gRef.length; i++) {
+      assertEquals(Float.floatToIntBits(gRef[i]), Float.floatToIntBits(gMine[i]),
+          "input gradient[" + i + "]: expected " + gRef[i] + ", got " + gMine[i]);
+      nonzero += gRef[i] != 0 ? 1 : 0;
+    }
+    if (ph == sh && pw == sw) { // each window passes its gradient to exactly one element
+      assertEquals(run.outputs(), nonzero, "elements that receive a gradient");
     }
   }
 
@@ -115,8 +91,8 @@ class PoolGradientTest {
           g.addGradients(loss.asOutput(), new Output<?>[] {a.asOutput(), b.asOutput()});
       try (Session s = new Session(g);
           Result res = s.runner().fetch(grads[0]).fetch(grads[1]).run()) {
-        assertArrayEquals(new float[] {0.5f, -1f, 2f}, read((TFloat32) res.get(0)));
-        assertArrayEquals(new float[] {0f, 0f}, read((TFloat32) res.get(1)));
+        assertArrayEquals(new float[] {0.5f, -1f, 2f}, Tensors.toFloats(res.get(0)));
+        assertArrayEquals(new float[] {0f, 0f}, Tensors.toFloats(res.get(1)));
       }
       long carriers = 0;
       var it = g.operations();
@@ -132,9 +108,4 @@ class PoolGradientTest {
     return tf.reduceSum(v, tf.range(tf.constant(0), tf.rank(v), tf.constant(1)));
   }
 
-  private static float[] read(TFloat32 t) {
-    float[] v = new float[(int) t.shape().size()];
-    t.asRawTensor().data().asFloats().read(v);
-    return v;
-  }
 }
