@@ -88,17 +88,21 @@ public final class CpuInferenceGraph implements AutoCloseable {
     if (!OneDnn.inferenceEnabled()) {
       return null;
     }
-    GraphDef def = FunctionInliner.inline(source.toGraphDef());
+    Set<String> fed = new HashSet<>();
+    for (String f : feeds) {
+      fed.add(nodeName(f));
+    }
+    List<String> fetched = new ArrayList<>();
+    for (String f : fetches) {
+      fetched.add(nodeName(f));
+    }
+    GraphDef def = FunctionInliner.inline(source.toGraphDef(), fetched, fed);
     if (def == null) {
       return null;
     }
     Map<String, NodeDef> nodes = new LinkedHashMap<>();
     for (NodeDef n : def.getNodeList()) {
       nodes.put(n.getName(), n);
-    }
-    Set<String> fed = new HashSet<>();
-    for (String f : feeds) {
-      fed.add(nodeName(f));
     }
     // the nodes the fetches need, variable reads becoming constants
     Set<String> keep = new HashSet<>();

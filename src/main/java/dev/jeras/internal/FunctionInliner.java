@@ -2,10 +2,13 @@ package dev.jeras.internal;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.TensorFlow;
@@ -16,9 +19,9 @@ import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.OpDef;
 
 /**
- * Replaces the function calls of a graph ({@code PartitionedCall}, {@code StatefulPartitionedCall}
- * of a function in the graph's library, as TensorFlow 2 SavedModels make them) by the functions'
- * nodes, recursively, so that {@link CpuInferenceGraph} sees plain ops. A call's node becomes an
+ * Replaces the function calls that a graph's fetches reach ({@code PartitionedCall}, {@code
+ * StatefulPartitionedCall} of a function in the graph's library, as TensorFlow 2 SavedModels make
+ * them) by the functions' nodes, recursively, so that {@link CpuInferenceGraph} sees plain ops. A call's node becomes an
  * {@code IdentityN} of the function's results under the call's name, so consumers and fetches keep
  * their tensor names; the function's nodes are named {@code <call>/inlined/<node>}.
  */
@@ -29,41 +32,71 @@ final class FunctionInliner {
 
   private FunctionInliner() {}
 
-  /** @return the graph with every call inlined (library dropped), or null where one cannot be */
-  static GraphDef inline(GraphDef def) {
+  /**
+   * The part of a graph that computes {@code fetches}, with the function calls on that part
+   * inlined. Calls the fetches do not reach (a SavedModel's save and restore functions, other
+   * signatures) are left out, so a function this class cannot inline declines the graph only
+   * where it lies on the path.
+   *
+   * @param def the graph
+   * @param fetches the nodes whose results are wanted
+   * @param fed nodes that will be fed: the walk stops there
+   * @return the nodes the fetches need, calls inlined (the library kept only for a fed call), or
+   *     null where a call on the path cannot be inlined or a node is missing
+   */
+  static GraphDef inline(GraphDef def, Collection<String> fetches, Set<String> fed) {
     Map<String, FunctionDef> library = new HashMap<>();
     for (FunctionDef f : def.getLibrary().getFunctionList()) {
       library.put(f.getSignature().getName(), f);
     }
-    if (library.isEmpty()) {
-      return def;
+    Map<String, NodeDef> nodes = new HashMap<>();
+    for (NodeDef n : def.getNodeList()) {
+      nodes.put(n.getName(), n);
     }
-    List<NodeDef> out = new ArrayList<>();
-    Deque<NodeDef> pending = new ArrayDeque<>(def.getNodeList());
+    Map<String, NodeDef> needed = new LinkedHashMap<>();
+    Deque<String> todo = new ArrayDeque<>(fetches);
     int calls = 0;
-    while (!pending.isEmpty()) {
-      NodeDef n = pending.pop();
-      AttrValue f = n.getAttrOrDefault("f", null);
-      boolean call = n.getOp().equals("StatefulPartitionedCall")
-          || n.getOp().equals("PartitionedCall");
-      if (!call) {
-        out.add(n);
+    while (!todo.isEmpty()) {
+      String name = todo.pop();
+      if (needed.containsKey(name)) {
         continue;
       }
-      FunctionDef fd = f == null ? null : library.get(f.getFunc().getName());
-      if (fd == null || ++calls > MAX_CALLS) {
-        LOG.debug("function inlining: {} calls no function of the library", n.getName());
+      NodeDef n = nodes.get(name);
+      if (n == null) {
+        LOG.debug("function inlining: no node {}", name);
         return null;
       }
-      List<NodeDef> body = expand(n, fd);
-      if (body == null) {
-        return null;
+      if (!fed.contains(name) && isCall(n)) {
+        AttrValue f = n.getAttrOrDefault("f", null);
+        FunctionDef fd = f == null ? null : library.get(f.getFunc().getName());
+        if (fd == null || ++calls > MAX_CALLS) {
+          LOG.debug("function inlining: {} calls no function of the library", name);
+          return null;
+        }
+        List<NodeDef> body = expand(n, fd);
+        if (body == null) {
+          return null;
+        }
+        body.forEach(b -> nodes.put(b.getName(), b)); // the last is the call's IdentityN
+        n = nodes.get(name);
       }
-      for (int i = body.size() - 1; i >= 0; i--) {
-        pending.push(body.get(i));
+      needed.put(name, n);
+      if (!fed.contains(name)) {
+        for (String in : n.getInputList()) {
+          todo.push(CpuInferenceGraph.nodeName(in));
+        }
       }
     }
-    return GraphDef.newBuilder().setVersions(def.getVersions()).addAllNode(out).build();
+    GraphDef.Builder out = GraphDef.newBuilder().setVersions(def.getVersions())
+        .addAllNode(needed.values());
+    if (needed.values().stream().anyMatch(FunctionInliner::isCall)) {
+      out.setLibrary(def.getLibrary()); // a fed call stays a call
+    }
+    return out.build();
+  }
+
+  private static boolean isCall(NodeDef n) {
+    return n.getOp().equals("StatefulPartitionedCall") || n.getOp().equals("PartitionedCall");
   }
 
   /** The function's nodes for one call, and the call's IdentityN; null where unsupported. */
