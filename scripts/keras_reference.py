@@ -127,9 +127,6 @@ def main():
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--metrics-out", default=None)
-    ap.add_argument("--seed", type=int, default=None,
-                    help="seed for Keras' initializers, shuffling and dropout"
-                         " (keras.utils.set_random_seed); unseeded by default")
     args = ap.parse_args()
     dataset = args.dataset or ("mnist" if args.model == "mnist-basic" else "cifar10")
 
@@ -145,8 +142,6 @@ def main():
 
     import keras
     import tensorflow as tf
-    if args.seed is not None:
-        keras.utils.set_random_seed(args.seed)
     model = build(args.model)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     timer = EpochTimer()
@@ -164,7 +159,6 @@ def main():
                         "accuracy": float(hist.history["accuracy"][i]),
                         "seconds": timer.seconds[i]} for i in range(args.epochs)],
             "test": {"loss": float(loss), "accuracy": float(acc)},
-            "seed": args.seed,
             "train_seconds": train_seconds,
             "first_step_unix_ms": timer.first_step_unix_ms,
             "versions": {"keras": keras.__version__, "tensorflow": tf.__version__,
