@@ -55,10 +55,11 @@ import org.tensorflow.proto.TensorShapeProto;
  *
  * <p>{@link #build} declines (returns null) where the copy would not be the same computation or
  * would not help: oneDNN on for the process, a GPU, {@value OneDnn#PROPERTY}{@code =off}, a call on
- * the path of a function the graph's library lacks or that is generic, other stateful ops on the path (tables,
- * random ops), variables read other than by {@code VariableV2} or {@code ReadVariableOp}, string
- * weights, more than {@value #MAX_CONSTANT_BYTES} bytes of weights, nothing to replace, or outputs
- * that differ from the loaded graph's on a check input by more than {@value #TOLERANCE} relative.
+ * the path of a function the graph's library lacks or that is generic, other stateful ops on the
+ * path (tables, random ops), variables read other than by {@code VariableV2} or {@code
+ * ReadVariableOp}, string weights, more than {@value #MAX_CONSTANT_BYTES} bytes of weights, nothing
+ * to replace, or outputs that differ from the loaded graph's on a check input by more than {@value
+ * #TOLERANCE} relative.
  */
 public final class CpuInferenceGraph implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CpuInferenceGraph.class);
