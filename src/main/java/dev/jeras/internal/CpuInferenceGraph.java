@@ -28,20 +28,25 @@ import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 
 /**
- * An inference-only copy of a loaded graph for the CPU, with oneDNN's convolution where an image
- * patch is short, as in jeras' training graphs ({@link OneDnn}).
+ * An inference-only copy of a loaded graph for the CPU, with jeras' fused convolution + max pool
+ * ({@link NativeOps}) and oneDNN's convolution where an image patch is short, as in jeras' own
+ * inference graphs.
  *
  * <p>TensorFlow runs a graph's convolutions either all on oneDNN ({@code TF_ENABLE_ONEDNN_OPTS=1})
  * or all on its own kernels (its choice on CPUs without AVX-512 VNNI, AVX-VNNI or AMX). Neither is
  * best: oneDNN is 2-3x faster for the MNIST model's first convolution (one channel, 3x3), TensorFlow's
- * kernel faster for its second (32 channels). The copy keeps the part of the graph that computes the
+ * kernel faster for its second (32 channels); and for a short patch followed by a max pool, both
+ * spend their time writing the full-size convolution output and reading it back, which jeras'
+ * fused kernel never writes. The copy keeps the part of the graph that computes the
  * requested outputs from the fed inputs, function calls inlined ({@link FunctionInliner}: TensorFlow
  * 2 SavedModels such as Keras' {@code model.export()} call their serving function), with every
- * variable's current value as a constant, and
- * replaces each convolution + bias [+ ReLU] whose patch (channels x kernel height x width) is at most
- * 32 long with oneDNN's fused convolution, and each batch normalization of images (inference mode,
- * rank 4) with oneDNN's, 2x TensorFlow's for CIFAR's layers; TensorFlow's optimizer fuses the rest
- * as usual.
+ * variable's current value as a constant. Each stride-1 convolution + bias [+ ReLU] whose patch
+ * (channels x kernel height x width) is at most 32 long, with a multiple of 8 filters, followed
+ * only by a max pool (MaxPool or MaxPoolV2) whose windows do not overlap, becomes one {@value
+ * NativeOps#CONV_MAX_POOL} (where {@link NativeOps#available}). Where oneDNN is not on for the
+ * process, each other convolution + bias [+ ReLU] with a short patch becomes oneDNN's fused
+ * convolution, and each batch normalization of images (inference mode, rank 4) oneDNN's, 2x
+ * TensorFlow's for CIFAR's layers. TensorFlow's optimizer fuses the rest as usual.
  *
  * <p>Each call runs the copy's ops one after another in the calling thread ({@code
  * inter_op_thread_pool = -1}); every kernel still spreads its work over TensorFlow's intra-op
@@ -54,7 +59,9 @@ import org.tensorflow.proto.TensorShapeProto;
  * at load; later changes to the loaded session's variables do not reach it.
  *
  * <p>{@link #build} declines (returns null) where the copy would not be the same computation or
- * would not help: oneDNN on for the process, a GPU, {@value OneDnn#PROPERTY}{@code =off}, a call on
+ * would not help: a GPU, neither oneDNN's kernels ({@value OneDnn#PROPERTY}{@code =off} or oneDNN
+ * on for the process) nor jeras' ({@value NativeOps#PROPERTY}{@code =off}, not built, a CPU without
+ * AVX2) to use, a call on
  * the path of a function the graph's library lacks or that is generic, other stateful ops on the
  * path (tables, random ops), variables read other than by {@code VariableV2} or {@code
  * ReadVariableOp}, string weights, more than {@value #MAX_CONSTANT_BYTES} bytes of weights, nothing
@@ -79,14 +86,16 @@ public final class CpuInferenceGraph implements AutoCloseable {
   private final int replaced;
   private final int convolutions;
   private final int batchNorms;
+  private final int convPools;
 
   private CpuInferenceGraph(Graph graph, Session session, int replaced, int convolutions,
-      int batchNorms) {
+      int batchNorms, int convPools) {
     this.graph = graph;
     this.session = session;
     this.replaced = replaced;
     this.convolutions = convolutions;
     this.batchNorms = batchNorms;
+    this.convPools = convPools;
   }
 
   /**
@@ -98,7 +107,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
    */
   public static CpuInferenceGraph build(
       Graph source, Session sourceSession, List<String> feeds, List<String> fetches) {
-    if (!OneDnn.inferenceEnabled()) {
+    boolean oneDnn = OneDnn.inferenceEnabled();
+    if (!oneDnn && !NativeOps.available()) {
       return null;
     }
     Set<String> fed = new HashSet<>();
@@ -159,19 +169,21 @@ public final class CpuInferenceGraph implements AutoCloseable {
         kept.add((c != null ? c : n).toBuilder().clearDevice().build());
       }
     }
-    int[] counts = new int[3];
+    int[] counts = new int[4];
     List<NodeDef> rewritten;
     try (Graph shapes = new Graph()) { // the copy's static shapes (inlined nodes are not in source)
       shapes.importGraphDef(GraphDef.newBuilder().setVersions(def.getVersions()).addAllNode(kept)
           .build());
-      rewritten = oneDnnBatchNorms(shapes, fuseShortConvolutions(shapes, kept, fetches, counts),
-          counts);
+      rewritten = fuseShortConvolutions(shapes, kept, fetches, oneDnn, counts);
+      if (oneDnn) {
+        rewritten = oneDnnBatchNorms(shapes, rewritten, counts);
+      }
     } catch (RuntimeException e) {
       LOG.debug("CPU inference graph refused by TensorFlow ({}); the graph runs as loaded",
-          e.getMessage());
+          e.toString());
       return null;
     }
-    if (counts[0] == 0 && counts[2] == 0) {
+    if (counts[0] == 0 && counts[2] == 0 && counts[3] == 0) {
       LOG.debug("CPU inference graph: no short-patch convolution, no batch normalization; the"
           + " graph runs as loaded");
       return null;
@@ -182,11 +194,12 @@ public final class CpuInferenceGraph implements AutoCloseable {
     CpuInferenceGraph copy;
     try {
       g.importGraphDef(out.build());
-      copy = new CpuInferenceGraph(g, new Session(g), counts[0], counts[1], counts[2]);
+      copy = new CpuInferenceGraph(g, new Session(g), counts[0], counts[1], counts[2],
+          counts[3]);
     } catch (RuntimeException e) {
       g.close();
       LOG.debug("CPU inference graph refused by TensorFlow ({}); the graph runs as loaded",
-          e.getMessage());
+          e.toString());
       return null;
     }
     if (!copy.agrees(source, sourceSession, feeds, fetches)) {
@@ -277,6 +290,11 @@ public final class CpuInferenceGraph implements AutoCloseable {
   /** @return how many batch normalizations run on oneDNN */
   public int oneDnnBatchNorms() {
     return batchNorms;
+  }
+
+  /** @return how many convolutions run with their max pool in jeras' fused kernel */
+  public int fusedConvPools() {
+    return convPools;
   }
 
   /** @return the copy's graph */
@@ -389,13 +407,16 @@ public final class CpuInferenceGraph implements AutoCloseable {
 
   /**
    * Replaces each float NHWC Conv2D (unit dilations, SAME or VALID) with a short patch whose only
-   * consumer is a BiasAdd (and that one's, optionally, a Relu) by oneDNN's fused op, named as the
-   * last op it replaces so that consumers keep their inputs.
+   * consumer is a BiasAdd (and that one's, optionally, a Relu) by jeras' fused op where a max pool
+   * follows that fits it ({@link #poolAfter}), else by oneDNN's fused op where {@code oneDnn}; each
+   * replacement is named as the last op it replaces so that consumers keep their inputs.
    *
-   * @param counts receives the number of replaced convolutions and of all convolutions
+   * @param oneDnn whether oneDNN's fused op may replace convolutions
+   * @param counts receives the number of convolutions replaced by oneDNN's op ({@code [0]}), of all
+   *     convolutions ({@code [1]}) and of those replaced with their pool by jeras' ({@code [3]})
    */
   private static List<NodeDef> fuseShortConvolutions(
-      Graph source, List<NodeDef> nodes, List<String> fetches, int[] counts) {
+      Graph source, List<NodeDef> nodes, List<String> fetches, boolean oneDnn, int[] counts) {
     Map<String, List<Edge>> consumers = new HashMap<>();
     for (NodeDef n : nodes) {
       for (String in : n.getInputList()) {
@@ -405,6 +426,10 @@ public final class CpuInferenceGraph implements AutoCloseable {
     Set<String> fetched = new HashSet<>();
     for (String f : fetches) {
       fetched.add(nodeName(f));
+    }
+    Map<String, NodeDef> byName = new HashMap<>();
+    for (NodeDef n : nodes) {
+      byName.put(n.getName(), n);
     }
     Map<String, NodeDef> replacement = new HashMap<>();
     Set<String> removed = new HashSet<>();
@@ -424,6 +449,29 @@ public final class CpuInferenceGraph implements AutoCloseable {
       NodeDef relu = soleConsumer(bias, consumers, fetched);
       boolean fuseRelu = relu != null && relu.getOp().equals("Relu") && relu.getInputCount() == 1;
       NodeDef last = fuseRelu ? relu : bias;
+      NodeDef pool = poolAfter(source, conv, last, consumers, fetched);
+      List<Long> ksize = pool == null ? null : poolParameter(pool, "ksize", 1, byName);
+      List<Long> strides = pool == null ? null : poolParameter(pool, "strides", 2, byName);
+      if (pool != null && poolFits(pool, ksize, strides)) {
+        NodeDef.Builder fused = NodeDef.newBuilder()
+            .setName(pool.getName())
+            .setOp(NativeOps.CONV_MAX_POOL)
+            .addInput(conv.getInput(0))
+            .addInput(conv.getInput(1))
+            .addInput(bias.getInput(1))
+            .putAttr("conv_same", bool(padding(conv).equals("SAME")))
+            .putAttr("relu", bool(fuseRelu))
+            .putAttr("ksize", ints(ksize.get(1), ksize.get(2)))
+            .putAttr("strides", ints(strides.get(1), strides.get(2)))
+            .putAttr("pool_same", bool(padding(pool).equals("SAME")));
+        replace(fused, fuseRelu ? List.of(conv, bias, relu, pool) : List.of(conv, bias, pool),
+            replacement, removed);
+        counts[3]++;
+        continue;
+      }
+      if (!oneDnn) {
+        continue;
+      }
       NodeDef.Builder fused = NodeDef.newBuilder()
           .setName(last.getName())
           .setOp("_MklNativeFusedConv2D")
@@ -441,15 +489,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
               ? AttrValue.ListValue.newBuilder().addS(bytes("BiasAdd")).addS(bytes("Relu"))
               : AttrValue.ListValue.newBuilder().addS(bytes("BiasAdd"))).build())
           .putAttr("_kernel", string(OneDnn.LABEL));
-      for (NodeDef part : fuseRelu ? List.of(conv, bias, relu) : List.of(conv, bias)) {
-        for (String in : part.getInputList()) {
-          if (in.startsWith("^")) {
-            fused.addInput(in);
-          }
-        }
-        removed.add(part.getName());
-      }
-      replacement.put(last.getName(), fused.build());
+      replace(fused, fuseRelu ? List.of(conv, bias, relu) : List.of(conv, bias), replacement,
+          removed);
       counts[0]++;
     }
     List<NodeDef> out = new ArrayList<>();
@@ -462,6 +503,105 @@ public final class CpuInferenceGraph implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Records {@code fused} (named as the last of {@code parts}) as the replacement of {@code parts},
+   * with their control inputs.
+   */
+  private static void replace(NodeDef.Builder fused, List<NodeDef> parts,
+      Map<String, NodeDef> replacement, Set<String> removed) {
+    for (NodeDef part : parts) {
+      for (String in : part.getInputList()) {
+        if (in.startsWith("^")) {
+          fused.addInput(in);
+        }
+      }
+      removed.add(part.getName());
+    }
+    replacement.put(fused.getName(), fused.build());
+  }
+
+  /**
+   * The max pool that {@link NativeOps#CONV_MAX_POOL} may compute together with this convolution
+   * and what follows it up to {@code last}, or null: jeras' kernels loaded, a stride-1
+   * convolution that {@link NativeOps#convolutionFits fits}, and {@code last}'s only consumer a
+   * float NHWC MaxPool or MaxPoolV2 (whose windows {@link #poolFits} checks).
+   */
+  private static NodeDef poolAfter(Graph source, NodeDef conv, NodeDef last,
+      Map<String, List<Edge>> consumers, Set<String> fetched) {
+    if (!NativeOps.available()) {
+      return null;
+    }
+    for (long s : conv.getAttrOrThrow("strides").getList().getIList()) {
+      if (s != 1) {
+        return null;
+      }
+    }
+    Shape k = kernelShape(source, conv);
+    if (!NativeOps.convolutionFits(k.get(0), k.get(1), k.get(2), k.get(3))) {
+      return null;
+    }
+    NodeDef pool = soleConsumer(last, consumers, fetched);
+    if (pool == null || !(pool.getOp().equals("MaxPool") || pool.getOp().equals("MaxPoolV2"))
+        || !nodeName(pool.getInput(0)).equals(last.getName()) || !nhwc(pool)) {
+      return null;
+    }
+    AttrValue type = pool.getAttrOrDefault("T", null); // float where left out (its default)
+    if (type != null && type.getType() != DataType.DT_FLOAT) {
+      return null;
+    }
+    return pool;
+  }
+
+  /**
+   * A pool's ksize or strides: its attribute (MaxPool) or the constant at {@code input}
+   * (MaxPoolV2); null where it is neither.
+   */
+  private static List<Long> poolParameter(NodeDef pool, String attr, int input,
+      Map<String, NodeDef> byName) {
+    if (pool.getOp().equals("MaxPool")) {
+      return pool.getAttrOrThrow(attr).getList().getIList();
+    }
+    if (pool.getInputCount() <= input || pool.getInput(input).startsWith("^")) {
+      return null;
+    }
+    NodeDef c = byName.get(nodeName(pool.getInput(input)));
+    AttrValue v = c == null || !c.getOp().equals("Const") ? null
+        : c.getAttrOrDefault("value", null);
+    if (v == null || v.getTensor().getDtype() != DataType.DT_INT32) {
+      return null;
+    }
+    TensorProto t = v.getTensor();
+    List<Long> out = new ArrayList<>();
+    if (!t.getTensorContent().isEmpty()) {
+      java.nio.ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer()
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      while (b.remaining() >= 4) {
+        out.add((long) b.getInt());
+      }
+    } else {
+      t.getIntValList().forEach(i -> out.add((long) i));
+    }
+    return out;
+  }
+
+  /** Whether a pool of these ksize and strides (NHWC) fits the fused kernel. */
+  private static boolean poolFits(NodeDef pool, List<Long> ksize, List<Long> strides) {
+    return ksize != null && strides != null && ksize.size() == 4 && strides.size() == 4
+        && ksize.get(0) == 1 && ksize.get(3) == 1 && strides.get(0) == 1 && strides.get(3) == 1
+        && NativeOps.poolFits(ksize.get(1), ksize.get(2), strides.get(1), strides.get(2),
+            padding(pool));
+  }
+
+  private static String padding(NodeDef n) {
+    return n.getAttrOrThrow("padding").getS().toStringUtf8();
+  }
+
+  /** The static shape of a convolution's kernel (checked known and of rank 4 before). */
+  private static Shape kernelShape(Graph source, NodeDef conv) {
+    String kernel = conv.getInput(1);
+    return source.operation(nodeName(kernel)).output(outputIndex(kernel)).shape();
   }
 
   /**
@@ -550,6 +690,18 @@ public final class CpuInferenceGraph implements AutoCloseable {
   private static int outputIndex(String tensor) {
     int colon = tensor.lastIndexOf(':');
     return colon < 0 ? 0 : Integer.parseInt(tensor.substring(colon + 1));
+  }
+
+  private static AttrValue bool(boolean b) {
+    return AttrValue.newBuilder().setB(b).build();
+  }
+
+  private static AttrValue ints(long... values) {
+    AttrValue.ListValue.Builder l = AttrValue.ListValue.newBuilder();
+    for (long v : values) {
+      l.addI(v);
+    }
+    return AttrValue.newBuilder().setList(l).build();
   }
 
   private static AttrValue string(String s) {

@@ -1,5 +1,6 @@
 package dev.jeras.layers;
 
+import dev.jeras.internal.NativeOps;
 import dev.jeras.internal.PoolBackprop;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -64,6 +65,13 @@ public final class MaxPooling2D extends Pooling2D {
     int[] s = effectiveStrides();
     if (ctx.training()) {
       return PoolBackprop.trainingMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
+    }
+    if (!ctx.forExport()) {
+      Operand<TFloat32> fused = NativeOps.inferenceConvMaxPool(
+          tf, inputs.get(0), poolSize, s, padding.tfName());
+      if (fused != null) {
+        return fused;
+      }
     }
     return tf.nn.maxPool(
         inputs.get(0),

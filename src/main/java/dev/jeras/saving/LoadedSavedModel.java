@@ -77,9 +77,10 @@ public final class LoadedSavedModel implements Predictor {
     this.cpu = CpuInferenceGraph.build(bundle.graph(), bundle.session(), inputTensors,
         outputTensors);
     if (cpu != null) {
-      LOG.info("{}: oneDNN runs {} of {} convolutions (short patches) and {} batch"
-          + " normalizations, TensorFlow's kernels the rest", dir, cpu.oneDnnConvolutions(),
-          cpu.convolutions(), cpu.oneDnnBatchNorms());
+      LOG.info("{}: of {} convolutions, {} run with their max pool in jeras' fused kernel and {}"
+          + " on oneDNN (short patches); {} batch normalizations on oneDNN; TensorFlow's kernels"
+          + " the rest", dir, cpu.convolutions(), cpu.fusedConvPools(), cpu.oneDnnConvolutions(),
+          cpu.oneDnnBatchNorms());
     }
   }
 
@@ -286,6 +287,15 @@ public final class LoadedSavedModel implements Predictor {
    */
   public int oneDnnConvolutions() {
     return cpu == null ? 0 : cpu.oneDnnConvolutions();
+  }
+
+  /**
+   * @return how many convolutions run together with the max pool after them in jeras' fused kernel
+   *     ({@link dev.jeras.internal.NativeOps}) in this process's copy of the graph; 0 where the
+   *     graph runs as loaded
+   */
+  public int fusedConvPools() {
+    return cpu == null ? 0 : cpu.fusedConvPools();
   }
 
   /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jeras.data.FloatArray;
 import dev.jeras.internal.CpuInferenceGraph;
 import dev.jeras.internal.Devices;
+import dev.jeras.internal.NativeOps;
 import dev.jeras.internal.OneDnn;
 import dev.jeras.internal.Tensors;
 import dev.jeras.layers.BatchNormalization;
@@ -42,8 +43,10 @@ import org.tensorflow.types.TFloat32;
  * kernel (short patches followed by a bias, with the ReLU where the bias' result has no other
  * use), which stay (long patches, no bias, a convolution whose result is used twice), when the copy
  * is declined (stateful ops, oneDNN's kernels off, nothing to replace), batch normalization of images
- * on oneDNN too, the model's own inference graph making the same choice while its exported graph
- * keeps TensorFlow's standard ops, and that predictions agree with the model's own within 1e-5.
+ * on oneDNN too, short-patch convolutions followed by a max pool in jeras' fused kernel (MaxPool
+ * and MaxPoolV2; with oneDNN on for the process too), the model's own inference graph making the
+ * same choices while its exported graph keeps TensorFlow's standard ops, and that predictions agree
+ * with the model's own within 1e-5.
  */
 class CpuInferenceGraphTest {
   @TempDir Path tmp;
@@ -89,18 +92,29 @@ class CpuInferenceGraphTest {
    * @return the model's own predictions and the loaded SavedModel's
    */
   private float[][] exportAndLoad(Model m, FloatArray x, int[] oneDnn) {
+    return exportAndLoad(m, x, oneDnn, new int[3]);
+  }
+
+  /**
+   * @param fused receives the loaded copy's fused convolution + max pools, the model's own
+   *     inference graph's, and the exported graph's
+   */
+  private float[][] exportAndLoad(Model m, FloatArray x, int[] oneDnn, int[] fused) {
     m.seed(7);
     float[] own = m.predict(x, 16).data();
     oneDnn[2] = count(m.engine().graph(), "_MklNativeFusedConv2D");
     oneDnn[3] = count(m.engine().graph(), "_MklNativeFusedBatchNormV3");
+    fused[1] = count(m.engine().graph(), NativeOps.CONV_MAX_POOL);
     Path dir = tmp.resolve("sm" + System.nanoTime());
     SavedModels.export(m, dir);
     try (LoadedSavedModel loaded = LoadedSavedModel.load(dir)) {
       oneDnn[0] = loaded.oneDnnConvolutions();
       oneDnn[1] = loaded.oneDnnBatchNorms();
+      fused[0] = loaded.fusedConvPools();
       Map<String, Integer> exported = opCounts(loaded.bundle().graph());
       oneDnn[4] = exported.entrySet().stream().filter(e -> e.getKey().startsWith("_Mkl"))
           .mapToInt(Map.Entry::getValue).sum();
+      fused[2] = exported.getOrDefault(NativeOps.CONV_MAX_POOL, 0);
       return new float[][] {own, loaded.predict(x, 16).data()};
     }
   }
@@ -161,6 +175,75 @@ class CpuInferenceGraphTest {
     }
     assertEquals(List.of(0, 0, 0, 0, 0), java.util.Arrays.stream(oneDnn).boxed().toList());
     Fixtures.assertClose(p[1], p[0], 1e-6, 1e-6);
+  }
+
+  @Test
+  void convolutionThenMaxPool_runInJerasFusedKernel_predictionsAgree() {
+    assumeTrue(NativeOps.available(), NativeOps::unavailableReason);
+    SymbolicTensor in = Input.shape(14, 14, 3);
+    SymbolicTensor x = new Conv2D(16, 3).activation("relu").apply(in); // 27-long patch
+    x = new MaxPooling2D().apply(x); // fused with the convolution: 6x6x16
+    x = new Conv2D(8, 1).apply(x); // 16-long, bias only
+    x = new MaxPooling2D(2, 2).padding("same").apply(x); // fused, no ReLU: 3x3x8
+    x = new Conv2D(8, 3).padding("same").activation("relu").apply(x); // 72-long: TensorFlow's
+    x = new MaxPooling2D(3, 3).apply(x); // after a long patch: TensorFlow's
+    SymbolicTensor out = new Dense(3).activation("softmax").apply(new Flatten().apply(x));
+    FloatArray data = input(21, 14, 14, 3);
+    int[] oneDnn = new int[5];
+    float[][] p;
+    int[] fused = new int[3];
+    try (Model m = new Model(in, out)) {
+      p = exportAndLoad(m, data, oneDnn, fused);
+    }
+    Fixtures.assertClose(p[1], p[0], 1e-5, 1e-5);
+    assertEquals(2, fused[0], "both short-patch convolutions run with their max pool");
+    assertEquals(0, oneDnn[0], "none of the three on oneDNN");
+    assertEquals(2, fused[1], "the model's own inference graph makes the same choice");
+    assertEquals(0, fused[2], "the exported graph holds TensorFlow's standard ops only");
+    assertEquals(0, oneDnn[4]);
+  }
+
+  @Test
+  void handGraph_maxPoolV1AfterConvolution_fused() {
+    assumeTrue(NativeOps.available(), NativeOps::unavailableReason);
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = tf.withName("x").placeholder(TFloat32.class,
+          Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 9, 9, 1)));
+      float[] k = new float[9 * 8];
+      for (int i = 0; i < k.length; i++) {
+        k[i] = (i % 11 - 5) / 7f;
+      }
+      var kv = tf.variable(tf.reshape(tf.constant(k), tf.constant(new long[] {3, 3, 1, 8})));
+      var bv = tf.variable(tf.constant(new float[] {0.1f, -0.2f, 0.3f, 0f, 0.5f, -1f, 0f, 2f}));
+      Operand<TFloat32> conv = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, kv,
+          List.of(1L, 1L, 1L, 1L), "VALID", Conv2d.dataFormat("NHWC")), bv));
+      Operand<TFloat32> pooled = g.baseScope().opBuilder("MaxPool", "pool")
+          .addInput(conv.asOutput())
+          .setAttr("ksize", new long[] {1, 2, 2, 1})
+          .setAttr("strides", new long[] {1, 2, 2, 1})
+          .setAttr("padding", "SAME")
+          .build()
+          .<TFloat32>output(0);
+      tf.withName("y").identity(tf.reduceSum(tf.math.square(pooled), tf.constant(new int[] {1, 2,
+          3})));
+      s.initialize();
+      float[] in = new float[3 * 81];
+      for (int i = 0; i < in.length; i++) {
+        in[i] = (float) Math.sin(0.7 * i);
+      }
+      try (TFloat32 t = Tensors.floats(in, 0, 3, 9, 9, 1);
+          CpuInferenceGraph copy = CpuInferenceGraph.build(g, s, List.of("x:0"), List.of("y:0"));
+          Result want = s.runner().feed("x:0", t).fetch("y:0").run();
+          Result got = copy.run(Map.of("x:0", t), List.of("y:0"))) {
+        assertEquals(1, copy.fusedConvPools());
+        Map<String, Integer> ops = opCounts(copy.graph());
+        assertEquals(1, ops.getOrDefault(NativeOps.CONV_MAX_POOL, 0));
+        assertEquals(0, ops.getOrDefault("MaxPool", 0) + ops.getOrDefault("Conv2D", 0));
+        Fixtures.assertClose(Tensors.toFloats(got.get(0)), Tensors.toFloats(want.get(0)), 1e-5,
+            1e-5);
+      }
+    }
   }
 
   /** Three convolutions by hand, weights in variables (see the comments). */

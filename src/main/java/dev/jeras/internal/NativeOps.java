@@ -1,0 +1,266 @@
+package dev.jeras.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.OpDef;
+import org.tensorflow.proto.OpList;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * jeras' own TensorFlow kernels ({@code src/main/native}), built into the jar for Linux x86-64
+ * and registered with TensorFlow on first use.
+ *
+ * <p>{@value #CONV_MAX_POOL}: a stride-1 convolution + bias [+ ReLU] + max pool in one pass over
+ * the input, for convolutions with short patches (few input channels), where TensorFlow's and
+ * oneDNN's separate ops are bound by writing the full-size convolution output and reading it back
+ * (22 MB for MNIST's first layer at batch 256). The convolution is computed once per pooled value
+ * (four pixels per 2x2 window, weights loaded once for the four), so no intermediate tensor exists.
+ * {@link CpuInferenceGraph} uses it in the inference copy of a loaded SavedModel; exported graphs
+ * never contain it.
+ *
+ * <p>Set {@value #PROPERTY}{@code =off} to run TensorFlow's ops instead (the default is {@code
+ * auto}).
+ */
+public final class NativeOps {
+  private static final Logger LOG = LoggerFactory.getLogger(NativeOps.class);
+
+  /** System property: {@code off} keeps jeras' own kernels out of every graph; {@code auto}. */
+  public static final String PROPERTY = "jeras.nativeKernels";
+
+  /** The fused convolution + bias [+ ReLU] + max-pool op. */
+  public static final String CONV_MAX_POOL = "JerasConvMaxPool";
+
+  private static final String RESOURCE = "/dev/jeras/native/linux-x86_64/libjeras_ops.so";
+
+  private static final String NOT_LOADED = load();
+
+  /** Why the graphs do not use the kernels though they are loaded; null where they do. */
+  private static final String NOT_USED = NOT_LOADED != null ? NOT_LOADED : cpuLacksAvx2();
+
+  private NativeOps() {}
+
+  /**
+   * @return whether graphs use jeras' kernels: they are registered with TensorFlow, the CPU has
+   *     AVX2 and FMA (the kernels' other copy, for older CPUs, is slower than TensorFlow's ops),
+   *     no GPU would run the graph, and {@value #PROPERTY} is {@code auto} (the default)
+   * @throws IllegalArgumentException where {@value #PROPERTY} is neither auto nor off
+   */
+  public static boolean available() {
+    String choice = System.getProperty(PROPERTY, "auto").toLowerCase(Locale.ROOT);
+    if (!choice.equals("auto") && !choice.equals("off")) {
+      throw new IllegalArgumentException(PROPERTY + " must be auto or off, got '" + choice + "'");
+    }
+    return choice.equals("auto") && NOT_USED == null && !Devices.gpuUsable();
+  }
+
+  /** @return whether jeras' kernels are registered with TensorFlow (usable in any graph) */
+  public static boolean loaded() {
+    return NOT_LOADED == null;
+  }
+
+  /** @return why graphs do not use the kernels (other than the property), null where they do */
+  public static String unavailableReason() {
+    return NOT_USED;
+  }
+
+  /** Null where /proc/cpuinfo lists avx2 and fma, else the reason. */
+  private static String cpuLacksAvx2() {
+    try (java.util.stream.Stream<String> lines =
+        Files.lines(Path.of("/proc/cpuinfo"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
+      List<String> flags = lines.filter(l -> l.startsWith("flags")).findFirst()
+          .map(l -> List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+")))
+          .orElse(List.of());
+      if (flags.contains("avx2") && flags.contains("fma")) {
+        return null;
+      }
+      LOG.debug("the CPU lacks AVX2 or FMA: TensorFlow's ops run instead of jeras' kernels");
+      return "the CPU lacks AVX2 or FMA (/proc/cpuinfo)";
+    } catch (IOException | RuntimeException e) {
+      return "cannot read /proc/cpuinfo (" + e + ")";
+    }
+  }
+
+  /**
+   * Whether the fused kernel is worth using for a convolution of this kernel shape: a short patch
+   * (as for oneDNN's convolution, {@link OneDnn#forward}) and a multiple of 8 filters (its vector
+   * width).
+   */
+  static boolean convolutionFits(long kh, long kw, long channels, long filters) {
+    return OneDnn.forward(channels, kh, kw) && filters > 0 && filters % 8 == 0;
+  }
+
+  /**
+   * Whether the pool's windows do not overlap (strides at least the window), so that the fused
+   * kernel computes each convolution pixel once; SAME or VALID padding.
+   */
+  static boolean poolFits(long ph, long pw, long sh, long sw, String padding) {
+    return (padding.equals("SAME") || padding.equals("VALID")) && ph >= 1 && pw >= 1 && sh >= ph
+        && sw >= pw && sh <= Integer.MAX_VALUE && sw <= Integer.MAX_VALUE;
+  }
+
+  /**
+   * For a model's own inference graph (never an exported one): the max pool of {@code x} computed
+   * by {@value #CONV_MAX_POOL} straight from the input of the convolution that made {@code x} (a
+   * Conv2D + BiasAdd [+ Relu], or oneDNN's fused convolution), where that fits; else null. The
+   * convolution's ops stay in the graph and run only if something else reads them.
+   *
+   * @param tf the op factory
+   * @param x the pool's NHWC input
+   * @param pool window height and width
+   * @param strides stride height and width
+   * @param padding the pool's padding, SAME or VALID
+   * @return the pooled output, or null where TensorFlow's MaxPool should be built
+   */
+  public static Operand<TFloat32> inferenceConvMaxPool(Ops tf, Operand<TFloat32> x, int[] pool,
+      int[] strides, String padding) {
+    if (!available() || !poolFits(pool[0], pool[1], strides[0], strides[1], padding)
+        || !(x.op() instanceof GraphOperation op) || x.asOutput().index() != 0) {
+      return null;
+    }
+    GraphOperation conv;
+    Output<?> input;
+    Output<?> kernel;
+    Output<?> bias;
+    boolean relu;
+    if (op.type().equals("_MklNativeFusedConv2D") && op.numInputs() >= 3) {
+      List<String> fused = List.of(op.attributes().getAttrStringList("fused_ops"));
+      relu = fused.equals(List.of("BiasAdd", "Relu"));
+      if (!relu && !fused.equals(List.of("BiasAdd"))) {
+        return null;
+      }
+      conv = op;
+      bias = op.input(2);
+    } else {
+      relu = op.type().equals("Relu");
+      GraphOperation add = relu ? producer(op.input(0)) : op;
+      if (add == null || !add.type().equals("BiasAdd") || !nhwc(add)) {
+        return null;
+      }
+      conv = producer(add.input(0));
+      if (conv == null || !conv.type().equals("Conv2D")) {
+        return null;
+      }
+      bias = add.input(1);
+    }
+    input = conv.input(0);
+    kernel = conv.input(1);
+    String convPadding = conv.attributes().getAttrString("padding");
+    Shape k = kernel.shape();
+    if (conv.attributes().getAttrType("T") != DataType.DT_FLOAT || !nhwc(conv)
+        || !ones(conv.attributes().getAttrIntList("strides"))
+        || !ones(conv.attributes().getAttrIntList("dilations"))
+        || !(convPadding.equals("SAME") || convPadding.equals("VALID"))
+        || k.numDimensions() != 4 || k.hasUnknownDimension()
+        || !convolutionFits(k.get(0), k.get(1), k.get(2), k.get(3))) {
+      return null;
+    }
+    Output<TFloat32> y = tf.scope()
+        .opBuilder(CONV_MAX_POOL, "ConvMaxPool")
+        .addInput(input)
+        .addInput(kernel)
+        .addInput(bias)
+        .setAttr("conv_same", convPadding.equals("SAME"))
+        .setAttr("relu", relu)
+        .setAttr("ksize", new long[] {pool[0], pool[1]})
+        .setAttr("strides", new long[] {strides[0], strides[1]})
+        .setAttr("pool_same", padding.equals("SAME"))
+        .build()
+        .<TFloat32>output(0);
+    // the op's registration gives no static shape (TensorFlow's C API lets a shape function read
+    // no attributes): the layers after it need the pooled shape, which TensorFlow checks per call
+    Shape in = x.shape();
+    if (in.numDimensions() != 4) {
+      return y;
+    }
+    return tf.ensureShape(y, Shape.of(in.get(0), pooled(in.get(1), pool[0], strides[0], padding),
+        pooled(in.get(2), pool[1], strides[1], padding), in.get(3)));
+  }
+
+  /** TensorFlow's pooled size of a dimension; -1 where unknown. */
+  private static long pooled(long size, long window, long stride, String padding) {
+    if (size < 0) {
+      return -1;
+    }
+    return padding.equals("SAME") ? (size + stride - 1) / stride
+        : Math.max(0, (size - window) / stride + 1);
+  }
+
+  /** The op that computes {@code o} as its first output, else null. */
+  private static GraphOperation producer(Output<?> o) {
+    return o.index() == 0 && o.op() instanceof GraphOperation g ? g : null;
+  }
+
+  private static boolean nhwc(GraphOperation op) {
+    try {
+      return op.attributes().getAttrString("data_format").equals("NHWC");
+    } catch (RuntimeException e) {
+      return true; // no such attribute: NHWC
+    }
+  }
+
+  private static boolean ones(long[] values) {
+    for (long v : values) {
+      if (v != 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Registers the library once per process; returns null on success, else the reason. */
+  private static String load() {
+    try {
+      if (registered()) {
+        return null; // another class loader of this process loaded it
+      }
+      String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+      String arch = System.getProperty("os.arch", "");
+      if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+        return "built for Linux x86-64 only (this is " + os + " " + arch + ")";
+      }
+      Path file;
+      try (InputStream in = NativeOps.class.getResourceAsStream(RESOURCE)) {
+        if (in == null) {
+          return "the jar has no " + RESOURCE + " (built without a C compiler?)";
+        }
+        file = Files.createTempFile("jeras-ops", ".so");
+        Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+      try {
+        OpList ops = TensorFlow.loadLibrary(file.toString());
+        boolean found = ops.getOpList().stream().map(OpDef::getName)
+            .anyMatch(CONV_MAX_POOL::equals);
+        if (!found && !registered()) {
+          return "TensorFlow loaded " + RESOURCE + " but did not register " + CONV_MAX_POOL;
+        }
+      } finally {
+        Files.deleteIfExists(file); // the loaded library stays mapped
+      }
+      LOG.debug("jeras' native kernels loaded ({})", CONV_MAX_POOL);
+      return null;
+    } catch (IOException | RuntimeException | LinkageError e) {
+      LOG.warn("jeras' native kernels could not be loaded ({}); TensorFlow's ops run instead",
+          e.toString());
+      return e.toString();
+    }
+  }
+
+  private static boolean registered() {
+    return TensorFlow.registeredOpList().getOpList().stream().map(OpDef::getName)
+        .anyMatch(CONV_MAX_POOL::equals);
+  }
+}
