@@ -7,6 +7,11 @@
  * the convolution's full-size output (for MNIST's first layer at batch 256, 22 MB) is never
  * written or read back. Worth it where the convolution is short (few input channels): there the
  * separate ops are bound by that memory traffic, not by arithmetic.
+ *
+ * For training, JerasConvMaxPoolWithArgmax also writes, per pooled value, which window position
+ * held the maximum (the first in row-major order, TensorFlow's rule), or NO_GRADIENT where the
+ * ReLU passes nothing back; JerasConvMaxPoolBackpropFilter and JerasConvMaxPoolBackpropInput
+ * send each pooled gradient to that convolution pixel and on to the filter, bias and input.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,7 +33,7 @@ typedef struct TF_OpDefinitionBuilder TF_OpDefinitionBuilder;
 typedef struct TF_ShapeInferenceContext TF_ShapeInferenceContext;
 typedef unsigned char TF_Bool;
 enum { TF_OK = 0, TF_INVALID_ARGUMENT = 3, TF_RESOURCE_EXHAUSTED = 8, TF_INTERNAL = 13 };
-enum { TF_FLOAT = 1 };
+enum { TF_FLOAT = 1, TF_UINT8 = 4 };
 
 extern TF_Status* TF_NewStatus(void);
 extern void TF_DeleteStatus(TF_Status*);
@@ -77,14 +82,23 @@ static int64_t out_size(int64_t in, int64_t k, int64_t stride, int same, int64_t
 }
 
 typedef struct {
+  const char* op;
   int conv_same, pool_same, relu;
   int32_t ksize[2], strides[2];
 } Attrs;
 
+/* An argmax byte: the ReLU passed nothing back (window positions are 0..254). */
+#define NO_GRADIENT 255
+
 typedef struct {
   const float *x, *w, *b;            /* x padded: every tap of every convolution pixel is inside */
-  float* y;
+  float* y;                          /* pooled output (forward) */
+  uint8_t* am_out;                   /* argmax written (forward for training), or NULL */
+  const uint8_t* am_in;              /* argmax read (gradients) */
+  const float* g;                    /* pooled gradient (gradients) */
+  float *dw, *db, *dx;               /* gradients: this part's filter and bias sums; input */
   int64_t n, h, wd, c, f;            /* x is [n, h, wd, c]; the filter [kh, kw, c, f] */
+  int64_t kh, kw;
   int64_t ch, cw;                    /* convolution output */
   int64_t ph, pw, ppt, ppl;          /* pooled output, pool's top/left padding */
   int64_t pk[2], ps[2];
@@ -94,7 +108,7 @@ typedef struct {
   int64_t row_begin, row_end;        /* rows of the pooled output (image * ph + row) */
 } Job;
 
-/* The kernel, once for CPUs with AVX2 and FMA and once for any x86-64 (conv_max_pool.inc). */
+/* The loops, once for CPUs with AVX2 and FMA and once for any x86-64 (conv_max_pool.inc). */
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #define KERNEL(name) name##_avx2
@@ -116,17 +130,26 @@ static void choose_isa(void) {
       && __builtin_cpu_supports("fma");
 }
 
-static void run_rows(const Job* j) {
-  pthread_once(&isa_once, choose_isa);
-  if (use_avx2) {
-    run_rows_avx2(j);
-  } else {
-    run_rows_baseline(j);
-  }
+static void forward_part(Job* j) {
+  if (use_avx2) run_rows_avx2(j); else run_rows_baseline(j);
 }
 
-static void* run_thread(void* arg) {
-  run_rows((Job*) arg);
+static void filter_part(Job* j) {
+  if (use_avx2) filter_rows_avx2(j, j->dw, j->db); else filter_rows_baseline(j, j->dw, j->db);
+}
+
+static void input_part(Job* j) {
+  if (use_avx2) input_rows_avx2(j, j->dx); else input_rows_baseline(j, j->dx);
+}
+
+typedef struct {
+  Job* job;
+  void (*fn)(Job*);
+} Part;
+
+static void* run_part(void* arg) {
+  Part* p = arg;
+  p->fn(p->job);
   return NULL;
 }
 
@@ -145,14 +168,48 @@ static int usable_cpus(void) {
 #define PARALLEL_MIN_MACS (4L << 20)
 #define MAX_THREADS 64
 
-/* ---- the kernel ---- */
+/* How many parts to split `units` (rows or images) into for this much work. */
+static int parts_for(int64_t units, const Job* j) {
+  double macs = (double) j->n * j->ph * j->pw * j->pk[0] * j->pk[1] * j->ntaps * j->f;
+  int threads = macs < PARALLEL_MIN_MACS ? 1 : usable_cpus();
+  if (threads > units) threads = (int) (units > 0 ? units : 1);
+  return threads > MAX_THREADS ? MAX_THREADS : threads;
+}
 
-static void* create(TF_OpKernelConstruction* ctx) {
+/*
+ * Runs fn over parts[0..count) (each a copy of the job with its own rows), part 0 in this
+ * thread, the others in threads of their own (or this one, where none can be started).
+ */
+static void run_parts(Job* parts, int count, void (*fn)(Job*)) {
+  pthread_t ids[MAX_THREADS];
+  Part args[MAX_THREADS];
+  int started[MAX_THREADS];
+  pthread_once(&isa_once, choose_isa);
+  for (int t = 1; t < count; t++) {
+    args[t].job = &parts[t];
+    args[t].fn = fn;
+    started[t] = pthread_create(&ids[t], NULL, run_part, &args[t]) == 0;
+  }
+  fn(&parts[0]);
+  for (int t = 1; t < count; t++) {
+    if (started[t]) {
+      pthread_join(ids[t], NULL);
+    } else {
+      fn(&parts[t]);
+    }
+  }
+}
+
+/* ---- the kernels ---- */
+
+static void* create(TF_OpKernelConstruction* ctx, const char* op) {
   Attrs* a = calloc(1, sizeof(Attrs));
   TF_Status* s = TF_NewStatus();
   TF_Bool conv_same = 0, pool_same = 0, relu = 0;
+  char msg[160];
   if (a == NULL) {
-    TF_SetStatus(s, TF_RESOURCE_EXHAUSTED, "JerasConvMaxPool: out of memory");
+    snprintf(msg, sizeof(msg), "%s: out of memory", op);
+    TF_SetStatus(s, TF_RESOURCE_EXHAUSTED, msg);
   } else {
     TF_OpKernelConstruction_GetAttrBool(ctx, "conv_same", &conv_same, s);
     if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "pool_same", &pool_same, s);
@@ -161,8 +218,8 @@ static void* create(TF_OpKernelConstruction* ctx) {
     if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32List(ctx, "strides", a->strides, 2, s);
     if (TF_GetCode(s) == TF_OK && (a->ksize[0] < 1 || a->ksize[1] < 1 || a->strides[0] < 1
         || a->strides[1] < 1)) {
-      TF_SetStatus(s, TF_INVALID_ARGUMENT,
-          "JerasConvMaxPool: ksize and strides must be 2 positive numbers");
+      snprintf(msg, sizeof(msg), "%s: ksize and strides must be 2 positive numbers each", op);
+      TF_SetStatus(s, TF_INVALID_ARGUMENT, msg);
     }
   }
   if (TF_GetCode(s) != TF_OK) {
@@ -170,6 +227,7 @@ static void* create(TF_OpKernelConstruction* ctx) {
     free(a);
     a = NULL;
   } else {
+    a->op = op;
     a->conv_same = conv_same != 0;
     a->pool_same = pool_same != 0;
     a->relu = relu != 0;
@@ -180,147 +238,343 @@ static void* create(TF_OpKernelConstruction* ctx) {
 
 static void destroy(void* kernel) { free(kernel); }
 
-static void fail(TF_OpKernelContext* ctx, TF_Status* s, const char* msg) {
-  TF_SetStatus(s, TF_INVALID_ARGUMENT, msg);
+static void fail(TF_OpKernelContext* ctx, TF_Status* s, int code, const char* msg) {
+  TF_SetStatus(s, code, msg);
   TF_OpKernelContext_Failure(ctx, s);
 }
 
-/* The input with the convolution's SAME padding as zeros, or NULL where out of memory. */
-static float* pad_input(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t hp,
-    int64_t wp, int64_t top, int64_t left) {
-  float* p = calloc((size_t) (n * hp * wp * c), sizeof(float));
-  if (p == NULL) return NULL;
-  for (int64_t i = 0; i < n; i++) {
-    for (int64_t y = 0; y < h; y++) {
-      memcpy(p + ((i * hp + y + top) * wp + left) * c, x + (i * h + y) * w * c,
-          (size_t) (w * c) * sizeof(float));
-    }
-  }
-  return p;
+/* A call's tensors and buffers, released in one place. */
+typedef struct {
+  TF_Tensor* in[4];
+  TF_Tensor* out[2];
+  float* padded;
+  int64_t* taps;
+  Job* parts;
+  float* sums;
+  TF_Status* s;
+} Call;
+
+static void release(Call* c) {
+  for (int i = 0; i < 4; i++) if (c->in[i]) TF_DeleteTensor(c->in[i]);
+  for (int i = 0; i < 2; i++) if (c->out[i]) TF_DeleteTensor(c->out[i]);
+  free(c->padded);
+  free(c->taps);
+  free(c->parts);
+  free(c->sums);
+  TF_DeleteStatus(c->s);
 }
 
-static void compute(void* kernel, TF_OpKernelContext* ctx) {
-  const Attrs* a = kernel;
-  TF_Status* s = TF_NewStatus();
-  TF_Tensor *x = NULL, *w = NULL, *b = NULL, *y = NULL;
-  float* padded = NULL;
-  int64_t* taps = NULL;
-  char msg[320];
-  TF_GetInput(ctx, 0, &x, s);
-  if (TF_GetCode(s) == TF_OK) TF_GetInput(ctx, 1, &w, s);
-  if (TF_GetCode(s) == TF_OK) TF_GetInput(ctx, 2, &b, s);
-  if (TF_GetCode(s) != TF_OK) {
-    TF_OpKernelContext_Failure(ctx, s);
-    goto done;
+/*
+ * Reads the call's inputs (count of them; input 0 the images, input 1 the filter), checks the
+ * images and filter against each other and fills job's geometry. On failure reports it and
+ * returns 0. *top and *left receive the convolution's padding.
+ */
+static int plan(TF_OpKernelContext* ctx, const Attrs* a, Call* c, int count, Job* job,
+    int64_t* top, int64_t* left) {
+  char msg[400];
+  for (int i = 0; i < count; i++) {
+    TF_GetInput(ctx, i, &c->in[i], c->s);
+    if (TF_GetCode(c->s) != TF_OK) {
+      TF_OpKernelContext_Failure(ctx, c->s);
+      return 0;
+    }
   }
-  if (TF_NumDims(x) != 4 || TF_NumDims(w) != 4 || TF_NumDims(b) != 1) {
-    snprintf(msg, sizeof(msg), "JerasConvMaxPool: expected an input of rank 4, a filter of rank"
-        " 4 and a bias of rank 1; got ranks %d, %d and %d", TF_NumDims(x), TF_NumDims(w),
-        TF_NumDims(b));
-    fail(ctx, s, msg);
-    goto done;
+  TF_Tensor *x = c->in[0], *w = c->in[1];
+  if (TF_NumDims(x) != 4 || TF_NumDims(w) != 4) {
+    snprintf(msg, sizeof(msg), "%s: expected an input of rank 4 and a filter of rank 4; got"
+        " ranks %d and %d", a->op, TF_NumDims(x), TF_NumDims(w));
+    fail(ctx, c->s, TF_INVALID_ARGUMENT, msg);
+    return 0;
   }
-  int64_t n = TF_Dim(x, 0), h = TF_Dim(x, 1), wd = TF_Dim(x, 2), c = TF_Dim(x, 3);
-  int64_t kh = TF_Dim(w, 0), kw = TF_Dim(w, 1), f = TF_Dim(w, 3);
-  if (TF_Dim(w, 2) != c || TF_Dim(b, 0) != f || kh < 1 || kw < 1) {
-    snprintf(msg, sizeof(msg), "JerasConvMaxPool: expected a filter [kh, kw, %lld, f] and a"
-        " bias [f] for an input of %lld channels; got a filter [%lld, %lld, %lld, %lld] and a"
-        " bias [%lld]", (long long) c, (long long) c, (long long) kh, (long long) kw,
-        (long long) TF_Dim(w, 2), (long long) f, (long long) TF_Dim(b, 0));
-    fail(ctx, s, msg);
-    goto done;
+  memset(job, 0, sizeof(*job));
+  job->n = TF_Dim(x, 0); job->c = TF_Dim(x, 3);
+  job->kh = TF_Dim(w, 0); job->kw = TF_Dim(w, 1); job->f = TF_Dim(w, 3);
+  int64_t h = TF_Dim(x, 1), wd = TF_Dim(x, 2);
+  if (TF_Dim(w, 2) != job->c || job->kh < 1 || job->kw < 1 || job->f < 1) {
+    snprintf(msg, sizeof(msg), "%s: expected a filter [kh, kw, %lld, f] for an input of %lld"
+        " channels; got a filter [%lld, %lld, %lld, %lld]", a->op, (long long) job->c,
+        (long long) job->c, (long long) job->kh, (long long) job->kw, (long long) TF_Dim(w, 2),
+        (long long) job->f);
+    fail(ctx, c->s, TF_INVALID_ARGUMENT, msg);
+    return 0;
   }
+  job->pk[0] = a->ksize[0]; job->pk[1] = a->ksize[1];
+  job->ps[0] = a->strides[0]; job->ps[1] = a->strides[1];
+  job->relu = a->relu;
+  job->ch = out_size(h, job->kh, 1, a->conv_same, top);
+  job->cw = out_size(wd, job->kw, 1, a->conv_same, left);
+  job->ph = out_size(job->ch, job->pk[0], job->ps[0], a->pool_same, &job->ppt);
+  job->pw = out_size(job->cw, job->pk[1], job->ps[1], a->pool_same, &job->ppl);
+  if (job->ch < 1 || job->cw < 1 || job->ph < 1 || job->pw < 1) {
+    snprintf(msg, sizeof(msg), "%s: an input of %lld x %lld is too small for a %lld x %lld"
+        " convolution (%s) and a %lld x %lld pool (%s)", a->op, (long long) h, (long long) wd,
+        (long long) job->kh, (long long) job->kw, a->conv_same ? "SAME" : "VALID",
+        (long long) job->pk[0], (long long) job->pk[1], a->pool_same ? "SAME" : "VALID");
+    fail(ctx, c->s, TF_INVALID_ARGUMENT, msg);
+    return 0;
+  }
+  /* the convolution becomes VALID over its padded input */
+  job->h = job->ch + job->kh - 1;
+  job->wd = job->cw + job->kw - 1;
+  job->ntaps = job->kh * job->kw * job->c;
+  return 1;
+}
+
+/* The padded images (x itself where no padding) and the tap offsets; 0 where out of memory. */
+static int prepare_input(TF_OpKernelContext* ctx, const Attrs* a, Call* c, Job* job,
+    int64_t top, int64_t left) {
+  TF_Tensor* x = c->in[0];
+  int64_t h = TF_Dim(x, 1), wd = TF_Dim(x, 2);
+  job->x = TF_TensorData(x);
+  if (job->h != h || job->wd != wd) {
+    c->padded = calloc((size_t) (job->n * job->h * job->wd * job->c), sizeof(float));
+    if (c->padded != NULL) {
+      for (int64_t i = 0; i < job->n; i++) {
+        for (int64_t y = 0; y < h; y++) {
+          memcpy(c->padded + ((i * job->h + y + top) * job->wd + left) * job->c,
+              job->x + (i * h + y) * wd * job->c, (size_t) (wd * job->c) * sizeof(float));
+        }
+      }
+    }
+    job->x = c->padded;
+  }
+  c->taps = malloc((size_t) job->ntaps * sizeof(int64_t));
+  if (job->x == NULL || c->taps == NULL) {
+    char msg[160];
+    snprintf(msg, sizeof(msg), "%s: out of memory", a->op);
+    fail(ctx, c->s, TF_RESOURCE_EXHAUSTED, msg);
+    return 0;
+  }
+  int64_t kw = job->kw, ch = job->c;
+  for (int64_t t = 0; t < job->ntaps; t++) {
+    c->taps[t] = (t / (kw * ch) * job->wd + t / ch % kw) * ch + t % ch;
+  }
+  job->taps = c->taps;
+  job->w = TF_TensorData(c->in[1]);
+  return 1;
+}
+
+/* Splits units (rows, or images of ph rows each) into count parts; 0 where out of memory. */
+static int split(Call* c, const Job* job, int count, int64_t units, int64_t rows_per_unit) {
+  c->parts = malloc((size_t) count * sizeof(Job));
+  if (c->parts == NULL) return 0;
+  for (int t = 0; t < count; t++) {
+    c->parts[t] = *job;
+    c->parts[t].row_begin = units * t / count * rows_per_unit;
+    c->parts[t].row_end = units * (t + 1) / count * rows_per_unit;
+  }
+  return 1;
+}
+
+static void forward(TF_OpKernelContext* ctx, const Attrs* a, int with_argmax) {
+  Call c = {0};
+  c.s = TF_NewStatus();
   Job job;
-  memset(&job, 0, sizeof(job));
   int64_t top, left;
-  job.n = n; job.c = c; job.f = f;
-  job.pk[0] = a->ksize[0]; job.pk[1] = a->ksize[1];
-  job.ps[0] = a->strides[0]; job.ps[1] = a->strides[1];
-  job.relu = a->relu;
-  job.ch = out_size(h, kh, 1, a->conv_same, &top);
-  job.cw = out_size(wd, kw, 1, a->conv_same, &left);
-  job.ph = out_size(job.ch, job.pk[0], job.ps[0], a->pool_same, &job.ppt);
-  job.pw = out_size(job.cw, job.pk[1], job.ps[1], a->pool_same, &job.ppl);
-  if (job.ch < 1 || job.cw < 1 || job.ph < 1 || job.pw < 1) {
-    snprintf(msg, sizeof(msg), "JerasConvMaxPool: an input of %lld x %lld is too small for a"
-        " %lld x %lld convolution (%s) and a %lld x %lld pool (%s)", (long long) h,
-        (long long) wd, (long long) kh, (long long) kw, a->conv_same ? "SAME" : "VALID",
-        (long long) job.pk[0], (long long) job.pk[1], a->pool_same ? "SAME" : "VALID");
-    fail(ctx, s, msg);
+  char msg[320];
+  if (!plan(ctx, a, &c, 3, &job, &top, &left)) goto done;
+  TF_Tensor* b = c.in[2];
+  if (TF_NumDims(b) != 1 || TF_Dim(b, 0) != job.f) {
+    snprintf(msg, sizeof(msg), "%s: expected a bias [%lld] for a filter of %lld outputs; got"
+        " a bias of rank %d, first dimension %lld", a->op, (long long) job.f, (long long) job.f,
+        TF_NumDims(b), (long long) (TF_NumDims(b) > 0 ? TF_Dim(b, 0) : -1));
+    fail(ctx, c.s, TF_INVALID_ARGUMENT, msg);
     goto done;
   }
-  int64_t dims[4] = {n, job.ph, job.pw, f};
-  size_t bytes = (size_t) (n * job.ph * job.pw * f) * sizeof(float);
-  y = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 4, bytes, s);
-  if (TF_GetCode(s) != TF_OK) {
-    TF_OpKernelContext_Failure(ctx, s);
+  if (with_argmax && job.pk[0] * job.pk[1] >= NO_GRADIENT) {
+    snprintf(msg, sizeof(msg), "%s: a pool window holds at most %d positions; got %lld x %lld",
+        a->op, NO_GRADIENT - 1, (long long) job.pk[0], (long long) job.pk[1]);
+    fail(ctx, c.s, TF_INVALID_ARGUMENT, msg);
     goto done;
   }
-  if (bytes == 0) goto done;
-  /* the convolution as VALID over its padded input */
-  job.h = job.ch + kh - 1;
-  job.wd = job.cw + kw - 1;
-  job.x = TF_TensorData(x);
-  if (job.h != h || job.wd != wd) {
-    job.x = padded = pad_input(TF_TensorData(x), n, h, wd, c, job.h, job.wd, top, left);
+  int64_t dims[4] = {job.n, job.ph, job.pw, job.f};
+  size_t count = (size_t) (job.n * job.ph * job.pw * job.f);
+  c.out[0] = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 4, count * sizeof(float), c.s);
+  if (TF_GetCode(c.s) == TF_OK && with_argmax) {
+    c.out[1] = TF_AllocateOutput(ctx, 1, TF_UINT8, dims, 4, count, c.s);
   }
-  job.ntaps = kh * kw * c;
-  taps = malloc((size_t) job.ntaps * sizeof(int64_t));
-  if (job.x == NULL || taps == NULL) {
-    TF_SetStatus(s, TF_RESOURCE_EXHAUSTED, "JerasConvMaxPool: out of memory");
-    TF_OpKernelContext_Failure(ctx, s);
+  if (TF_GetCode(c.s) != TF_OK) {
+    TF_OpKernelContext_Failure(ctx, c.s);
+    goto done;
+  }
+  if (count == 0) goto done;
+  if (!prepare_input(ctx, a, &c, &job, top, left)) goto done;
+  job.b = TF_TensorData(b);
+  job.y = TF_TensorData(c.out[0]);
+  job.am_out = with_argmax ? TF_TensorData(c.out[1]) : NULL;
+  int64_t rows = job.n * job.ph;
+  int parts = parts_for(rows, &job);
+  if (!split(&c, &job, parts, rows, 1)) {
+    fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
+    goto done;
+  }
+  run_parts(c.parts, parts, forward_part);
+done:
+  release(&c);
+}
+
+/* Checks that input `index` is [n, ph, pw, f], as the forward op's output was. */
+static int check_pooled(TF_OpKernelContext* ctx, const Attrs* a, Call* c, const Job* job,
+    int index, const char* name) {
+  TF_Tensor* t = c->in[index];
+  int64_t want[4] = {job->n, job->ph, job->pw, job->f};
+  int ok = TF_NumDims(t) == 4;
+  for (int i = 0; ok && i < 4; i++) ok = TF_Dim(t, i) == want[i];
+  if (!ok) {
+    char msg[320];
+    snprintf(msg, sizeof(msg), "%s: expected %s of shape [%lld, %lld, %lld, %lld] (the pooled"
+        " output's); got rank %d, [%lld, %lld, ...]", a->op, name, (long long) want[0],
+        (long long) want[1], (long long) want[2], (long long) want[3], TF_NumDims(t),
+        (long long) (TF_NumDims(t) > 0 ? TF_Dim(t, 0) : -1),
+        (long long) (TF_NumDims(t) > 1 ? TF_Dim(t, 1) : -1));
+    fail(ctx, c->s, TF_INVALID_ARGUMENT, msg);
+  }
+  return ok;
+}
+
+/* Inputs: images, filter, argmax, pooled gradient. Outputs: filter gradient, bias gradient. */
+static void backprop_filter(TF_OpKernelContext* ctx, const Attrs* a) {
+  Call c = {0};
+  c.s = TF_NewStatus();
+  Job job;
+  int64_t top, left;
+  if (!plan(ctx, a, &c, 4, &job, &top, &left)) goto done;
+  if (!check_pooled(ctx, a, &c, &job, 2, "argmax")
+      || !check_pooled(ctx, a, &c, &job, 3, "the gradient")) {
+    goto done;
+  }
+  int64_t wdims[4] = {job.kh, job.kw, job.c, job.f};
+  int64_t bdims[1] = {job.f};
+  size_t wn = (size_t) (job.ntaps * job.f);
+  c.out[0] = TF_AllocateOutput(ctx, 0, TF_FLOAT, wdims, 4, wn * sizeof(float), c.s);
+  if (TF_GetCode(c.s) == TF_OK) {
+    c.out[1] = TF_AllocateOutput(ctx, 1, TF_FLOAT, bdims, 1, (size_t) job.f * sizeof(float), c.s);
+  }
+  if (TF_GetCode(c.s) != TF_OK) {
+    TF_OpKernelContext_Failure(ctx, c.s);
+    goto done;
+  }
+  float* dw = TF_TensorData(c.out[0]);
+  float* db = TF_TensorData(c.out[1]);
+  memset(dw, 0, wn * sizeof(float));
+  memset(db, 0, (size_t) job.f * sizeof(float));
+  if (job.n == 0) goto done;
+  if (!prepare_input(ctx, a, &c, &job, top, left)) goto done;
+  job.am_in = TF_TensorData(c.in[2]);
+  job.g = TF_TensorData(c.in[3]);
+  int64_t rows = job.n * job.ph;
+  int parts = parts_for(rows, &job);
+  size_t per = wn + (size_t) job.f;
+  c.sums = calloc((size_t) parts * per, sizeof(float));
+  if (c.sums == NULL || !split(&c, &job, parts, rows, 1)) {
+    fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
+    goto done;
+  }
+  for (int t = 0; t < parts; t++) {
+    c.parts[t].dw = c.sums + t * per;
+    c.parts[t].db = c.sums + t * per + wn;
+  }
+  run_parts(c.parts, parts, filter_part);
+  for (int t = 0; t < parts; t++) { /* in part order: the same sums for the same split */
+    for (size_t i = 0; i < wn; i++) dw[i] += c.parts[t].dw[i];
+    for (int64_t i = 0; i < job.f; i++) db[i] += c.parts[t].db[i];
+  }
+done:
+  release(&c);
+}
+
+/* Inputs: images (for their shape), filter, argmax, pooled gradient. Output: input gradient. */
+static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
+  Call c = {0};
+  c.s = TF_NewStatus();
+  Job job;
+  int64_t top, left;
+  if (!plan(ctx, a, &c, 4, &job, &top, &left)) goto done;
+  if (!check_pooled(ctx, a, &c, &job, 2, "argmax")
+      || !check_pooled(ctx, a, &c, &job, 3, "the gradient")) {
+    goto done;
+  }
+  TF_Tensor* x = c.in[0];
+  int64_t h = TF_Dim(x, 1), wd = TF_Dim(x, 2);
+  int64_t dims[4] = {job.n, h, wd, job.c};
+  size_t count = (size_t) (job.n * h * wd * job.c);
+  c.out[0] = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 4, count * sizeof(float), c.s);
+  if (TF_GetCode(c.s) != TF_OK) {
+    TF_OpKernelContext_Failure(ctx, c.s);
+    goto done;
+  }
+  float* dx = TF_TensorData(c.out[0]);
+  memset(dx, 0, count * sizeof(float));
+  if (count == 0) goto done;
+  int padded = job.h != h || job.wd != wd;
+  float* target = dx;
+  if (padded) {
+    c.padded = calloc((size_t) (job.n * job.h * job.wd * job.c), sizeof(float));
+    if (c.padded == NULL) {
+      fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
+      goto done;
+    }
+    target = c.padded;
+  }
+  /* the tap offsets, over the padded layout; x itself is not read */
+  c.taps = malloc((size_t) job.ntaps * sizeof(int64_t));
+  if (c.taps == NULL) {
+    fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
   for (int64_t t = 0; t < job.ntaps; t++) {
-    taps[t] = (t / (kw * c) * job.wd + t / c % kw) * c + t % c;
+    c.taps[t] = (t / (job.kw * job.c) * job.wd + t / job.c % job.kw) * job.c + t % job.c;
   }
-  job.taps = taps;
-  job.w = TF_TensorData(w);
-  job.b = TF_TensorData(b);
-  job.y = TF_TensorData(y);
-  int64_t rows = n * job.ph;
-  double macs = (double) rows * job.pw * job.pk[0] * job.pk[1] * job.ntaps * f;
-  int threads = macs < PARALLEL_MIN_MACS ? 1 : usable_cpus();
-  if (threads > rows) threads = (int) rows;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  Job parts[MAX_THREADS];
-  pthread_t ids[MAX_THREADS];
-  int started[MAX_THREADS];
-  for (int t = 0; t < threads; t++) {
-    parts[t] = job;
-    parts[t].row_begin = rows * t / threads;
-    parts[t].row_end = rows * (t + 1) / threads;
-    started[t] = t > 0 && pthread_create(&ids[t], NULL, run_thread, &parts[t]) == 0;
+  job.taps = c.taps;
+  job.x = target; /* WINDOW's image pointer; input_rows writes through dx */
+  job.w = TF_TensorData(c.in[1]);
+  job.am_in = TF_TensorData(c.in[2]);
+  job.g = TF_TensorData(c.in[3]);
+  job.dx = target;
+  int parts = parts_for(job.n, &job); /* whole images: no two parts write the same pixel */
+  if (!split(&c, &job, parts, job.n, job.ph)) {
+    fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
+    goto done;
   }
-  for (int t = 1; t < threads; t++) {
-    if (!started[t]) run_rows(&parts[t]); /* no thread to be had: this one does the part */
-  }
-  run_rows(&parts[0]);
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(ids[t], NULL);
+  run_parts(c.parts, parts, input_part);
+  if (padded) {
+    for (int64_t i = 0; i < job.n; i++) {
+      for (int64_t y = 0; y < h; y++) {
+        memcpy(dx + (i * h + y) * wd * job.c,
+            c.padded + ((i * job.h + y + top) * job.wd + left) * job.c,
+            (size_t) (wd * job.c) * sizeof(float));
+      }
+    }
   }
 done:
-  free(taps);
-  free(padded);
-  if (x) TF_DeleteTensor(x);
-  if (w) TF_DeleteTensor(w);
-  if (b) TF_DeleteTensor(b);
-  if (y) TF_DeleteTensor(y);
-  TF_DeleteStatus(s);
+  release(&c);
 }
+
+#define OP_FORWARD "JerasConvMaxPool"
+#define OP_ARGMAX "JerasConvMaxPoolWithArgmax"
+#define OP_FILTER "JerasConvMaxPoolBackpropFilter"
+#define OP_INPUT "JerasConvMaxPoolBackpropInput"
+
+static void* create_forward(TF_OpKernelConstruction* ctx) { return create(ctx, OP_FORWARD); }
+static void* create_argmax(TF_OpKernelConstruction* ctx) { return create(ctx, OP_ARGMAX); }
+static void* create_filter(TF_OpKernelConstruction* ctx) { return create(ctx, OP_FILTER); }
+static void* create_input(TF_OpKernelConstruction* ctx) { return create(ctx, OP_INPUT); }
+static void compute_forward(void* k, TF_OpKernelContext* ctx) { forward(ctx, k, 0); }
+static void compute_argmax(void* k, TF_OpKernelContext* ctx) { forward(ctx, k, 1); }
+static void compute_filter(void* k, TF_OpKernelContext* ctx) { backprop_filter(ctx, k); }
+static void compute_input(void* k, TF_OpKernelContext* ctx) { backprop_input(ctx, k); }
 
 static void unknown_shape(TF_ShapeInferenceContext* ctx, TF_Status* s) {
   TF_ShapeInferenceContextSetUnknownShape(ctx, s);
 }
 
-/* Registers the op and its CPU kernel when TensorFlow loads this library. */
-__attribute__((constructor)) static void register_ops(void) {
+/* Registers one op (inputs and outputs as TensorFlow's op specs) and its CPU kernel. */
+static void register_op(const char* name, const char* const* inputs, const char* const* outputs,
+    void* (*create_fn)(TF_OpKernelConstruction*), void (*compute_fn)(void*, TF_OpKernelContext*)) {
   TF_Status* s = TF_NewStatus();
-  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder("JerasConvMaxPool");
-  TF_OpDefinitionBuilderAddInput(op, "input: float");
-  TF_OpDefinitionBuilderAddInput(op, "filter: float");
-  TF_OpDefinitionBuilderAddInput(op, "bias: float");
-  TF_OpDefinitionBuilderAddOutput(op, "output: float");
+  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(name);
+  for (; *inputs != NULL; inputs++) TF_OpDefinitionBuilderAddInput(op, *inputs);
+  for (; *outputs != NULL; outputs++) TF_OpDefinitionBuilderAddOutput(op, *outputs);
   TF_OpDefinitionBuilderAddAttr(op, "conv_same: bool");
   TF_OpDefinitionBuilderAddAttr(op, "relu: bool");
   TF_OpDefinitionBuilderAddAttr(op, "ksize: list(int) >= 2");
@@ -329,9 +583,24 @@ __attribute__((constructor)) static void register_ops(void) {
   TF_OpDefinitionBuilderSetShapeInferenceFunction(op, unknown_shape);
   TF_RegisterOpDefinition(op, s);
   if (TF_GetCode(s) == TF_OK) {
-    TF_KernelBuilder* k = TF_NewKernelBuilder("JerasConvMaxPool", "CPU", create, compute, destroy);
-    TF_RegisterKernelBuilder("JerasConvMaxPool", k, s);
+    TF_KernelBuilder* k = TF_NewKernelBuilder(name, "CPU", create_fn, compute_fn, destroy);
+    TF_RegisterKernelBuilder(name, k, s);
   }
   /* on failure the op is missing from what TensorFlow reports loaded, which NativeOps checks */
   TF_DeleteStatus(s);
+}
+
+/* Registers the ops when TensorFlow loads this library. */
+__attribute__((constructor)) static void register_ops(void) {
+  static const char* const conv_in[] = {"input: float", "filter: float", "bias: float", NULL};
+  static const char* const grad_in[] = {"input: float", "filter: float", "argmax: uint8",
+      "grad: float", NULL};
+  static const char* const y[] = {"output: float", NULL};
+  static const char* const y_argmax[] = {"output: float", "argmax: uint8", NULL};
+  static const char* const dw_db[] = {"filter_grad: float", "bias_grad: float", NULL};
+  static const char* const dx[] = {"input_grad: float", NULL};
+  register_op(OP_FORWARD, conv_in, y, create_forward, compute_forward);
+  register_op(OP_ARGMAX, conv_in, y_argmax, create_argmax, compute_argmax);
+  register_op(OP_FILTER, grad_in, dw_db, create_filter, compute_filter);
+  register_op(OP_INPUT, grad_in, dx, create_input, compute_input);
 }

@@ -44,6 +44,22 @@ public final class NativeOps {
   /** The fused convolution + bias [+ ReLU] + max-pool op. */
   public static final String CONV_MAX_POOL = "JerasConvMaxPool";
 
+  /** The training form of {@value #CONV_MAX_POOL}: also outputs each maximum's window position. */
+  public static final String WITH_ARGMAX = "JerasConvMaxPoolWithArgmax";
+
+  /** Filter and bias gradients of {@value #WITH_ARGMAX}. */
+  public static final String BACKPROP_FILTER = "JerasConvMaxPoolBackpropFilter";
+
+  /** Input gradient of {@value #WITH_ARGMAX}. */
+  public static final String BACKPROP_INPUT = "JerasConvMaxPoolBackpropInput";
+
+  /** Most positions in a training pool window (the kernel records them in a byte; 255 is taken). */
+  static final long MAX_TRAINING_WINDOW = 254;
+
+  private static final OwnGradients.Registration GRADIENT = new OwnGradients.Registration(
+      "fused convolution + max-pool gradient",
+      () -> TensorFlow.registerCustomGradient(WITH_ARGMAX, NativeOps::gradient));
+
   private static final String RESOURCE = "/dev/jeras/native/linux-x86_64/libjeras_ops.so";
 
   private static final String NOT_LOADED = load();
@@ -112,31 +128,25 @@ public final class NativeOps {
         && sw >= pw && sh <= Integer.MAX_VALUE && sw <= Integer.MAX_VALUE;
   }
 
+  /** A convolution + bias [+ ReLU] found in a graph, and the pool after it. */
+  private record ConvPool(Output<?> input, Output<?> kernel, Output<?> bias, boolean relu,
+      String convPadding, long[] pooled) {}
+
   /**
-   * For a model's own inference graph (never an exported one): the max pool of {@code x} computed
-   * by {@value #CONV_MAX_POOL} straight from the input of the convolution that made {@code x} (a
-   * Conv2D + BiasAdd [+ Relu], or oneDNN's fused convolution), where that fits; else null. The
-   * convolution's ops stay in the graph and run only if something else reads them.
-   *
-   * @param tf the op factory
-   * @param x the pool's NHWC input
-   * @param pool window height and width
-   * @param strides stride height and width
-   * @param padding the pool's padding, SAME or VALID
-   * @return the pooled output, or null where TensorFlow's MaxPool should be built
+   * The stride-1 convolution + bias [+ ReLU] that made {@code x} (Conv2D + BiasAdd [+ Relu], or a
+   * fused convolution: TensorFlow's or oneDNN's, as jeras' graphs build them), where the fused
+   * kernel fits it and the pool; else null.
    */
-  public static Operand<TFloat32> inferenceConvMaxPool(Ops tf, Operand<TFloat32> x, int[] pool,
-      int[] strides, String padding) {
+  private static ConvPool match(Operand<TFloat32> x, int[] pool, int[] strides, String padding) {
     if (!available() || !poolFits(pool[0], pool[1], strides[0], strides[1], padding)
         || !(x.op() instanceof GraphOperation op) || x.asOutput().index() != 0) {
       return null;
     }
     GraphOperation conv;
-    Output<?> input;
-    Output<?> kernel;
     Output<?> bias;
     boolean relu;
-    if (op.type().equals("_MklNativeFusedConv2D") && op.numInputs() >= 3) {
+    if ((op.type().equals("_MklNativeFusedConv2D") || op.type().equals("_FusedConv2D"))
+        && op.numInputs() == 3) {
       List<String> fused = List.of(op.attributes().getAttrStringList("fused_ops"));
       relu = fused.equals(List.of("BiasAdd", "Relu"));
       if (!relu && !fused.equals(List.of("BiasAdd"))) {
@@ -156,45 +166,130 @@ public final class NativeOps {
       }
       bias = add.input(1);
     }
-    input = conv.input(0);
-    kernel = conv.input(1);
     String convPadding = conv.attributes().getAttrString("padding");
-    Shape k = kernel.shape();
+    Shape k = conv.input(1).shape();
+    Shape in = x.shape();
     if (conv.attributes().getAttrType("T") != DataType.DT_FLOAT || !nhwc(conv)
         || !ones(conv.attributes().getAttrIntList("strides"))
         || !ones(conv.attributes().getAttrIntList("dilations"))
         || !(convPadding.equals("SAME") || convPadding.equals("VALID"))
         || k.numDimensions() != 4 || k.hasUnknownDimension()
-        || !convolutionFits(k.get(0), k.get(1), k.get(2), k.get(3))) {
+        || !convolutionFits(k.get(0), k.get(1), k.get(2), k.get(3))
+        || in.numDimensions() != 4 || in.get(1) < 1 || in.get(2) < 1) {
       return null;
     }
-    Output<TFloat32> y = tf.scope()
-        .opBuilder(CONV_MAX_POOL, "ConvMaxPool")
-        .addInput(input)
-        .addInput(kernel)
-        .addInput(bias)
-        .setAttr("conv_same", convPadding.equals("SAME"))
-        .setAttr("relu", relu)
+    long ph = pooled(in.get(1), pool[0], strides[0], padding);
+    long pw = pooled(in.get(2), pool[1], strides[1], padding);
+    if (ph < 1 || pw < 1) {
+      return null;
+    }
+    return new ConvPool(conv.input(0), conv.input(1), bias, relu, convPadding,
+        new long[] {-1, ph, pw, k.get(3)});
+  }
+
+  /** The fused op on a match's inputs, with the pool's attributes. */
+  private static GraphOperation build(Ops tf, String type, ConvPool m, int[] pool, int[] strides,
+      String padding) {
+    return (GraphOperation) tf.scope()
+        .opBuilder(type, type.substring("Jeras".length()))
+        .addInput(m.input())
+        .addInput(m.kernel())
+        .addInput(m.bias())
+        .setAttr("conv_same", m.convPadding().equals("SAME"))
+        .setAttr("relu", m.relu())
         .setAttr("ksize", new long[] {pool[0], pool[1]})
         .setAttr("strides", new long[] {strides[0], strides[1]})
         .setAttr("pool_same", padding.equals("SAME"))
-        .build()
-        .<TFloat32>output(0);
-    // the op's registration gives no static shape (TensorFlow's C API lets a shape function read
-    // no attributes): the layers after it need the pooled shape, which TensorFlow checks per call
-    Shape in = x.shape();
-    if (in.numDimensions() != 4) {
-      return y;
-    }
-    return tf.ensureShape(y, Shape.of(in.get(0), pooled(in.get(1), pool[0], strides[0], padding),
-        pooled(in.get(2), pool[1], strides[1], padding), in.get(3)));
+        .build();
   }
 
-  /** TensorFlow's pooled size of a dimension; -1 where unknown. */
-  private static long pooled(long size, long window, long stride, String padding) {
-    if (size < 0) {
-      return -1;
+  /**
+   * The op's output 0 with its static shape: the registration gives none (TensorFlow's C API lets
+   * a shape function read no attributes), and the layers after it need it. A reshape to the
+   * pooled shape costs no copy, checks the size each call and has a gradient.
+   */
+  private static Operand<TFloat32> shaped(Ops tf, GraphOperation op, ConvPool m) {
+    return tf.reshape(op.<TFloat32>output(0), tf.constant(m.pooled()));
+  }
+
+  /**
+   * For a model's own inference graph (never an exported one): the max pool of {@code x} computed
+   * by {@value #CONV_MAX_POOL} straight from the input of the convolution that made {@code x} (a
+   * Conv2D + BiasAdd [+ Relu], or a fused convolution), where that fits; else null. The
+   * convolution's ops stay in the graph and run only if something else reads them.
+   *
+   * @param tf the op factory
+   * @param x the pool's NHWC input
+   * @param pool window height and width
+   * @param strides stride height and width
+   * @param padding the pool's padding, SAME or VALID
+   * @return the pooled output, or null where TensorFlow's MaxPool should be built
+   */
+  public static Operand<TFloat32> inferenceConvMaxPool(Ops tf, Operand<TFloat32> x, int[] pool,
+      int[] strides, String padding) {
+    ConvPool m = match(x, pool, strides, padding);
+    return m == null ? null : shaped(tf, build(tf, CONV_MAX_POOL, m, pool, strides, padding), m);
+  }
+
+  /**
+   * For a training graph: as {@link #inferenceConvMaxPool}, with {@value #WITH_ARGMAX}, which
+   * also records each pooled value's window position for the gradient, jeras' own: the pooled
+   * gradient goes to that convolution pixel (nowhere where the ReLU was 0, TensorFlow's
+   * ReluGrad rule), then to the filter, bias and input ({@value #BACKPROP_FILTER}, {@value
+   * #BACKPROP_INPUT}). The same gradient as TensorFlow's ops, but for ties between window
+   * positions (TensorFlow's MaxPoolGrad gives the first maximum in row-major order, so does this)
+   * and float rounding.
+   *
+   * @return the pooled output, or null where the training graph should be built as before
+   */
+  public static Operand<TFloat32> trainingConvMaxPool(Ops tf, Operand<TFloat32> x, int[] pool,
+      int[] strides, String padding) {
+    ConvPool m = match(x, pool, strides, padding);
+    if (m == null || (long) pool[0] * pool[1] > MAX_TRAINING_WINDOW || !registerGradient()) {
+      return null;
     }
+    return shaped(tf, build(tf, WITH_ARGMAX, m, pool, strides, padding), m);
+  }
+
+  /**
+   * Registers the gradient of {@value #WITH_ARGMAX} with TensorFlow, once per JVM.
+   *
+   * @return whether it is registered
+   */
+  static boolean registerGradient() {
+    return GRADIENT.done();
+  }
+
+  /** Gradient of {@value #WITH_ARGMAX}: input, filter and bias gradients from the pooled one. */
+  private static List<Operand<?>> gradient(Ops tf, GraphOperation op, List<Output<?>> grads) {
+    Output<?> dy = grads.isEmpty() ? null : grads.get(0);
+    if (dy == null) {
+      return List.of(tf.zerosLike(op.input(0)), tf.zerosLike(op.input(1)),
+          tf.zerosLike(op.input(2)));
+    }
+    GraphOperation filter = backprop(tf, BACKPROP_FILTER, op, dy);
+    GraphOperation input = backprop(tf, BACKPROP_INPUT, op, dy);
+    return List.of(input.output(0), filter.output(0), filter.output(1));
+  }
+
+  private static GraphOperation backprop(Ops tf, String type, GraphOperation op, Output<?> dy) {
+    var a = op.attributes();
+    return (GraphOperation) tf.scope()
+        .opBuilder(type, type.substring("Jeras".length()))
+        .addInput(op.input(0))
+        .addInput(op.input(1))
+        .addInput(op.output(1))
+        .addInput(dy)
+        .setAttr("conv_same", a.getAttrBool("conv_same"))
+        .setAttr("relu", a.getAttrBool("relu"))
+        .setAttr("ksize", a.getAttrIntList("ksize"))
+        .setAttr("strides", a.getAttrIntList("strides"))
+        .setAttr("pool_same", a.getAttrBool("pool_same"))
+        .build();
+  }
+
+  /** TensorFlow's pooled size of a dimension. */
+  private static long pooled(long size, long window, long stride, String padding) {
     return padding.equals("SAME") ? (size + stride - 1) / stride
         : Math.max(0, (size - window) / stride + 1);
   }

@@ -64,7 +64,10 @@ public final class MaxPooling2D extends Pooling2D {
     org.tensorflow.op.Ops tf = ctx.tf();
     int[] s = effectiveStrides();
     if (ctx.training()) {
-      return PoolBackprop.trainingMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
+      Operand<TFloat32> fused = NativeOps.trainingConvMaxPool(
+          tf, inputs.get(0), poolSize, s, padding.tfName());
+      return fused != null ? fused
+          : PoolBackprop.trainingMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
     }
     if (!ctx.forExport()) {
       Operand<TFloat32> fused = NativeOps.inferenceConvMaxPool(
