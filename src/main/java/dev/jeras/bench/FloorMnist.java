@@ -3,6 +3,7 @@ package dev.jeras.bench;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
 import dev.jeras.internal.ConvBackprop;
+import dev.jeras.internal.NativeOps;
 import dev.jeras.internal.PoolBackprop;
 import dev.jeras.internal.Tensors;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ import org.tensorflow.types.TInt32;
  * ops, no DSL, every batch tensor made before timing, no shuffling, loss fetched each step). The
  * ratio jeras / floor is the DSL's own overhead. Its graph is the one jeras trains: the same ops
  * and kernels: where jeras uses oneDNN's kernels or its own gradients ({@link ConvBackprop},
- * {@link PoolBackprop}), those too.
+ * {@link PoolBackprop}) or its fused convolution + max pool ({@link NativeOps}), those too.
  *
  * <pre>
  * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.FloorMnist [epochs] [batch] [dataDir]
@@ -133,7 +134,9 @@ public final class FloorMnist {
   }
 
   private static Operand<TFloat32> pool(Ops tf, Operand<TFloat32> h) {
-    return PoolBackprop.trainingMaxPool(tf, h, new int[] {2, 2}, new int[] {2, 2}, "VALID");
+    int[] two = {2, 2};
+    Operand<TFloat32> fused = NativeOps.trainingConvMaxPool(tf, h, two, two, "VALID");
+    return fused != null ? fused : PoolBackprop.trainingMaxPool(tf, h, two, two, "VALID");
   }
 
   private static Variable<TFloat32> zeros(Ops tf, List<Variable<TFloat32>> vars, long n) {
