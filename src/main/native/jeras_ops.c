@@ -432,17 +432,20 @@ static int check_pooled(TF_OpKernelContext* ctx, const Attrs* a, Call* c, const 
   return ok;
 }
 
+/* A gradient op's inputs (images, filter, argmax, pooled gradient), checked; 0 on failure. */
+static int plan_backprop(TF_OpKernelContext* ctx, const Attrs* a, Call* c, Job* job,
+    int64_t* top, int64_t* left) {
+  return plan(ctx, a, c, 4, job, top, left) && check_pooled(ctx, a, c, job, 2, "argmax")
+      && check_pooled(ctx, a, c, job, 3, "the gradient");
+}
+
 /* Inputs: images, filter, argmax, pooled gradient. Outputs: filter gradient, bias gradient. */
 static void backprop_filter(TF_OpKernelContext* ctx, const Attrs* a) {
   Call c = {0};
   c.s = TF_NewStatus();
   Job job;
   int64_t top, left;
-  if (!plan(ctx, a, &c, 4, &job, &top, &left)) goto done;
-  if (!check_pooled(ctx, a, &c, &job, 2, "argmax")
-      || !check_pooled(ctx, a, &c, &job, 3, "the gradient")) {
-    goto done;
-  }
+  if (!plan_backprop(ctx, a, &c, &job, &top, &left)) goto done;
   int64_t wdims[4] = {job.kh, job.kw, job.c, job.f};
   int64_t bdims[1] = {job.f};
   size_t wn = (size_t) (job.ntaps * job.f);
@@ -489,11 +492,7 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
   c.s = TF_NewStatus();
   Job job;
   int64_t top, left;
-  if (!plan(ctx, a, &c, 4, &job, &top, &left)) goto done;
-  if (!check_pooled(ctx, a, &c, &job, 2, "argmax")
-      || !check_pooled(ctx, a, &c, &job, 3, "the gradient")) {
-    goto done;
-  }
+  if (!plan_backprop(ctx, a, &c, &job, &top, &left)) goto done;
   TF_Tensor* x = c.in[0];
   int64_t h = TF_Dim(x, 1), wd = TF_Dim(x, 2);
   int64_t dims[4] = {job.n, h, wd, job.c};

@@ -29,8 +29,10 @@ import org.tensorflow.types.TFloat32;
  * oneDNN's separate ops are bound by writing the full-size convolution output and reading it back
  * (22 MB for MNIST's first layer at batch 256). The convolution is computed once per pooled value
  * (four pixels per 2x2 window, weights loaded once for the four), so no intermediate tensor exists.
- * {@link CpuInferenceGraph} uses it in the inference copy of a loaded SavedModel; exported graphs
- * never contain it.
+ * A model's own inference graph uses it ({@link #inferenceConvMaxPool}), so does the inference
+ * copy of a loaded SavedModel ({@link CpuInferenceGraph}); exported graphs never contain it.
+ * Training graphs use {@value #WITH_ARGMAX} and jeras' gradient ops ({@link
+ * #trainingConvMaxPool}).
  *
  * <p>Set {@value #PROPERTY}{@code =off} to run TensorFlow's ops instead (the default is {@code
  * auto}).

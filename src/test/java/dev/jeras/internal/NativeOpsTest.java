@@ -89,13 +89,8 @@ class NativeOpsTest {
       Operand<TFloat32> x = constant(tf, random(n * h * w * c, 1), n, h, w, c);
       Operand<TFloat32> k = constant(tf, random(kh * kw * c * f, 2), kh, kw, c, f);
       Operand<TFloat32> b = tf.constant(random(f, 3));
-      Operand<TFloat32> y = tf.nn.biasAdd(tf.nn.conv2d(x, k, List.of(1L, 1L, 1L, 1L), convPad,
-          Conv2d.dataFormat("NHWC")), b);
-      if (relu) {
-        y = tf.nn.relu(y);
-      }
-      Operand<TFloat32> want = tf.nn.maxPool(y, tf.constant(new int[] {1, ph, pw, 1}),
-          tf.constant(new int[] {1, sh, sw, 1}), poolPad);
+      Operand<TFloat32> want = tf.nn.maxPool(convolution(tf, x, k, b, convPad, relu),
+          tf.constant(new int[] {1, ph, pw, 1}), tf.constant(new int[] {1, sh, sw, 1}), poolPad);
       Operand<TFloat32> got = fused(tf, x, k, b, convPad, relu, ph, pw, sh, sw, poolPad);
       try (Result r = s.runner().fetch(want).fetch(got).run()) {
         assertArrayEquals(r.get(0).shape().asArray(), r.get(1).shape().asArray());
@@ -123,11 +118,7 @@ class NativeOpsTest {
       Operand<TFloat32> x = constant(tf, random(n * h * w * c, 11), n, h, w, c);
       Operand<TFloat32> k = constant(tf, random(kh * kw * c * f, 12), kh, kw, c, f);
       Operand<TFloat32> b = tf.constant(random(f, 13));
-      Operand<TFloat32> y = tf.nn.biasAdd(tf.nn.conv2d(x, k, List.of(1L, 1L, 1L, 1L), convPad,
-          Conv2d.dataFormat("NHWC")), b);
-      if (relu) {
-        y = tf.nn.relu(y);
-      }
+      Operand<TFloat32> y = convolution(tf, x, k, b, convPad, relu);
       Operand<TFloat32> want = tf.nn.maxPool(y, tf.constant(new int[] {1, ph, pw, 1}),
           tf.constant(new int[] {1, sh, sw, 1}), poolPad);
       Operand<TFloat32> got = NativeOps.trainingConvMaxPool(tf, y, new int[] {ph, pw},
@@ -172,6 +163,14 @@ class NativeOpsTest {
         }
       }
     }
+  }
+
+  /** TensorFlow's stride-1 Conv2D + BiasAdd [+ Relu]. */
+  private static Operand<TFloat32> convolution(Ops tf, Operand<TFloat32> x, Operand<TFloat32> k,
+      Operand<TFloat32> b, String padding, boolean relu) {
+    Operand<TFloat32> y = tf.nn.biasAdd(tf.nn.conv2d(x, k, List.of(1L, 1L, 1L, 1L), padding,
+        Conv2d.dataFormat("NHWC")), b);
+    return relu ? tf.nn.relu(y) : y;
   }
 
   private static Operand<TFloat32> fused(Ops tf, Operand<TFloat32> x, Operand<TFloat32> k,
