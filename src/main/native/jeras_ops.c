@@ -320,6 +320,18 @@ static int plan(TF_OpKernelContext* ctx, const Attrs* a, Call* c, int count, Job
   return 1;
 }
 
+/* Each filter tap's offset in the padded layout from a patch's first value; 0 if out of memory. */
+static int make_taps(Call* c, Job* job) {
+  c->taps = malloc((size_t) job->ntaps * sizeof(int64_t));
+  if (c->taps == NULL) return 0;
+  int64_t kw = job->kw, ch = job->c;
+  for (int64_t t = 0; t < job->ntaps; t++) {
+    c->taps[t] = (t / (kw * ch) * job->wd + t / ch % kw) * ch + t % ch;
+  }
+  job->taps = c->taps;
+  return 1;
+}
+
 /* The padded images (x itself where no padding) and the tap offsets; 0 where out of memory. */
 static int prepare_input(TF_OpKernelContext* ctx, const Attrs* a, Call* c, Job* job,
     int64_t top, int64_t left) {
@@ -338,18 +350,12 @@ static int prepare_input(TF_OpKernelContext* ctx, const Attrs* a, Call* c, Job* 
     }
     job->x = c->padded;
   }
-  c->taps = malloc((size_t) job->ntaps * sizeof(int64_t));
-  if (job->x == NULL || c->taps == NULL) {
+  if (job->x == NULL || !make_taps(c, job)) {
     char msg[160];
     snprintf(msg, sizeof(msg), "%s: out of memory", a->op);
     fail(ctx, c->s, TF_RESOURCE_EXHAUSTED, msg);
     return 0;
   }
-  int64_t kw = job->kw, ch = job->c;
-  for (int64_t t = 0; t < job->ntaps; t++) {
-    c->taps[t] = (t / (kw * ch) * job->wd + t / ch % kw) * ch + t % ch;
-  }
-  job->taps = c->taps;
   job->w = TF_TensorData(c->in[1]);
   return 1;
 }
@@ -515,16 +521,10 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
     }
     target = c.padded;
   }
-  /* the tap offsets, over the padded layout; x itself is not read */
-  c.taps = malloc((size_t) job.ntaps * sizeof(int64_t));
-  if (c.taps == NULL) {
+  if (!make_taps(&c, &job)) { /* x itself is not read */
     fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
-  for (int64_t t = 0; t < job.ntaps; t++) {
-    c.taps[t] = (t / (job.kw * job.c) * job.wd + t / job.c % job.kw) * job.c + t % job.c;
-  }
-  job.taps = c.taps;
   job.x = target; /* WINDOW's image pointer; input_rows writes through dx */
   job.w = TF_TensorData(c.in[1]);
   job.am_in = TF_TensorData(c.in[2]);

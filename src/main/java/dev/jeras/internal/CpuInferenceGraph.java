@@ -108,7 +108,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
   public static CpuInferenceGraph build(
       Graph source, Session sourceSession, List<String> feeds, List<String> fetches) {
     boolean oneDnn = OneDnn.inferenceEnabled();
-    if (!oneDnn && !NativeOps.available()) {
+    boolean pools = NativeOps.available();
+    if (!oneDnn && !pools) {
       return null;
     }
     Set<String> fed = new HashSet<>();
@@ -174,7 +175,7 @@ public final class CpuInferenceGraph implements AutoCloseable {
     try (Graph shapes = new Graph()) { // the copy's static shapes (inlined nodes are not in source)
       shapes.importGraphDef(GraphDef.newBuilder().setVersions(def.getVersions()).addAllNode(kept)
           .build());
-      rewritten = fuseShortConvolutions(shapes, kept, fetches, oneDnn, counts);
+      rewritten = fuseShortConvolutions(shapes, kept, fetches, oneDnn, pools, counts);
       if (oneDnn) {
         rewritten = oneDnnBatchNorms(shapes, rewritten, counts);
       }
@@ -412,11 +413,13 @@ public final class CpuInferenceGraph implements AutoCloseable {
    * replacement is named as the last op it replaces so that consumers keep their inputs.
    *
    * @param oneDnn whether oneDNN's fused op may replace convolutions
+   * @param pools whether jeras' fused op may replace convolutions with their pools
    * @param counts receives the number of convolutions replaced by oneDNN's op ({@code [0]}), of all
    *     convolutions ({@code [1]}) and of those replaced with their pool by jeras' ({@code [3]})
    */
   private static List<NodeDef> fuseShortConvolutions(
-      Graph source, List<NodeDef> nodes, List<String> fetches, boolean oneDnn, int[] counts) {
+      Graph source, List<NodeDef> nodes, List<String> fetches, boolean oneDnn, boolean pools,
+      int[] counts) {
     Map<String, List<Edge>> consumers = new HashMap<>();
     for (NodeDef n : nodes) {
       for (String in : n.getInputList()) {
@@ -449,7 +452,7 @@ public final class CpuInferenceGraph implements AutoCloseable {
       NodeDef relu = soleConsumer(bias, consumers, fetched);
       boolean fuseRelu = relu != null && relu.getOp().equals("Relu") && relu.getInputCount() == 1;
       NodeDef last = fuseRelu ? relu : bias;
-      NodeDef pool = poolAfter(source, conv, last, consumers, fetched);
+      NodeDef pool = pools ? poolAfter(source, conv, last, consumers, fetched) : null;
       List<Long> ksize = pool == null ? null : poolParameter(pool, "ksize", 1, byName);
       List<Long> strides = pool == null ? null : poolParameter(pool, "strides", 2, byName);
       if (pool != null && poolFits(pool, ksize, strides)) {
@@ -524,15 +527,12 @@ public final class CpuInferenceGraph implements AutoCloseable {
 
   /**
    * The max pool that {@link NativeOps#CONV_MAX_POOL} may compute together with this convolution
-   * and what follows it up to {@code last}, or null: jeras' kernels loaded, a stride-1
-   * convolution that {@link NativeOps#convolutionFits fits}, and {@code last}'s only consumer a
-   * float NHWC MaxPool or MaxPoolV2 (whose windows {@link #poolFits} checks).
+   * and what follows it up to {@code last}, or null: a stride-1 convolution that {@link
+   * NativeOps#convolutionFits fits}, and {@code last}'s only consumer a float NHWC MaxPool or
+   * MaxPoolV2 (whose windows {@link #poolFits} checks).
    */
   private static NodeDef poolAfter(Graph source, NodeDef conv, NodeDef last,
       Map<String, List<Edge>> consumers, Set<String> fetched) {
-    if (!NativeOps.available()) {
-      return null;
-    }
     for (long s : conv.getAttrOrThrow("strides").getList().getIList()) {
       if (s != 1) {
         return null;
@@ -598,10 +598,11 @@ public final class CpuInferenceGraph implements AutoCloseable {
     return n.getAttrOrThrow("padding").getS().toStringUtf8();
   }
 
-  /** The static shape of a convolution's kernel (checked known and of rank 4 before). */
+  /** The static shape of a convolution's kernel; unknown where the graph lacks its producer. */
   private static Shape kernelShape(Graph source, NodeDef conv) {
     String kernel = conv.getInput(1);
-    return source.operation(nodeName(kernel)).output(outputIndex(kernel)).shape();
+    GraphOperation op = source.operation(nodeName(kernel));
+    return op == null ? Shape.unknown() : op.output(outputIndex(kernel)).shape();
   }
 
   /**
@@ -651,12 +652,7 @@ public final class CpuInferenceGraph implements AutoCloseable {
         }
       }
     }
-    String kernel = conv.getInput(1);
-    GraphOperation op = source.operation(nodeName(kernel));
-    if (op == null) {
-      return false;
-    }
-    Shape k = op.output(outputIndex(kernel)).shape();
+    Shape k = kernelShape(source, conv);
     return k.numDimensions() == 4 && !k.hasUnknownDimension()
         && OneDnn.forward(k.get(2), k.get(0), k.get(1));
   }

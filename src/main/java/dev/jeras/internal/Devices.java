@@ -128,6 +128,11 @@ public final class Devices {
     static final Set<String> FLAGS = cpuFlags();
   }
 
+  /** @return the first processor's flags in /proc/cpuinfo, read once; empty where there is none */
+  static Set<String> cpuFlagsOnce() {
+    return CpuFlags.FLAGS;
+  }
+
   static boolean oneDnnOn(String variable, Set<String> cpuFlags) {
     if (variable != null) {
       String v = variable.strip().toLowerCase(Locale.ROOT);

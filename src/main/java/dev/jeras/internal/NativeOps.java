@@ -1,5 +1,6 @@
 package dev.jeras.internal;
 
+import dev.jeras.layers.Padding;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.GraphOperation;
@@ -97,19 +99,12 @@ public final class NativeOps {
 
   /** Null where /proc/cpuinfo lists avx2 and fma, else the reason. */
   private static String cpuLacksAvx2() {
-    try (java.util.stream.Stream<String> lines =
-        Files.lines(Path.of("/proc/cpuinfo"), java.nio.charset.StandardCharsets.ISO_8859_1)) {
-      List<String> flags = lines.filter(l -> l.startsWith("flags")).findFirst()
-          .map(l -> List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+")))
-          .orElse(List.of());
-      if (flags.contains("avx2") && flags.contains("fma")) {
-        return null;
-      }
-      LOG.debug("the CPU lacks AVX2 or FMA: TensorFlow's ops run instead of jeras' kernels");
-      return "the CPU lacks AVX2 or FMA (/proc/cpuinfo)";
-    } catch (IOException | RuntimeException e) {
-      return "cannot read /proc/cpuinfo (" + e + ")";
+    Set<String> flags = Devices.cpuFlagsOnce();
+    if (flags.contains("avx2") && flags.contains("fma")) {
+      return null;
     }
+    LOG.debug("the CPU lacks AVX2 or FMA: TensorFlow's ops run instead of jeras' kernels");
+    return "the CPU lacks AVX2 or FMA (/proc/cpuinfo)";
   }
 
   /**
@@ -180,8 +175,9 @@ public final class NativeOps {
         || in.numDimensions() != 4 || in.get(1) < 1 || in.get(2) < 1) {
       return null;
     }
-    long ph = pooled(in.get(1), pool[0], strides[0], padding);
-    long pw = pooled(in.get(2), pool[1], strides[1], padding);
+    Padding p = Padding.of(padding);
+    long ph = p.outputLength(in.get(1), pool[0], strides[0]);
+    long pw = p.outputLength(in.get(2), pool[1], strides[1]);
     if (ph < 1 || pw < 1) {
       return null;
     }
@@ -288,12 +284,6 @@ public final class NativeOps {
         .setAttr("strides", a.getAttrIntList("strides"))
         .setAttr("pool_same", a.getAttrBool("pool_same"))
         .build();
-  }
-
-  /** TensorFlow's pooled size of a dimension. */
-  private static long pooled(long size, long window, long stride, String padding) {
-    return padding.equals("SAME") ? (size + stride - 1) / stride
-        : Math.max(0, (size - window) / stride + 1);
   }
 
   /** The op that computes {@code o} as its first output, else null. */
