@@ -18,9 +18,12 @@ import java.util.Locale;
 public final class CompareWeights {
   private CompareWeights() {}
 
-  /** @param args two model files */
+  /**
+   * @param args two model files
+   */
   public static void main(String[] args) {
-    try (Model a = ModelFiles.load(Path.of(args[0])); Model b = ModelFiles.load(Path.of(args[1]))) {
+    try (Model a = ModelFiles.load(Path.of(args[0]));
+        Model b = ModelFiles.load(Path.of(args[1]))) {
       List<FloatArray> wa = a.getWeights();
       List<FloatArray> wb = b.getWeights();
       double max = 0;

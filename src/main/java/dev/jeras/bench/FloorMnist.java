@@ -29,8 +29,8 @@ import org.tensorflow.types.TInt32;
  * The benchmark's floor: the MNIST CNN trained by a minimal hand-written TensorFlow Java loop (raw
  * ops, no DSL, every batch tensor made before timing, no shuffling, loss fetched each step). The
  * ratio jeras / floor is the DSL's own overhead. Its graph is the one jeras trains: the same ops
- * and kernels: where jeras uses oneDNN's kernels or its own gradients ({@link ConvBackprop},
- * {@link PoolBackprop}) or its fused convolution + max pool ({@link NativeOps}), those too.
+ * and kernels: where jeras uses oneDNN's kernels or its own gradients ({@link ConvBackprop}, {@link
+ * PoolBackprop}) or its fused convolution + max pool ({@link NativeOps}), those too.
  *
  * <pre>
  * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.FloorMnist [epochs] [batch] [dataDir]
@@ -53,7 +53,8 @@ public final class FloorMnist {
     SplittableRandom rng = new SplittableRandom(1);
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
-      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
+      Placeholder<TFloat32> x =
+          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
       Placeholder<TInt32> y = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       List<Variable<TFloat32>> vars = new ArrayList<>();
       Variable<TFloat32> k1 = var(tf, vars, rng, 3, 3, 1, 32);
@@ -70,10 +71,17 @@ public final class FloorMnist {
       h = pool(tf, h);
       h = tf.reshape(h, tf.constant(new long[] {-1, 1600}));
       Operand<TFloat32> logits = tf.nn.biasAdd(tf.linalg.matMul(h, w), b3);
-      Operand<TFloat32> loss = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits,
-          tf.oneHot(y, tf.constant(10), tf.constant(1f), tf.constant(0f))).loss(), tf.constant(0));
-      Output<?>[] grads = g.addGradients(loss.asOutput(),
-          vars.stream().map(v -> (Output<?>) v.asOutput()).toArray(Output[]::new));
+      Operand<TFloat32> loss =
+          tf.math.mean(
+              tf.nn
+                  .softmaxCrossEntropyWithLogits(
+                      logits, tf.oneHot(y, tf.constant(10), tf.constant(1f), tf.constant(0f)))
+                  .loss(),
+              tf.constant(0));
+      Output<?>[] grads =
+          g.addGradients(
+              loss.asOutput(),
+              vars.stream().map(v -> (Output<?>) v.asOutput()).toArray(Output[]::new));
       Variable<TFloat32> t = tf.variable(tf.constant(0f));
       Operand<TFloat32> step = tf.math.add(t, tf.constant(1f));
       List<Op> updates = new ArrayList<>();
@@ -83,9 +91,18 @@ public final class FloorMnist {
         Variable<TFloat32> s = tf.variable(tf.zerosLike(v));
         @SuppressWarnings("unchecked")
         Operand<TFloat32> gr = (Operand<TFloat32>) grads[i];
-        updates.add(tf.train.applyAdam(v, m, s, tf.math.pow(tf.constant(0.9f), step),
-            tf.math.pow(tf.constant(0.999f), step), tf.constant(1e-3f), tf.constant(0.9f),
-            tf.constant(0.999f), tf.constant(1e-7f), gr));
+        updates.add(
+            tf.train.applyAdam(
+                v,
+                m,
+                s,
+                tf.math.pow(tf.constant(0.9f), step),
+                tf.math.pow(tf.constant(0.999f), step),
+                tf.constant(1e-3f),
+                tf.constant(0.9f),
+                tf.constant(0.999f),
+                tf.constant(1e-7f),
+                gr));
       }
       Op trainOp = tf.withControlDependencies(updates).assign(t, step);
       List<Tensor[]> batches = new ArrayList<>();
@@ -93,8 +110,10 @@ public final class FloorMnist {
       int[] yd = ((dev.jeras.data.IntArray) train.y()).data();
       for (int from = 0; from < n; from += batch) {
         int size = Math.min(batch, n - from);
-        batches.add(new Tensor[] {
-          Tensors.floats(xd, from * 784, size, 28, 28, 1), Tensors.ints(yd, from, size)});
+        batches.add(
+            new Tensor[] {
+              Tensors.floats(xd, from * 784, size, 28, 28, 1), Tensors.ints(yd, from, size)
+            });
       }
       long t0 = System.nanoTime();
       double firstStep = -1;
@@ -106,7 +125,8 @@ public final class FloorMnist {
         for (int e = 0; e < epochs; e++) {
           long start = System.nanoTime();
           for (Tensor[] b : batches) {
-            try (Result r = s.runner().feed(x, b[0]).feed(y, b[1]).addTarget(trainOp).fetch(loss).run()) {
+            try (Result r =
+                s.runner().feed(x, b[0]).feed(y, b[1]).addTarget(trainOp).fetch(loss).run()) {
               last = ((TFloat32) r.get(0)).getFloat();
             }
             if (firstStep < 0) {
@@ -117,19 +137,25 @@ public final class FloorMnist {
           epochSeconds[e] = (System.nanoTime() - start) / 1e9;
         }
       } finally {
-        batches.forEach(b -> {
-          b[0].close();
-          b[1].close();
-        });
+        batches.forEach(
+            b -> {
+              b[0].close();
+              b[1].close();
+            });
       }
       StringBuilder sec = new StringBuilder();
       for (double d : epochSeconds) {
         sec.append(sec.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", d));
       }
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "{\"epoch_seconds\": [%s], \"first_step_seconds\": %.3f, \"final_loss\": %.5f,"
-              + " \"steps_per_epoch\": %d, \"first_step_unix_ms\": %d}%n", sec, firstStep, last,
-          batches.size(), firstStepUnixMs);
+              + " \"steps_per_epoch\": %d, \"first_step_unix_ms\": %d}%n",
+          sec,
+          firstStep,
+          last,
+          batches.size(),
+          firstStepUnixMs);
     }
   }
 
@@ -145,8 +171,8 @@ public final class FloorMnist {
     return v;
   }
 
-  private static Variable<TFloat32> var(Ops tf, List<Variable<TFloat32>> vars, SplittableRandom rng,
-      long... shape) {
+  private static Variable<TFloat32> var(
+      Ops tf, List<Variable<TFloat32>> vars, SplittableRandom rng, long... shape) {
     long fanIn = 1;
     for (int i = 0; i < shape.length - 1; i++) {
       fanIn *= shape[i];

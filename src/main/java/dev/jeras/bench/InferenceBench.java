@@ -1,7 +1,7 @@
 package dev.jeras.bench;
 
-import dev.jeras.data.FloatArray;
 import dev.jeras.data.Datasets;
+import dev.jeras.data.FloatArray;
 import dev.jeras.saving.LoadedSavedModel;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,7 +46,8 @@ public final class InferenceBench {
       }
       StringBuilder perPass = new StringBuilder();
       for (double s : passSeconds) {
-        perPass.append(perPass.length() == 0 ? "" : ", ")
+        perPass
+            .append(perPass.length() == 0 ? "" : ", ")
             .append(String.format(Locale.ROOT, "%.1f", x.count() / s));
       }
       Arrays.sort(passSeconds);
@@ -63,12 +64,18 @@ public final class InferenceBench {
         ms[i] = (System.nanoTime() - s) / 1e6;
       }
       Arrays.sort(ms);
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "{\"images\": %d, \"batch256_seconds\": %.4f, \"batch256_images_per_s\": %.1f,"
               + " \"batch256_passes_images_per_s\": [%s],"
               + " \"batch1_p50_ms\": %.4f, \"batch1_p99_ms\": %.4f, \"batch1_calls\": %d}%n",
-          x.count(), seconds, x.count() / seconds, perPass, ms[calls / 2],
-          ms[(int) (calls * 0.99)], calls);
+          x.count(),
+          seconds,
+          x.count() / seconds,
+          perPass,
+          ms[calls / 2],
+          ms[(int) (calls * 0.99)],
+          calls);
     }
   }
 }

@@ -10,8 +10,8 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The machine's practical float32 FLOP/s through TensorFlow: a large matrix product ({@code n x
- * n} by {@code n x n}, 2n^3 FLOPs), repeated, best of several runs.
+ * The machine's practical float32 FLOP/s through TensorFlow: a large matrix product ({@code n x n}
+ * by {@code n x n}, 2n^3 FLOPs), repeated, best of several runs.
  *
  * <pre>
  * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.MatmulFlops [n] [repeats]
@@ -20,7 +20,9 @@ import org.tensorflow.types.TFloat32;
 public final class MatmulFlops {
   private MatmulFlops() {}
 
-  /** @param args matrix size (2048), repeats per run (10) */
+  /**
+   * @param args matrix size (2048), repeats per run (10)
+   */
   public static void main(String[] args) {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 2048;
     int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 10;

@@ -43,15 +43,23 @@ public final class ModelFlops {
     return flops;
   }
 
-  /** @param args built-in model names */
+  /**
+   * @param args built-in model names
+   */
   public static void main(String[] args) {
     StringBuilder b = new StringBuilder("{");
     for (int i = 0; i < args.length; i++) {
       try (Model m = Builtins.create(args[i])) {
         double f = forwardPerSample(m);
-        b.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT,
-            "\"%s\": {\"forward_flops_per_sample\": %.0f, \"train_flops_per_sample\": %.0f}",
-            args[i], f, 3 * f));
+        b.append(i == 0 ? "" : ", ")
+            .append(
+                String.format(
+                    Locale.ROOT,
+                    "\"%s\": {\"forward_flops_per_sample\": %.0f, \"train_flops_per_sample\":"
+                        + " %.0f}",
+                    args[i],
+                    f,
+                    3 * f));
       }
     }
     System.out.println(b.append('}'));

@@ -22,18 +22,21 @@ import java.util.Map;
 /**
  * Native-memory soak: many predict calls and training steps on one model, with the process's
  * resident memory (VmRSS) sampled along the way. Exits 1 when memory grows by more than the bound
- * after warm-up (the first 10% of each phase). Run it with a fixed, pre-touched heap ({@code -Xms} =
- * {@code -Xmx}, {@code -XX:+AlwaysPreTouch}, as {@code scripts/soak} does) so that the Java heap
+ * after warm-up (the first 10% of each phase). Run it with a fixed, pre-touched heap ({@code -Xms}
+ * = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}, as {@code scripts/soak} does) so that the Java heap
  * growing into its limit does not read as a native leak.
  *
  * <pre>
- * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.Soak [predicts] [steps] [boundMB] [dataDir]
+ * java -cp target/jeras.jar:target/lib/* \
+ *     dev.jeras.bench.Soak [predicts] [steps] [boundMB] [dataDir]
  * </pre>
  */
 public final class Soak {
   private Soak() {}
 
-  /** @return this process's resident memory in MB (Linux), or -1 */
+  /**
+   * @return this process's resident memory in MB (Linux), or -1
+   */
   static double rssMb() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
@@ -47,7 +50,9 @@ public final class Soak {
     return -1;
   }
 
-  /** @return the Java heap in use, in MB (a part of the resident memory the soak separates out) */
+  /**
+   * @return the Java heap in use, in MB (a part of the resident memory the soak separates out)
+   */
   static double heapMb() {
     Runtime rt = Runtime.getRuntime();
     return (rt.totalMemory() - rt.freeMemory()) / (1024.0 * 1024.0);
@@ -76,8 +81,12 @@ public final class Soak {
         m.predict(x.slice(k, k + 1), 1);
         if ((i + 1) % every == 0) {
           samples.add(new double[] {0, i + 1, rssMb()});
-          System.out.printf(Locale.ROOT, "predict %6d: %.1f MB resident (Java heap in use %.0f MB)%n",
-              i + 1, rssMb(), heapMb());
+          System.out.printf(
+              Locale.ROOT,
+              "predict %6d: %.1f MB resident (Java heap in use %.0f MB)%n",
+              i + 1,
+              rssMb(),
+              heapMb());
         }
       }
       int batch = 64;
@@ -85,22 +94,33 @@ public final class Soak {
       int epochs = (steps + perEpoch - 1) / perEpoch;
       int stepEvery = Math.max(1, steps / 20);
       int[] done = {0};
-      m.fit(train.x(), train.y(), new FitOptions().epochs(epochs).batchSize(batch).seed(1)
-          .progress(null).callbacks(new Callback() {
-            @Override
-            public void onBatchEnd(int step, Map<String, Double> logs, FitState state) {
-              done[0]++;
-              if (done[0] % stepEvery == 0) {
-                samples.add(new double[] {1, done[0], rssMb()});
-                System.out.printf(Locale.ROOT,
-                    "train   %6d: %.1f MB resident (Java heap in use %.0f MB)%n", done[0], rssMb(),
-                    heapMb());
-              }
-              if (done[0] >= steps) {
-                state.stopTraining();
-              }
-            }
-          }));
+      m.fit(
+          train.x(),
+          train.y(),
+          new FitOptions()
+              .epochs(epochs)
+              .batchSize(batch)
+              .seed(1)
+              .progress(null)
+              .callbacks(
+                  new Callback() {
+                    @Override
+                    public void onBatchEnd(int step, Map<String, Double> logs, FitState state) {
+                      done[0]++;
+                      if (done[0] % stepEvery == 0) {
+                        samples.add(new double[] {1, done[0], rssMb()});
+                        System.out.printf(
+                            Locale.ROOT,
+                            "train   %6d: %.1f MB resident (Java heap in use %.0f MB)%n",
+                            done[0],
+                            rssMb(),
+                            heapMb());
+                      }
+                      if (done[0] >= steps) {
+                        state.stopTraining();
+                      }
+                    }
+                  }));
       ok = report(samples, bound);
     }
     System.exit(ok ? 0 : 1);
@@ -119,9 +139,16 @@ public final class Soak {
       double max = s.stream().mapToDouble(v -> v[2]).max().orElse(0);
       boolean flat = end - warm <= bound;
       ok &= flat;
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "%s: after warm-up %.1f MB, end %.1f MB, growth %+.1f MB, peak %.1f MB (bound %.0f"
-              + " MB): %s%n", phase == 0 ? "predict" : "train", warm, end, end - warm, max, bound,
+              + " MB): %s%n",
+          phase == 0 ? "predict" : "train",
+          warm,
+          end,
+          end - warm,
+          max,
+          bound,
           flat ? "flat" : "GROWING");
     }
     return ok;

@@ -16,11 +16,15 @@ final class CommonOptions {
 
   /** {@code --data-dir DIR}. */
   static final class DataDir {
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
         description = "dataset directory (default: $JERAS_DATA, else ~/.jeras/datasets)")
     Path dataDir;
 
-    /** @return the resolved data directory */
+    /**
+     * @return the resolved data directory
+     */
     Path resolve() {
       return DataDirectory.resolve(dataDir);
     }
@@ -53,13 +57,16 @@ final class CommonOptions {
     if (Arrays.equals(s, new long[] {32, 32, 3})) {
       return "cifar10";
     }
-    throw new IllegalArgumentException("the model's input " + input + " fits no built-in dataset"
-        + " (mnist and fashion-mnist: 28x28x1, cifar10: 32x32x3); name one with --dataset");
+    throw new IllegalArgumentException(
+        "the model's input "
+            + input
+            + " fits no built-in dataset"
+            + " (mnist and fashion-mnist: 28x28x1, cifar10: 32x32x3); name one with --dataset");
   }
 
   /** Writes a JSON report atomically, pretty-printed. */
   static void writeJson(Path file, ObjectNode root) {
-    AtomicFiles.writeFile(file, tmp -> Files.writeString(tmp,
-        KerasJson.MAPPER.writeValueAsString(root) + "\n"));
+    AtomicFiles.writeFile(
+        file, tmp -> Files.writeString(tmp, KerasJson.MAPPER.writeValueAsString(root) + "\n"));
   }
 }

@@ -11,16 +11,25 @@ import picocli.CommandLine.Option;
  * {@code jeras convert --from PATH --to PATH}: between .keras, model JSON (+ .weights.h5), and
  * SavedModel directories (a SavedModel converts back only when jeras exported it).
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(
+    name = "convert",
+    mixinStandardHelpOptions = true,
     description = "Convert between .keras, model JSON (+ .weights.h5) and SavedModel.")
 final class ConvertCommand implements Callable<Integer> {
-  @Option(names = "--from", required = true, paramLabel = "PATH",
+  @Option(
+      names = "--from",
+      required = true,
+      paramLabel = "PATH",
       description = ".keras, .h5, .json (+ .weights.h5 beside it) or a jeras SavedModel")
   Path from;
 
-  @Option(names = "--to", required = true, paramLabel = "PATH",
-      description = ".keras, .json (writes .weights.h5 beside it), .weights.h5 or a directory"
-          + " (SavedModel)")
+  @Option(
+      names = "--to",
+      required = true,
+      paramLabel = "PATH",
+      description =
+          ".keras, .json (writes .weights.h5 beside it), .weights.h5 or a directory"
+              + " (SavedModel)")
   Path to;
 
   @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;

@@ -25,14 +25,21 @@ import picocli.CommandLine.Option;
  * {@code jeras evaluate --model PATH --dataset NAME}: loss and accuracy on a dataset's test split,
  * for a jeras model or any SavedModel whose output is class probabilities.
  */
-@Command(name = "evaluate", mixinStandardHelpOptions = true,
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
     description = "Evaluate a model (file or SavedModel) on a dataset's test split.")
 final class EvaluateCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "PATH",
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "PATH",
       description = ".keras, .h5, model .json (+ .weights.h5) or SavedModel directory")
   Path model;
 
-  @Option(names = "--dataset", paramLabel = "NAME",
+  @Option(
+      names = "--dataset",
+      paramLabel = "NAME",
       description = "mnist, fashion-mnist or cifar10 (default: from the model's input shape)")
   String dataset;
 
@@ -73,8 +80,14 @@ final class EvaluateCommand implements Callable<Integer> {
         r = fromProbabilities(p.predict(test.x(), batchSize), (IntArray) test.y());
       }
     }
-    System.out.printf(Locale.ROOT, "%s on %s test (%d samples): loss %.4f - accuracy %.4f%n",
-        model, data, test.size(), r.get("loss"), r.get("accuracy"));
+    System.out.printf(
+        Locale.ROOT,
+        "%s on %s test (%d samples): loss %.4f - accuracy %.4f%n",
+        model,
+        data,
+        test.size(),
+        r.get("loss"),
+        r.get("accuracy"));
     if (metricsOut != null) {
       ObjectNode root = KerasJson.MAPPER.createObjectNode();
       root.put("model", model.toString());
@@ -91,8 +104,10 @@ final class EvaluateCommand implements Callable<Integer> {
   static Map<String, Double> fromProbabilities(FloatArray probs, IntArray labels) {
     long[] s = probs.shape();
     if (s.length != 2) {
-      throw new JerasException("evaluate expects class probabilities (batch, classes), the model"
-          + " returns " + dev.jeras.data.NumericArray.format(s));
+      throw new JerasException(
+          "evaluate expects class probabilities (batch, classes), the model"
+              + " returns "
+              + dev.jeras.data.NumericArray.format(s));
     }
     int classes = (int) s[1];
     float[] p = probs.data();
@@ -102,8 +117,8 @@ final class EvaluateCommand implements Callable<Integer> {
     for (int i = 0; i < n; i++) {
       int y = labels.data()[i];
       if (y < 0 || y >= classes) {
-        throw new JerasException("label " + y + " at sample " + i + " is outside the model's "
-            + classes + " classes");
+        throw new JerasException(
+            "label " + y + " at sample " + i + " is outside the model's " + classes + " classes");
       }
       double sum = 0;
       int arg = 0;

@@ -41,7 +41,9 @@ final class Interrupts implements Callback, AutoCloseable {
     }
   }
 
-  /** @return whether SIGINT arrived */
+  /**
+   * @return whether SIGINT arrived
+   */
   boolean requested() {
     return requested;
   }

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code jeras} command line: {@code train}, {@code evaluate}, {@code predict}, {@code
- * convert}, {@code summary}. Errors a user can act on are
- * printed as one line (exit code 1); usage errors exit with 2; an interrupted run exits with 130.
+ * convert}, {@code summary}. Errors a user can act on are printed as one line (exit code 1); usage
+ * errors exit with 2; an interrupted run exits with 130.
  */
 @Command(
     name = "jeras",
@@ -18,7 +18,10 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Define, train and export Keras-style convolutional networks on TensorFlow.",
     subcommands = {
-      TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ConvertCommand.class,
+      TrainCommand.class,
+      EvaluateCommand.class,
+      PredictCommand.class,
+      ConvertCommand.class,
       SummaryCommand.class
     })
 public final class Main implements Runnable {
@@ -54,7 +57,8 @@ public final class Main implements Runnable {
   }
 
   private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-    boolean verbose = parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--verbose");
+    boolean verbose =
+        parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--verbose");
     PrintWriter err = cl.getErr();
     if (e instanceof JerasException || e instanceof IllegalArgumentException) {
       err.println("jeras: error: " + e.getMessage());
@@ -72,8 +76,8 @@ public final class Main implements Runnable {
 
   /** Sets the log level of jeras' own loggers. */
   static void setVerbose(boolean verbose) {
-    if (verbose && LoggerFactory.getLogger("dev.jeras")
-        instanceof ch.qos.logback.classic.Logger l) {
+    if (verbose
+        && LoggerFactory.getLogger("dev.jeras") instanceof ch.qos.logback.classic.Logger l) {
       l.setLevel(Level.DEBUG);
     }
   }

@@ -11,14 +11,17 @@ final class ModelOptions {
   @Option(
       names = "--model",
       paramLabel = "NAME|FILE.json",
-      description = "a built-in model (${COMPLETION-CANDIDATES}), a Keras model JSON, a .keras"
-          + " file or a jeras SavedModel"
-          + " (default: ${DEFAULT-VALUE})",
+      description =
+          "a built-in model (${COMPLETION-CANDIDATES}), a Keras model JSON, a .keras"
+              + " file or a jeras SavedModel"
+              + " (default: ${DEFAULT-VALUE})",
       defaultValue = "mnist-basic",
       completionCandidates = BuiltinNames.class)
   String model;
 
-  /** @return a new model from the option */
+  /**
+   * @return a new model from the option
+   */
   Model create() {
     Path p = Path.of(model);
     if (model.contains(".") || model.contains("/") || Files.exists(p)) {
@@ -27,7 +30,9 @@ final class ModelOptions {
     return Builtins.create(model);
   }
 
-  /** @return a short name for file names */
+  /**
+   * @return a short name for file names
+   */
   String shortName() {
     String n = Path.of(model).getFileName().toString();
     return n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;

@@ -1,8 +1,8 @@
 package dev.jeras.cli;
 
 import dev.jeras.JerasException;
-import dev.jeras.data.FloatArray;
 import dev.jeras.data.Datasets;
+import dev.jeras.data.FloatArray;
 import dev.jeras.data.Images;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Predictor;
@@ -16,39 +16,59 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jeras predict --model PATH --input FILE.npy --output FILE.npy}: runs a model (a .keras file,
- * a SavedModel directory, a model JSON with its weights) on a batch stored as NumPy.
+ * {@code jeras predict --model PATH --input FILE.npy --output FILE.npy}: runs a model (a .keras
+ * file, a SavedModel directory, a model JSON with its weights) on a batch stored as NumPy.
  */
-@Command(name = "predict", mixinStandardHelpOptions = true,
-    description = "Run a model on inputs from a .npy file (outputs to .npy), or on image files"
-        + " (prints the top classes).")
+@Command(
+    name = "predict",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a model on inputs from a .npy file (outputs to .npy), or on image files"
+            + " (prints the top classes).")
 final class PredictCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "PATH",
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "PATH",
       description = ".keras, .h5, model .json (+ .weights.h5 beside it) or SavedModel directory")
   Path model;
 
-  @Option(names = "--input", paramLabel = "FILE.npy",
+  @Option(
+      names = "--input",
+      paramLabel = "FILE.npy",
       description = "inputs, first axis = samples (float or integer; cast to float32)")
   Path input;
 
-  @Option(names = "--output", paramLabel = "FILE.npy",
+  @Option(
+      names = "--output",
+      paramLabel = "FILE.npy",
       description = "where to write the (first) output, float32 (with --input)")
   Path output;
 
-  @Option(names = "--image", paramLabel = "FILE.png|jpg", arity = "1..*",
-      description = "image file(s): resized and scaled to the model's input; prints the top-k"
-          + " classes")
+  @Option(
+      names = "--image",
+      paramLabel = "FILE.png|jpg",
+      arity = "1..*",
+      description =
+          "image file(s): resized and scaled to the model's input; prints the top-k" + " classes")
   List<Path> images;
 
-  @Option(names = "--top-k", defaultValue = "3", description = "classes shown per image (default: 3)")
+  @Option(
+      names = "--top-k",
+      defaultValue = "3",
+      description = "classes shown per image (default: 3)")
   int topK;
 
-  @Option(names = "--classes", paramLabel = "DATASET",
+  @Option(
+      names = "--classes",
+      paramLabel = "DATASET",
       description = "class names: mnist, fashion-mnist or cifar10 (default: from the input shape)")
   String classes;
 
-  @Option(names = "--invert", description = "invert gray levels (dark digits on white paper for"
-      + " models trained on MNIST)")
+  @Option(
+      names = "--invert",
+      description =
+          "invert gray levels (dark digits on white paper for" + " models trained on MNIST)")
   boolean invert;
 
   @Option(names = "--batch-size", defaultValue = "256", description = "default: ${DEFAULT-VALUE}")
@@ -66,25 +86,41 @@ final class PredictCommand implements Callable<Integer> {
       return predictImages();
     }
     if (input == null || output == null) {
-      throw new IllegalArgumentException("give --input FILE.npy --output FILE.npy, or --image FILE");
+      throw new IllegalArgumentException(
+          "give --input FILE.npy --output FILE.npy, or --image FILE");
     }
     FloatArray x = Npy.readFloats(input);
     try (Predictor p = ModelFiles.loadPredictor(model)) {
       if (p.inputNames().size() != 1) {
-        throw new JerasException(model + ": the model has inputs " + p.inputNames()
-            + "; the command line feeds single-input models");
+        throw new JerasException(
+            model
+                + ": the model has inputs "
+                + p.inputNames()
+                + "; the command line feeds single-input models");
       }
       TensorShape expected = p.inputShapes().get(0);
       TensorShape got = TensorShape.of(x.shape()).withBatch(-1);
       if (expected.rank() > 1 && !expected.isCompatibleWith(got)) {
-        throw new JerasException(input + ": inputs of shape "
-            + dev.jeras.data.NumericArray.format(x.shape()) + " do not fit " + model
-            + ", whose input " + p.inputNames().get(0) + " is " + expected);
+        throw new JerasException(
+            input
+                + ": inputs of shape "
+                + dev.jeras.data.NumericArray.format(x.shape())
+                + " do not fit "
+                + model
+                + ", whose input "
+                + p.inputNames().get(0)
+                + " is "
+                + expected);
       }
       List<FloatArray> out = p.predict(List.of(x), batchSize);
       Npy.write(output, out.get(0));
-      System.out.printf(Locale.ROOT, "%s: %d samples -> %s %s%n", model, x.count(),
-          p.outputNames().get(0), dev.jeras.data.NumericArray.format(out.get(0).shape()));
+      System.out.printf(
+          Locale.ROOT,
+          "%s: %d samples -> %s %s%n",
+          model,
+          x.count(),
+          p.outputNames().get(0),
+          dev.jeras.data.NumericArray.format(out.get(0).shape()));
       System.out.println("Output: " + output.toAbsolutePath().normalize());
     }
     return 0;
@@ -94,13 +130,17 @@ final class PredictCommand implements Callable<Integer> {
     try (Predictor p = ModelFiles.loadPredictor(model)) {
       TensorShape in = p.inputShapes().get(0);
       if (p.inputNames().size() != 1 || in.rank() != 4) {
-        throw new JerasException(model + ": --image needs a single image input (batch, height,"
-            + " width, channels); the model's inputs are " + p.inputShapes());
+        throw new JerasException(
+            model
+                + ": --image needs a single image input (batch, height,"
+                + " width, channels); the model's inputs are "
+                + p.inputShapes());
       }
       String names = classes != null ? classes : in.dim(3) == 3 ? "cifar10" : "mnist";
       List<String> labels = Datasets.classNames(names);
       for (Path image : images) {
-        FloatArray x = Images.load(image, (int) in.dim(1), (int) in.dim(2), (int) in.dim(3), invert);
+        FloatArray x =
+            Images.load(image, (int) in.dim(1), (int) in.dim(2), (int) in.dim(3), invert);
         float[] probs = p.predict(x, 1).data();
         Integer[] order = new Integer[probs.length];
         for (int i = 0; i < order.length; i++) {

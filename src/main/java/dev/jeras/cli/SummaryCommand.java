@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code jeras summary --model NAME|FILE.json}: prints the Keras-style summary table. */
-@Command(name = "summary", mixinStandardHelpOptions = true,
+@Command(
+    name = "summary",
+    mixinStandardHelpOptions = true,
     description = "Print a model's layers, output shapes and parameter counts.")
 final class SummaryCommand implements Callable<Integer> {
   @Mixin ModelOptions model;

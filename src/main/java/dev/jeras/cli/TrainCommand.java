@@ -8,11 +8,6 @@ import dev.jeras.models.Model;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.ModelCheckpoint;
 import dev.jeras.saving.ModelFiles;
-import dev.jeras.training.callbacks.CsvLogger;
-import dev.jeras.training.callbacks.EarlyStopping;
-import dev.jeras.training.callbacks.PlotCurves;
-import dev.jeras.training.callbacks.ReduceLROnPlateau;
-import dev.jeras.training.callbacks.TensorBoard;
 import dev.jeras.saving.SavedModels;
 import dev.jeras.training.FitOptions;
 import dev.jeras.training.History;
@@ -20,6 +15,11 @@ import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
 import dev.jeras.training.ProgressReporter;
+import dev.jeras.training.callbacks.CsvLogger;
+import dev.jeras.training.callbacks.EarlyStopping;
+import dev.jeras.training.callbacks.PlotCurves;
+import dev.jeras.training.callbacks.ReduceLROnPlateau;
+import dev.jeras.training.callbacks.TensorBoard;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,12 +34,16 @@ import picocli.CommandLine.Option;
  * {@code jeras train}: trains a model on a dataset, evaluates it on the test split and exports a
  * SavedModel. With no arguments: the MNIST CNN, 5 epochs, batch 64.
  */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
     description = "Train a model, evaluate it on the test set and export it as a SavedModel.")
 final class TrainCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
-  @Option(names = "--dataset", paramLabel = "NAME",
+  @Option(
+      names = "--dataset",
+      paramLabel = "NAME",
       description = "mnist, fashion-mnist or cifar10 (default: from the model's input shape)")
   String dataset;
 
@@ -54,11 +58,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--learning-rate", paramLabel = "F", description = "default: Adam's 0.001")
   Double learningRate;
 
-  @Option(names = "--optimizer",
+  @Option(
+      names = "--optimizer",
       description = "adam, sgd or rmsprop (default: adam; a compiled .keras model keeps its own)")
   String optimizer;
 
-  @Option(names = "--validation-split", paramLabel = "F", defaultValue = "0",
+  @Option(
+      names = "--validation-split",
+      paramLabel = "F",
+      defaultValue = "0",
       description = "fraction of the training data held out for validation (default: 0)")
   double validationSplit;
 
@@ -68,11 +76,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", description = "seed for weights, shuffling, dropout")
   Long seed;
 
-  @Option(names = "--export-savedmodel", paramLabel = "DIR",
+  @Option(
+      names = "--export-savedmodel",
+      paramLabel = "DIR",
       description = "SavedModel directory (default: models/<model>/<unix time>)")
   Path exportDir;
 
-  @Option(names = "--save", paramLabel = "FILE.keras",
+  @Option(
+      names = "--save",
+      paramLabel = "FILE.keras",
       description = "also save the trained model (.keras, or .json with .weights.h5)")
   Path save;
 
@@ -82,36 +94,53 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--metrics-out", paramLabel = "FILE.json", description = "write metrics as JSON")
   Path metricsOut;
 
-  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-      description = "write a checkpoint (weights, optimizer state, position) after every epoch"
-          + " and on Ctrl-C")
+  @Option(
+      names = "--checkpoint-dir",
+      paramLabel = "DIR",
+      description =
+          "write a checkpoint (weights, optimizer state, position) after every epoch"
+              + " and on Ctrl-C")
   Path checkpointDir;
 
-  @Option(names = "--resume", description = "continue from the newest checkpoint in"
-      + " --checkpoint-dir (same data order and dropout as the interrupted run)")
+  @Option(
+      names = "--resume",
+      description =
+          "continue from the newest checkpoint in"
+              + " --checkpoint-dir (same data order and dropout as the interrupted run)")
   boolean resume;
 
-  @Option(names = "--early-stopping", paramLabel = "N",
-      description = "stop after N epochs without improvement of val_loss (loss without"
-          + " validation), restoring the best weights")
+  @Option(
+      names = "--early-stopping",
+      paramLabel = "N",
+      description =
+          "stop after N epochs without improvement of val_loss (loss without"
+              + " validation), restoring the best weights")
   Integer earlyStopping;
 
-  @Option(names = "--reduce-lr-on-plateau", paramLabel = "N",
+  @Option(
+      names = "--reduce-lr-on-plateau",
+      paramLabel = "N",
       description = "halve the learning rate after N epochs without improvement")
   Integer reduceLrOnPlateau;
 
   @Option(names = "--csv-log", paramLabel = "FILE.csv", description = "write one CSV row per epoch")
   Path csvLog;
 
-  @Option(names = "--log-dir", paramLabel = "DIR",
+  @Option(
+      names = "--log-dir",
+      paramLabel = "DIR",
       description = "write TensorBoard event files (scalars per epoch, the graph) under DIR")
   Path logDir;
 
-  @Option(names = "--plot", paramLabel = "FILE.png",
+  @Option(
+      names = "--plot",
+      paramLabel = "FILE.png",
       description = "draw loss and accuracy curves (training and validation) to a PNG")
   Path plot;
 
-  @Option(names = "--save-best", paramLabel = "FILE.keras",
+  @Option(
+      names = "--save-best",
+      paramLabel = "FILE.keras",
       description = "save the model whenever val_loss (loss without validation) improves")
   Path saveBest;
 
@@ -137,31 +166,51 @@ final class TrainCommand implements Callable<Integer> {
       if (seed != null) {
         m.seed(seed);
       }
-      String data = dataset != null ? dataset
-          : CommonOptions.datasetFor(m.inputLayers().get(0).batchShape());
+      String data =
+          dataset != null ? dataset : CommonOptions.datasetFor(m.inputLayers().get(0).batchShape());
       Path dir = dataDir.resolve();
       Dataset.Split split = Datasets.load(data, dir);
       Dataset train = limit == null ? split.train() : split.train().limit(limit);
-      out.printf(Locale.ROOT, "Model %s: %,d parameters (%,d trainable)%n", m.name(),
-          m.countParams(), m.countTrainableParams());
-      out.printf(Locale.ROOT, "Data %s: %,d training and %,d test samples, from %s%n", data,
-          train.size(), split.test().size(), dir);
+      out.printf(
+          Locale.ROOT,
+          "Model %s: %,d parameters (%,d trainable)%n",
+          m.name(),
+          m.countParams(),
+          m.countTrainableParams());
+      out.printf(
+          Locale.ROOT,
+          "Data %s: %,d training and %,d test samples, from %s%n",
+          data,
+          train.size(),
+          split.test().size(),
+          dir);
       if (drawnSeed) {
         out.printf(Locale.ROOT, "Seed %d (drawn; --seed %d repeats this run)%n", seed, seed);
       }
       if (!m.isCompiled()) {
-        m.compile(Optimizer.of(optimizer == null ? "adam" : optimizer, learningRate),
-            Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+        m.compile(
+            Optimizer.of(optimizer == null ? "adam" : optimizer, learningRate),
+            Loss.sparseCategoricalCrossentropy(),
+            Metric.ACCURACY);
       } else if (optimizer != null) {
-        throw new IllegalArgumentException("--optimizer " + optimizer + ": " + model.model
-            + " arrives compiled with " + m.trainer().optimizer().kerasClassName()
-            + " and its state; leave --optimizer out to continue with it");
+        throw new IllegalArgumentException(
+            "--optimizer "
+                + optimizer
+                + ": "
+                + model.model
+                + " arrives compiled with "
+                + m.trainer().optimizer().kerasClassName()
+                + " and its state; leave --optimizer out to continue with it");
       }
       if (m.isCompiled() && learningRate != null) {
         m.trainer().setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
       }
-      FitOptions fit = new FitOptions().epochs(epochs).batchSize(batchSize)
-          .validationSplit(validationSplit).progress(ProgressReporter.console(out));
+      FitOptions fit =
+          new FitOptions()
+              .epochs(epochs)
+              .batchSize(batchSize)
+              .validationSplit(validationSplit)
+              .progress(ProgressReporter.console(out));
       if (seed != null) {
         fit.seed(seed);
       }
@@ -176,8 +225,8 @@ final class TrainCommand implements Callable<Integer> {
         fit.callbacks(new EarlyStopping(monitor).patience(earlyStopping).restoreBestWeights(true));
       }
       if (reduceLrOnPlateau != null) {
-        fit.callbacks(new ReduceLROnPlateau(monitor, "auto").factor(0.5)
-            .patience(reduceLrOnPlateau));
+        fit.callbacks(
+            new ReduceLROnPlateau(monitor, "auto").factor(0.5).patience(reduceLrOnPlateau));
       }
       if (csvLog != null) {
         fit.callbacks(new CsvLogger(csvLog));
@@ -193,20 +242,22 @@ final class TrainCommand implements Callable<Integer> {
       }
       long[] firstStepMs = {-1};
       int[] epochsRun = {0};
-      fit.callbacks(new dev.jeras.training.Callback() {
-        @Override
-        public void onBatchEnd(int step, Map<String, Double> logs, dev.jeras.training.FitState s) {
-          if (firstStepMs[0] < 0) {
-            firstStepMs[0] = System.currentTimeMillis();
-          }
-        }
+      fit.callbacks(
+          new dev.jeras.training.Callback() {
+            @Override
+            public void onBatchEnd(
+                int step, Map<String, Double> logs, dev.jeras.training.FitState s) {
+              if (firstStepMs[0] < 0) {
+                firstStepMs[0] = System.currentTimeMillis();
+              }
+            }
 
-        @Override
-        public void onEpochEnd(int epoch, Map<String, Double> logs,
-            dev.jeras.training.FitState s) {
-          epochsRun[0]++;
-        }
-      });
+            @Override
+            public void onEpochEnd(
+                int epoch, Map<String, Double> logs, dev.jeras.training.FitState s) {
+              epochsRun[0]++;
+            }
+          });
       long start = System.nanoTime();
       History history;
       boolean interrupted;
@@ -226,13 +277,22 @@ final class TrainCommand implements Callable<Integer> {
         return Main.USER_ERROR;
       }
       Map<String, Double> test = m.evaluate(split.test().x(), split.test().y(), 256);
-      out.printf(Locale.ROOT, "Test loss: %.4f - test accuracy: %.4f%n", test.get("loss"),
+      out.printf(
+          Locale.ROOT,
+          "Test loss: %.4f - test accuracy: %.4f%n",
+          test.get("loss"),
           test.get("accuracy"));
-      out.printf(Locale.ROOT, "Training time: %.1f s (%.1f s/epoch)%n", trainSeconds,
+      out.printf(
+          Locale.ROOT,
+          "Training time: %.1f s (%.1f s/epoch)%n",
+          trainSeconds,
           trainSeconds / Math.max(1, epochsRun[0]));
       if (!noExport) {
-        Path target = exportDir != null ? exportDir
-            : Path.of("models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
+        Path target =
+            exportDir != null
+                ? exportDir
+                : Path.of(
+                    "models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
         SavedModels.export(m, target);
         out.println("SavedModel: " + target.toAbsolutePath().normalize());
       }
@@ -254,8 +314,8 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private void writeMetrics(Model m, History h, Map<String, Double> test, double seconds,
-      long firstStepUnixMs) {
+  private void writeMetrics(
+      Model m, History h, Map<String, Double> test, double seconds, long firstStepUnixMs) {
     ObjectNode root = KerasJson.MAPPER.createObjectNode();
     ObjectNode params = root.putObject("params");
     params.put("total", m.countParams());
@@ -278,7 +338,8 @@ final class TrainCommand implements Callable<Integer> {
     t.put("accuracy", test.get("accuracy"));
     root.put("train_seconds", seconds);
     root.put("first_step_unix_ms", firstStepUnixMs);
-    root.put("process_start_unix_ms",
+    root.put(
+        "process_start_unix_ms",
         java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
     CommonOptions.writeJson(metricsOut, root);
   }

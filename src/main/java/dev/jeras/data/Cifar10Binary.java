@@ -15,13 +15,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads CIFAR-10 in its binary version: {@code data_batch_1.bin} .. {@code data_batch_5.bin} and {@code
- * test_batch.bin}, each a sequence of 3,073-byte records (1 label byte 0-9, then 1,024 red, 1,024 green
- * and 1,024 blue bytes, each plane 32x32 row-major), either in a {@code cifar-10-batches-bin/} folder
- * (each file raw or gzipped) or inside {@code cifar-10-binary.tar.gz}, read without extracting.
+ * Reads CIFAR-10 in its binary version: {@code data_batch_1.bin} .. {@code data_batch_5.bin} and
+ * {@code test_batch.bin}, each a sequence of 3,073-byte records (1 label byte 0-9, then 1,024 red,
+ * 1,024 green and 1,024 blue bytes, each plane 32x32 row-major), either in a {@code
+ * cifar-10-batches-bin/} folder (each file raw or gzipped) or inside {@code
+ * cifar-10-binary.tar.gz}, read without extracting.
  *
- * <p>Images come out NHWC, shape (N, 32, 32, 3), values in [0, 1]. Training uses whichever data batches
- * exist (at least one); the test split is {@code test_batch}.
+ * <p>Images come out NHWC, shape (N, 32, 32, 3), values in [0, 1]. Training uses whichever data
+ * batches exist (at least one); the test split is {@code test_batch}.
  *
  * <pre>{@code
  * Dataset.Split s = Cifar10Binary.readDirectory(Path.of("data/cifar10/cifar-10-batches-bin"));

@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CIFAR-10 under a data directory: finds {@code cifar-10-batches-bin/} or {@code cifar-10-binary.tar.gz}
- * in {@code <root>/cifar10/} or directly in {@code root}, and downloads the archive when neither is there.
+ * CIFAR-10 under a data directory: finds {@code cifar-10-batches-bin/} or {@code
+ * cifar-10-binary.tar.gz} in {@code <root>/cifar10/} or directly in {@code root}, and downloads the
+ * archive when neither is there.
  */
 final class Cifar10Dataset {
   private static final Logger LOG = LoggerFactory.getLogger(Cifar10Dataset.class);
@@ -16,7 +17,9 @@ final class Cifar10Dataset {
 
   private final Fetcher fetcher;
 
-  /** @param fetcher gets {@code cifar-10-binary.tar.gz} when no copy is found */
+  /**
+   * @param fetcher gets {@code cifar-10-binary.tar.gz} when no copy is found
+   */
   Cifar10Dataset(Fetcher fetcher) {
     this.fetcher = fetcher;
   }

@@ -74,7 +74,9 @@ final class CifarRecords {
     }
   }
 
-  /** @return the number of records, after checking the length and every label byte */
+  /**
+   * @return the number of records, after checking the length and every label byte
+   */
   private static int check(Batch batch) {
     byte[] b = batch.bytes();
     Path f = batch.file();

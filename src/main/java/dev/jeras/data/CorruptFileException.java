@@ -7,9 +7,9 @@ import java.nio.file.Path;
  * A data file that exists but does not hold what its format promises: a wrong magic number, a
  * truncated gzip stream, a payload shorter or longer than its header says, a label out of range.
  *
- * <p>The message always has the form {@code <file>: <what> expected <expected>, got <received>}, for
- * example {@code /data/mnist/train-images-idx3-ubyte.gz: magic number expected 0x00000803 (IDX ubyte, 3
- * dims), got 0x00000801}, so it can be shown on one line without a stack trace.
+ * <p>The message always has the form {@code <file>: <what> expected <expected>, got <received>},
+ * for example {@code /data/mnist/train-images-idx3-ubyte.gz: magic number expected 0x00000803 (IDX
+ * ubyte, 3 dims), got 0x00000801}, so it can be shown on one line without a stack trace.
  *
  * <pre>{@code
  * try { Idx.readImages(path); }
@@ -36,7 +36,8 @@ public class CorruptFileException extends JerasException {
    * @param what the part of the file that is wrong ("gzip stream")
    * @param expected what the format requires there
    * @param received what the file holds instead
-   * @param cause the low-level failure (an {@code EOFException} from a truncated gzip stream), or null
+   * @param cause the low-level failure (an {@code EOFException} from a truncated gzip stream), or
+   *     null
    */
   public CorruptFileException(
       Path file, String what, String expected, String received, Throwable cause) {
@@ -44,7 +45,9 @@ public class CorruptFileException extends JerasException {
     this.file = file;
   }
 
-  /** @return the damaged file (for an archive entry: the archive) */
+  /**
+   * @return the damaged file (for an archive entry: the archive)
+   */
   public Path file() {
     return file;
   }

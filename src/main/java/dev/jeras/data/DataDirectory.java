@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code ~/.jeras/datasets}.
  * </ol>
  *
- * Each dataset lives in its own subfolder: {@code mnist/}, {@code fashion-mnist/}, {@code cifar10/}.
+ * Each dataset lives in its own subfolder: {@code mnist/}, {@code fashion-mnist/}, {@code
+ * cifar10/}.
  *
  * <pre>{@code
  * Path root = DataDirectory.resolve(null);               // $JERAS_DATA or ~/.jeras/datasets

@@ -18,12 +18,16 @@ public record Dataset(String name, FloatArray x, NumericArray y) {
     }
   }
 
-  /** @return the number of samples */
+  /**
+   * @return the number of samples
+   */
   public int size() {
     return x.count();
   }
 
-  /** @return the first {@code n} samples (or all, if fewer) */
+  /**
+   * @return the first {@code n} samples (or all, if fewer)
+   */
   public Dataset limit(int n) {
     int k = Math.min(n, size());
     return new Dataset(name, x.slice(0, k), y.slice(0, k));

@@ -36,17 +36,23 @@ public class DatasetUnavailableException extends JerasException {
     this.attempts = List.copyOf(attempts);
   }
 
-  /** @return the directory in which the files are looked for */
+  /**
+   * @return the directory in which the files are looked for
+   */
   public Path directory() {
     return directory;
   }
 
-  /** @return the files to place in {@link #directory()} */
+  /**
+   * @return the files to place in {@link #directory()}
+   */
   public List<String> files() {
     return files;
   }
 
-  /** @return each source that was tried, with why it failed */
+  /**
+   * @return each source that was tried, with why it failed
+   */
   public List<String> attempts() {
     return attempts;
   }

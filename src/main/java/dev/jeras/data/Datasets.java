@@ -6,17 +6,18 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The datasets jeras knows by name, as {@code keras.datasets} does: MNIST, Fashion-MNIST and CIFAR-10.
- * Each is read from the data directory (see {@link DataDirectory}) and fetched there first when absent,
- * each download checked against its known digest.
+ * The datasets jeras knows by name, as {@code keras.datasets} does: MNIST, Fashion-MNIST and
+ * CIFAR-10. Each is read from the data directory (see {@link DataDirectory}) and fetched there
+ * first when absent, each download checked against its known digest.
  *
  * <ul>
- *   <li>{@code mnist}, {@code fashion-mnist}: x (N, 28, 28, 1) floats in [0, 1], y labels 0..9; files
- *       {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte},
- *       {@code t10k-labels-idx1-ubyte}, each raw or {@code .gz}, in {@code <dir>/mnist/} or {@code
- *       <dir>/fashion-mnist/}.
+ *   <li>{@code mnist}, {@code fashion-mnist}: x (N, 28, 28, 1) floats in [0, 1], y labels 0..9;
+ *       files {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte}, {@code
+ *       t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}, each raw or {@code .gz}, in {@code
+ *       <dir>/mnist/} or {@code <dir>/fashion-mnist/}.
  *   <li>{@code cifar10}: x (N, 32, 32, 3) floats in [0, 1] (NHWC), y labels 0..9; {@code
- *       cifar-10-batches-bin/} or {@code cifar-10-binary.tar.gz} in {@code <dir>/cifar10/} or {@code <dir>}.
+ *       cifar-10-batches-bin/} or {@code cifar-10-binary.tar.gz} in {@code <dir>/cifar10/} or
+ *       {@code <dir>}.
  * </ul>
  *
  * <pre>{@code
@@ -48,7 +49,9 @@ public final class Datasets {
 
   private Datasets() {}
 
-  /** @return the names {@link #load} accepts: mnist, fashion-mnist, cifar10 */
+  /**
+   * @return the names {@link #load} accepts: mnist, fashion-mnist, cifar10
+   */
   public static List<String> names() {
     return NAMES;
   }
@@ -57,7 +60,8 @@ public final class Datasets {
    * Loads a dataset by name, fetching it into the data directory when it is absent.
    *
    * @param name "mnist", "fashion-mnist" or "cifar10" (case and '_' for '-' do not matter)
-   * @param dataDirOrNull the data directory; null means {@code $JERAS_DATA} or {@code ~/.jeras/datasets}
+   * @param dataDirOrNull the data directory; null means {@code $JERAS_DATA} or {@code
+   *     ~/.jeras/datasets}
    * @return train and test split with the class names
    * @throws JerasException for an unknown name
    * @throws CorruptFileException when a file is damaged

@@ -18,9 +18,9 @@ import java.util.zip.ZipException;
 
 /**
  * The content of a data file, gunzipped when the file starts with the gzip magic {@code 1f 8b}
- * (whatever its name). Counts the bytes delivered, and turns a truncated or damaged gzip stream into a
- * {@link CorruptFileException} that says how far decoding got, so no {@code EOFException} or {@code
- * ZipException} reaches the caller.
+ * (whatever its name). Counts the bytes delivered, and turns a truncated or damaged gzip stream
+ * into a {@link CorruptFileException} that says how far decoding got, so no {@code EOFException} or
+ * {@code ZipException} reaches the caller.
  */
 final class DecodedStream implements Closeable {
   private static final int BUFFER = 1 << 16;
@@ -83,22 +83,30 @@ final class DecodedStream implements Closeable {
     }
   }
 
-  /** @return the file being read */
+  /**
+   * @return the file being read
+   */
   Path file() {
     return file;
   }
 
-  /** @return whether the file is gzip-compressed */
+  /**
+   * @return whether the file is gzip-compressed
+   */
   boolean gzip() {
     return gzip;
   }
 
-  /** @return the file's length in bytes when it is not gzipped, else -1 */
+  /**
+   * @return the file's length in bytes when it is not gzipped, else -1
+   */
   long rawSize() {
     return gzip ? -1 : sizeHint;
   }
 
-  /** @return decoded bytes delivered so far */
+  /**
+   * @return decoded bytes delivered so far
+   */
   long position() {
     return position;
   }
@@ -123,7 +131,9 @@ final class DecodedStream implements Closeable {
     return n;
   }
 
-  /** @return the number of bytes left in the data, reading them to the end */
+  /**
+   * @return the number of bytes left in the data, reading them to the end
+   */
   long drain() {
     byte[] buf = new byte[BUFFER];
     long total = 0;
@@ -154,7 +164,9 @@ final class DecodedStream implements Closeable {
     }
   }
 
-  /** @return all the remaining decoded bytes */
+  /**
+   * @return all the remaining decoded bytes
+   */
   byte[] readAll() {
     long hint = sizeHint - position;
     int limit = Integer.MAX_VALUE - 16;

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts a dataset's missing files into its directory: tries each source in order, checks every file
  * against its known digest, and only then renames it from a temporary name in the same directory to
- * its final name, so a half-downloaded or forged file never sits where a loader would read it. A file
- * that fails stops that source; the next source is asked for what is still missing.
+ * its final name, so a half-downloaded or forged file never sits where a loader would read it. A
+ * file that fails stops that source; the next source is asked for what is still missing.
  */
 final class Fetcher {
   private static final Logger LOG = LoggerFactory.getLogger(Fetcher.class);
@@ -42,12 +42,16 @@ final class Fetcher {
     this.hint = hint;
   }
 
-  /** @return the files the dataset needs */
+  /**
+   * @return the files the dataset needs
+   */
   List<RemoteFile> files() {
     return files;
   }
 
-  /** @return each source's description, in the order they are tried */
+  /**
+   * @return each source's description, in the order they are tried
+   */
   List<String> sourceNames() {
     List<String> out = new ArrayList<>();
     for (Supplier<Source> make : sources) {
@@ -58,7 +62,9 @@ final class Fetcher {
     return out;
   }
 
-  /** @return the needed files not present in {@code dir} */
+  /**
+   * @return the needed files not present in {@code dir}
+   */
   List<RemoteFile> missing(Path dir) {
     List<RemoteFile> out = new ArrayList<>();
     for (RemoteFile f : files) {
@@ -149,7 +155,9 @@ final class Fetcher {
     }
   }
 
-  /** @return the hex digest of the file's decoded (or stored) content, as {@code f} specifies */
+  /**
+   * @return the hex digest of the file's decoded (or stored) content, as {@code f} specifies
+   */
   static String digest(Path file, RemoteFile f) {
     MessageDigest md;
     try {
@@ -193,8 +201,8 @@ final class Fetcher {
   }
 
   /**
-   * @return a one-line reason: the exception's class (unless it is jeras' own or a plain IOException)
-   *     and message, followed into the cause while there is no message
+   * @return a one-line reason: the exception's class (unless it is jeras' own or a plain
+   *     IOException) and message, followed into the cause while there is no message
    */
   static String reason(Throwable e) {
     StringBuilder b = new StringBuilder();

@@ -10,8 +10,8 @@ import java.util.Arrays;
  * FloatArray firstTen = x.slice(0, 10);
  * }</pre>
  *
- * <p>{@link #data()} exposes the backing array without copying, for fast batch assembly; callers that
- * keep it must not change it while a model trains on it.
+ * <p>{@link #data()} exposes the backing array without copying, for fast batch assembly; callers
+ * that keep it must not change it while a model trains on it.
  */
 public final class FloatArray implements NumericArray {
   private final long[] shape;
@@ -49,7 +49,9 @@ public final class FloatArray implements NumericArray {
     return new FloatArray(d, new long[] {rows.length, cols});
   }
 
-  /** @return an array of zeros with that shape */
+  /**
+   * @return an array of zeros with that shape
+   */
   public static FloatArray zeros(long... shape) {
     long n = 1;
     for (long s : shape) {
@@ -63,7 +65,9 @@ public final class FloatArray implements NumericArray {
     return shape.clone();
   }
 
-  /** @return the backing array (not a copy) */
+  /**
+   * @return the backing array (not a copy)
+   */
   public float[] data() {
     return data;
   }
@@ -88,7 +92,9 @@ public final class FloatArray implements NumericArray {
     return data[(int) flat];
   }
 
-  /** @return a copy with a new shape holding the same number of values */
+  /**
+   * @return a copy with a new shape holding the same number of values
+   */
   public FloatArray reshape(long... newShape) {
     return new FloatArray(data.clone(), newShape);
   }

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Downloads {@code base + name + suffix} over HTTP(S) with {@link HttpClient}: 20 s to connect, 60 s
- * for the response headers, and a limit on the whole transfer.
+ * Downloads {@code base + name + suffix} over HTTP(S) with {@link HttpClient}: 20 s to connect, 60
+ * s for the response headers, and a limit on the whole transfer.
  */
 final class HttpSource implements Source {
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
@@ -52,7 +52,9 @@ final class HttpSource implements Source {
     return base;
   }
 
-  /** @return the URL of {@code file} at this source */
+  /**
+   * @return the URL of {@code file} at this source
+   */
   URI uri(RemoteFile file) {
     return URI.create(base + file.name() + suffix);
   }

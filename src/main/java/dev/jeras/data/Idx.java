@@ -5,10 +5,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Reads IDX files, the format of MNIST and Fashion-MNIST: a big-endian magic number {@code 0x0000TTDD}
- * (TT = data type, DD = number of dimensions), one 32-bit size per dimension, then the values. Files may
- * be raw or gzipped (recognised by the gzip magic, not by the name). Only unsigned bytes (type {@code
- * 0x08}) are supported.
+ * Reads IDX files, the format of MNIST and Fashion-MNIST: a big-endian magic number {@code
+ * 0x0000TTDD} (TT = data type, DD = number of dimensions), one 32-bit size per dimension, then the
+ * values. Files may be raw or gzipped (recognised by the gzip magic, not by the name). Only
+ * unsigned bytes (type {@code 0x08}) are supported.
  *
  * <p>Checked: the magic number, the data type, the dimensions, that the payload holds exactly the
  * product of the dimensions (a short file and trailing bytes are both errors), and that images and
@@ -16,7 +16,8 @@ import java.util.Locale;
  * expected and what was found.
  *
  * <pre>{@code
- * FloatArray x = Idx.readImages(dir.resolve("train-images-idx3-ubyte.gz")); // (60000, 28, 28, 1), in [0, 1]
+ * // (60000, 28, 28, 1), in [0, 1]
+ * FloatArray x = Idx.readImages(dir.resolve("train-images-idx3-ubyte.gz"));
  * IntArray y = Idx.readLabels(dir.resolve("train-labels-idx1-ubyte.gz"));   // (60000,)
  * }</pre>
  */
@@ -144,7 +145,11 @@ public final class Idx {
       }
       if (total > Integer.MAX_VALUE - 16) {
         throw new CorruptFileException(
-            file, "payload size", "under 2 GiB", "dimensions " + shape(d, dims)
+            file,
+            "payload size",
+            "under 2 GiB",
+            "dimensions "
+                + shape(d, dims)
                 + (in.gzip() ? "" : " in a file of " + in.rawSize() + " bytes"));
       }
       // the header's sizes are never trusted with an allocation (a damaged count claims

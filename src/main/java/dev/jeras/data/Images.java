@@ -37,8 +37,11 @@ public final class Images {
    */
   public static FloatArray load(Path file, int height, int width, int channels, boolean invert) {
     if (channels != 1 && channels != 3) {
-      throw new JerasException(file + ": the model expects " + channels
-          + " channels; images can feed models with 1 (grayscale) or 3 (RGB) channels");
+      throw new JerasException(
+          file
+              + ": the model expects "
+              + channels
+              + " channels; images can feed models with 1 (grayscale) or 3 (RGB) channels");
     }
     BufferedImage src;
     try {
@@ -58,8 +61,8 @@ public final class Images {
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     try {
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION,
-          RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.setRenderingHint(
+          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
       g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
       g.drawImage(src, 0, 0, width, height, java.awt.Color.WHITE, null);
     } finally {

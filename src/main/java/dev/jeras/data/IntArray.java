@@ -34,12 +34,16 @@ public final class IntArray implements NumericArray {
     return shape.clone();
   }
 
-  /** @return the backing array (not a copy) */
+  /**
+   * @return the backing array (not a copy)
+   */
   public int[] data() {
     return data;
   }
 
-  /** @return the smallest and largest value, or {@code null} when empty */
+  /**
+   * @return the smallest and largest value, or {@code null} when empty
+   */
   public int[] range() {
     if (data.length == 0) {
       return null;

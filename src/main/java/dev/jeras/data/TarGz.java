@@ -9,7 +9,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
-/** Walks the entries of a tar archive, gzipped (recognised by its magic) or not, without extracting. */
+/**
+ * Walks the entries of a tar archive, gzipped (recognised by its magic) or not, without extracting.
+ */
 final class TarGz {
   private TarGz() {}
 
@@ -41,7 +43,9 @@ final class TarGz {
     }
   }
 
-  /** @return the entry's name without its folders */
+  /**
+   * @return the entry's name without its folders
+   */
   static String baseName(TarArchiveEntry entry) {
     String n = entry.getName();
     return n.substring(n.lastIndexOf('/') + 1);

@@ -32,7 +32,8 @@ import java.util.Map;
  *
  * <pre>
  * mvn -q -B -DskipTests package
- * java -cp "target/jeras.jar:target/lib/*" dev.jeras.examples.Cifar10Functional testdata/cifar10-small --epochs 1
+ * java -cp "target/jeras.jar:target/lib/*" \
+ *     dev.jeras.examples.Cifar10Functional testdata/cifar10-small --epochs 1
  * </pre>
  */
 public final class Cifar10Functional {
@@ -68,13 +69,21 @@ public final class Cifar10Functional {
       System.out.print(model.summary()); // Total params: 2,171,178
 
       model.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      model.fit(train.x(), train.y(),
-          new FitOptions().epochs(a.epochs).batchSize(64)
+      model.fit(
+          train.x(),
+          train.y(),
+          new FitOptions()
+              .epochs(a.epochs)
+              .batchSize(64)
               .progress(ProgressReporter.console(System.out)));
 
       Map<String, Double> test = model.evaluate(cifar.test().x(), cifar.test().y(), 256);
-      System.out.printf(Locale.ROOT, "Test loss: %.4f - test accuracy: %.4f (%,d samples)%n",
-          test.get("loss"), test.get("accuracy"), cifar.test().size());
+      System.out.printf(
+          Locale.ROOT,
+          "Test loss: %.4f - test accuracy: %.4f (%,d samples)%n",
+          test.get("loss"),
+          test.get("accuracy"),
+          cifar.test().size());
 
       Path keras = a.outDir.resolve("cifar10_functional.keras");
       KerasFile.save(model, keras);

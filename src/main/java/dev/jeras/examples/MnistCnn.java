@@ -30,15 +30,16 @@ import java.util.Map;
  * SavedModel ({@code <out>/savedmodel}) and saved as {@code <out>/mnist_cnn.keras}.
  *
  * <p>Arguments: {@code [DATA_DIR [OUT_DIR]] [--epochs N] [--limit N]}. {@code DATA_DIR} is the data
- * directory ({@code -} or absent: {@code $JERAS_DATA}, else {@code ~/.jeras/datasets}, where MNIST is
- * fetched when absent); a directory that holds the four IDX files directly also works. {@code
+ * directory ({@code -} or absent: {@code $JERAS_DATA}, else {@code ~/.jeras/datasets}, where MNIST
+ * is fetched when absent); a directory that holds the four IDX files directly also works. {@code
  * OUT_DIR} defaults to {@code models/examples/mnist-cnn}. {@code --limit N} trains on the first N
  * training samples.
  *
  * <pre>
  * mvn -q -B -DskipTests package
  * java -cp "target/jeras.jar:target/lib/*" dev.jeras.examples.MnistCnn
- * java -cp "target/jeras.jar:target/lib/*" dev.jeras.examples.MnistCnn testdata/mnist-small --epochs 1
+ * java -cp "target/jeras.jar:target/lib/*" \
+ *     dev.jeras.examples.MnistCnn testdata/mnist-small --epochs 1
  * </pre>
  */
 public final class MnistCnn {
@@ -53,27 +54,37 @@ public final class MnistCnn {
     Dataset.Split mnist = Datasets.load("mnist", a.dataDir);
     Dataset train = a.limit > 0 ? mnist.train().limit(a.limit) : mnist.train();
 
-    try (Sequential model = new Sequential(
-        Input.shape(28, 28, 1),
-        new Conv2D(32, 3).activation("relu"),
-        new MaxPooling2D(),
-        new Conv2D(64, 3).activation("relu"),
-        new MaxPooling2D(),
-        new Flatten(),
-        new Dense(10).activation("softmax"))) {
+    try (Sequential model =
+        new Sequential(
+            Input.shape(28, 28, 1),
+            new Conv2D(32, 3).activation("relu"),
+            new MaxPooling2D(),
+            new Conv2D(64, 3).activation("relu"),
+            new MaxPooling2D(),
+            new Flatten(),
+            new Dense(10).activation("softmax"))) {
       model.named("mnist_cnn");
       System.out.print(model.summary());
 
       model.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      History history = model.fit(train.x(), train.y(),
-          new FitOptions().epochs(a.epochs).batchSize(64)
-              .progress(ProgressReporter.console(System.out)));
+      History history =
+          model.fit(
+              train.x(),
+              train.y(),
+              new FitOptions()
+                  .epochs(a.epochs)
+                  .batchSize(64)
+                  .progress(ProgressReporter.console(System.out)));
 
       Map<String, Double> test = model.evaluate(mnist.test().x(), mnist.test().y(), 256);
-      System.out.printf(Locale.ROOT, "Trained %d epoch(s) on %,d samples%n",
-          history.epochCount(), train.size());
-      System.out.printf(Locale.ROOT, "Test loss: %.4f - test accuracy: %.4f (%,d samples)%n",
-          test.get("loss"), test.get("accuracy"), mnist.test().size());
+      System.out.printf(
+          Locale.ROOT, "Trained %d epoch(s) on %,d samples%n", history.epochCount(), train.size());
+      System.out.printf(
+          Locale.ROOT,
+          "Test loss: %.4f - test accuracy: %.4f (%,d samples)%n",
+          test.get("loss"),
+          test.get("accuracy"),
+          mnist.test().size());
 
       Path savedModel = a.outDir.resolve("savedmodel");
       SavedModels.export(model, savedModel);
@@ -101,16 +112,17 @@ public final class MnistCnn {
           case "--limit" -> a.limit = positive(args, ++i, "--limit");
           default -> {
             if (args[i].startsWith("--")) {
-              throw new IllegalArgumentException("unknown option " + args[i]
-                  + "; usage: [DATA_DIR [OUT_DIR]] [--epochs N] [--limit N]");
+              throw new IllegalArgumentException(
+                  "unknown option "
+                      + args[i]
+                      + "; usage: [DATA_DIR [OUT_DIR]] [--epochs N] [--limit N]");
             }
             paths.add(args[i]);
           }
         }
       }
       if (paths.size() > 2) {
-        throw new IllegalArgumentException(
-            "expected at most DATA_DIR and OUT_DIR, got " + paths);
+        throw new IllegalArgumentException("expected at most DATA_DIR and OUT_DIR, got " + paths);
       }
       a.dataDir = paths.isEmpty() || paths.get(0).equals("-") ? null : Path.of(paths.get(0));
       a.outDir = Path.of(paths.size() > 1 ? paths.get(1) : defaultOut);

@@ -34,31 +34,37 @@ import org.tensorflow.types.family.TNumber;
  *
  * <p>The training graph therefore builds each convolution as an op TensorFlow has no gradient for,
  * and registers this one: {@code _FusedConv2D} (its fused CPU kernel for convolution, bias and
- * optionally ReLU, the op its graph optimizer would make of {@code Conv2D + BiasAdd}) or, without
- * a bias, the generic {@code Conv}. Strides or dilations above 1 fall back to TensorFlow's backprop
- * kernels inside this gradient, and so does each of the two gradients for the layer shapes where
- * it measured slower than TensorFlow's (see {@code ownInputGradient}, {@code ownKernelGradient}). Inference and exported graphs keep {@code Conv2D}. Used on the CPU
- * without oneDNN (whose own backprop kernels are fast) and without a GPU (cuDNN's are).
+ * optionally ReLU, the op its graph optimizer would make of {@code Conv2D + BiasAdd}) or, without a
+ * bias, the generic {@code Conv}. Strides or dilations above 1 fall back to TensorFlow's backprop
+ * kernels inside this gradient, and so does each of the two gradients for the layer shapes where it
+ * measured slower than TensorFlow's (see {@code ownInputGradient}, {@code ownKernelGradient}).
+ * Inference and exported graphs keep {@code Conv2D}. Used on the CPU without oneDNN (whose own
+ * backprop kernels are fast) and without a GPU (cuDNN's are).
  *
  * <p>Measured on the CIFAR-10 model's layers (batch 64, 2 cores, AVX2): kernel gradients 1.5-2x
- * faster, input gradients 1.3x, the whole training step 1.2-1.25x. Results agree with
- * TensorFlow's gradient to float rounding ({@code ConvGradientTest}).
+ * faster, input gradients 1.3x, the whole training step 1.2-1.25x. Results agree with TensorFlow's
+ * gradient to float rounding ({@code ConvGradientTest}).
  *
  * <p>Where {@link OneDnn}'s kernels are enabled (the default on the same CPUs) both gradients of
- * stride-1 and strided SAME/VALID convolutions are oneDNN's backprop kernels instead, faster
- * still, and the forward op is oneDNN's fused convolution for short patches; the forms above then
- * serve with {@code -Djeras.oneDnnKernels=off}.
+ * stride-1 and strided SAME/VALID convolutions are oneDNN's backprop kernels instead, faster still,
+ * and the forward op is oneDNN's fused convolution for short patches; the forms above then serve
+ * with {@code -Djeras.oneDnnKernels=off}.
  */
 public final class ConvBackprop {
   /** System property choosing the gradient: {@code auto} (default), {@code tensorflow}. */
   public static final String PROPERTY = "jeras.convGradient";
 
-  private static final OwnGradients.Registration REGISTRATION = new OwnGradients.Registration(
-      "convolution gradient",
-      () -> TensorFlow.registerCustomGradient("Conv", ConvBackprop::gradient)
-          && TensorFlow.registerCustomGradient("_FusedConv2D", ConvBackprop::fusedGradient));
+  private static final OwnGradients.Registration REGISTRATION =
+      new OwnGradients.Registration(
+          "convolution gradient",
+          () ->
+              TensorFlow.registerCustomGradient("Conv", ConvBackprop::gradient)
+                  && TensorFlow.registerCustomGradient(
+                      "_FusedConv2D", ConvBackprop::fusedGradient));
 
-  /** Static sizes of a convolution: input height, width, channels; kernel height, width; filters. */
+  /**
+   * Static sizes of a convolution: input height, width, channels; kernel height, width; filters.
+   */
   private record Geometry(long h, long w, long c, long kh, long kw, long f) {
     boolean known() {
       return h > 0 && w > 0 && c > 0 && kh > 0 && kw > 0 && f > 0;
@@ -66,8 +72,8 @@ public final class ConvBackprop {
   }
 
   /**
-   * What the gradient of an op built by {@link #conv2d} may use: its geometry, jeras' forms
-   * ({@code own}), oneDNN's kernels ({@code oneDnn}).
+   * What the gradient of an op built by {@link #conv2d} may use: its geometry, jeras' forms ({@code
+   * own}), oneDNN's kernels ({@code oneDnn}).
    */
   private record Built(Geometry geo, boolean own, boolean oneDnn) {}
 
@@ -108,8 +114,14 @@ public final class ConvBackprop {
    * @param padding SAME or VALID
    * @return the output, bias and ReLU applied
    */
-  public static Operand<TFloat32> conv2d(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
-      Operand<TFloat32> bias, boolean relu, List<Long> strides, String padding) {
+  public static Operand<TFloat32> conv2d(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      Operand<TFloat32> bias,
+      boolean relu,
+      List<Long> strides,
+      String padding) {
     return conv2d(tf, x, kernel, bias, relu, strides, padding, true, false);
   }
 
@@ -120,8 +132,15 @@ public final class ConvBackprop {
    * @param own whether jeras' gradient forms may be used
    * @param oneDnn whether oneDNN's kernels may be used
    */
-  static Operand<TFloat32> conv2d(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
-      Operand<TFloat32> bias, boolean relu, List<Long> strides, String padding, boolean own,
+  static Operand<TFloat32> conv2d(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      Operand<TFloat32> bias,
+      boolean relu,
+      List<Long> strides,
+      String padding,
+      boolean own,
       boolean oneDnn) {
     Geometry geo = geometry(x, kernel);
     Built note = new Built(geo, own, oneDnn);
@@ -132,10 +151,11 @@ public final class ConvBackprop {
       return relu ? tf.nn.relu(conv) : conv;
     }
     long[] s = strides.stream().mapToLong(Long::longValue).toArray();
-    GraphOperation op = oneDnn && OneDnn.forward(geo.c(), geo.kh(), geo.kw())
-        ? OneDnn.fusedConv2dOp(tf, x, kernel, bias, relu, s, padding)
-        : (GraphOperation) fusedConv2d(tf, "_FusedConv2D", x, kernel, bias, relu, s, padding)
-            .build();
+    GraphOperation op =
+        oneDnn && OneDnn.forward(geo.c(), geo.kh(), geo.kw())
+            ? OneDnn.fusedConv2dOp(tf, x, kernel, bias, relu, s, padding)
+            : (GraphOperation)
+                fusedConv2d(tf, "_FusedConv2D", x, kernel, bias, relu, s, padding).build();
     BUILT.put(op, note);
     @SuppressWarnings("unchecked")
     Operand<TFloat32> out = (Operand<TFloat32>) (Operand<?>) op.output(0);
@@ -146,8 +166,14 @@ public final class ConvBackprop {
    * A fused convolution + bias [+ ReLU] op of the given type ({@code _FusedConv2D} or oneDNN's
    * {@code _MklNativeFusedConv2D}, which take the same inputs and attributes), not yet built.
    */
-  static OperationBuilder fusedConv2d(Ops tf, String type, Operand<TFloat32> x,
-      Operand<TFloat32> kernel, Operand<TFloat32> bias, boolean relu, long[] strides,
+  static OperationBuilder fusedConv2d(
+      Ops tf,
+      String type,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      Operand<TFloat32> bias,
+      boolean relu,
+      long[] strides,
       String padding) {
     return tf.scope()
         .opBuilder(type, "FusedConv2D")
@@ -175,8 +201,13 @@ public final class ConvBackprop {
    * @param padding SAME or VALID
    * @return the output, bias and ReLU applied
    */
-  public static Operand<TFloat32> trainingConv2d(Ops tf, Operand<TFloat32> x,
-      Operand<TFloat32> kernel, Operand<TFloat32> bias, boolean relu, List<Long> strides,
+  public static Operand<TFloat32> trainingConv2d(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      Operand<TFloat32> bias,
+      boolean relu,
+      List<Long> strides,
       String padding) {
     boolean own = enabled();
     boolean oneDnn = OneDnn.enabled();
@@ -206,11 +237,10 @@ public final class ConvBackprop {
   }
 
   /**
-   * Gradient of {@code _FusedConv2D} (or oneDNN's {@code _MklNativeFusedConv2D}, which has the
-   * same inputs and attributes) with BiasAdd, optionally followed by Relu.
+   * Gradient of {@code _FusedConv2D} (or oneDNN's {@code _MklNativeFusedConv2D}, which has the same
+   * inputs and attributes) with BiasAdd, optionally followed by Relu.
    */
-  static List<Operand<?>> fusedGradient(
-      Ops tf, GraphOperation op, List<Output<?>> grads) {
+  static List<Operand<?>> fusedGradient(Ops tf, GraphOperation op, List<Output<?>> grads) {
     List<String> fused = List.of(op.attributes().getAttrStringList("fused_ops"));
     if (!fused.equals(List.of("BiasAdd")) && !fused.equals(List.of("BiasAdd", "Relu"))) {
       throw new UnsupportedOperationException(
@@ -251,8 +281,13 @@ public final class ConvBackprop {
     String format = attrs.getAttrString("data_format");
     if (strides.length != 4 || !format.equals(channelsLast)) {
       throw new UnsupportedOperationException(
-          "the gradient of " + op.type() + " is defined here for 2D channels-last convolutions;"
-              + " got strides " + java.util.Arrays.toString(strides) + ", " + format);
+          "the gradient of "
+              + op.type()
+              + " is defined here for 2D channels-last convolutions;"
+              + " got strides "
+              + java.util.Arrays.toString(strides)
+              + ", "
+              + format);
     }
     @SuppressWarnings("unchecked")
     Operand<TNumber> x = (Operand<TNumber>) op.input(0);
@@ -264,31 +299,46 @@ public final class ConvBackprop {
     boolean unitDilation = dil.get(1) == 1 && dil.get(2) == 1;
     boolean unit = strides[1] == 1 && strides[2] == 1 && unitDilation;
     boolean known = unit && geo != null && geo.known() && built.own();
-    boolean oneDnn = built != null && built.oneDnn() && unitDilation
-        && (padding.equals("SAME") || padding.equals("VALID"));
+    boolean oneDnn =
+        built != null
+            && built.oneDnn()
+            && unitDilation
+            && (padding.equals("SAME") || padding.equals("VALID"));
     Pads p = known ? pads(geo, padding, explicit) : null;
-    Operand<TNumber> dx = oneDnn
-        ? OneDnn.conv2dBackpropInput(tf, tf.shape(x), w, dy, strides, padding)
-        : known && ownInputGradient(geo)
-        ? inputGradient(tf, w, dy, geo, p)
-        : tf.nn.conv2dBackpropInput(tf.shape(x), w, dy, boxed(strides), padding,
-            Conv2dBackpropInput.explicitPaddings(boxed(explicit)),
-            Conv2dBackpropInput.dilations(dil));
-    Operand<TNumber> dw = oneDnn
-        ? OneDnn.conv2dBackpropFilter(tf, x, tf.shape(w), dy, strides, padding)
-        : known && ownKernelGradient(geo)
-        ? kernelGradient(tf, x, dy, geo, p)
-        : tf.nn.conv2dBackpropFilter(x, tf.shape(w), dy, boxed(strides), padding,
-            Conv2dBackpropFilter.explicitPaddings(boxed(explicit)),
-            Conv2dBackpropFilter.dilations(dil));
+    Operand<TNumber> dx =
+        oneDnn
+            ? OneDnn.conv2dBackpropInput(tf, tf.shape(x), w, dy, strides, padding)
+            : known && ownInputGradient(geo)
+                ? inputGradient(tf, w, dy, geo, p)
+                : tf.nn.conv2dBackpropInput(
+                    tf.shape(x),
+                    w,
+                    dy,
+                    boxed(strides),
+                    padding,
+                    Conv2dBackpropInput.explicitPaddings(boxed(explicit)),
+                    Conv2dBackpropInput.dilations(dil));
+    Operand<TNumber> dw =
+        oneDnn
+            ? OneDnn.conv2dBackpropFilter(tf, x, tf.shape(w), dy, strides, padding)
+            : known && ownKernelGradient(geo)
+                ? kernelGradient(tf, x, dy, geo, p)
+                : tf.nn.conv2dBackpropFilter(
+                    x,
+                    tf.shape(w),
+                    dy,
+                    boxed(strides),
+                    padding,
+                    Conv2dBackpropFilter.explicitPaddings(boxed(explicit)),
+                    Conv2dBackpropFilter.dilations(dil));
     return List.of(dx, dw);
   }
 
   /**
-   * Whether the input gradient as a forward convolution beats TensorFlow's: that convolution
-   * makes c output channels from f input channels, and fewer outputs than inputs is where it
-   * loses (measured, batch 64: 32-&gt;32 and 64-&gt;64 channels 1.7x faster; 32-&gt;64 no faster; 3-&gt;32
-   * and MNIST's 13x13 32-&gt;64 slower).
+   * Whether the input gradient as a forward convolution beats TensorFlow's: that convolution makes
+   * c output channels from f input channels, and fewer outputs than inputs is where it loses
+   * (measured, batch 64: 32-&gt;32 and 64-&gt;64 channels 1.7x faster; 32-&gt;64 no faster;
+   * 3-&gt;32 and MNIST's 13x13 32-&gt;64 slower).
    */
   private static boolean ownInputGradient(Geometry g) {
     return g.c() >= g.f();
@@ -296,8 +346,9 @@ public final class ConvBackprop {
 
   /**
    * Whether the stacked kernel gradient beats TensorFlow's: measured faster for as many or more
-   * input channels than filters (32-&gt;32 1.5x, 64-&gt;64 1.1x) and for short image patches (c * kh
-   * * kw up to 32: 1-&gt;32 and 3-&gt;32 channels, 1.3-1.4x); slower for MNIST's 13x13 32-&gt;64.
+   * input channels than filters (32-&gt;32 1.5x, 64-&gt;64 1.1x) and for short image patches (c *
+   * kh * kw up to 32: 1-&gt;32 and 3-&gt;32 channels, 1.3-1.4x); slower for MNIST's 13x13
+   * 32-&gt;64.
    */
   private static boolean ownKernelGradient(Geometry g) {
     return g.c() >= g.f() || g.c() * g.kh() * g.kw() <= 32;
@@ -306,8 +357,12 @@ public final class ConvBackprop {
   private static Pads pads(Geometry g, String padding, long[] explicit) {
     return switch (padding) {
       case "VALID" -> new Pads(0, 0, 0, 0);
-      case "SAME" -> new Pads((g.kh() - 1) / 2, g.kh() - 1 - (g.kh() - 1) / 2, (g.kw() - 1) / 2,
-          g.kw() - 1 - (g.kw() - 1) / 2);
+      case "SAME" ->
+          new Pads(
+              (g.kh() - 1) / 2,
+              g.kh() - 1 - (g.kh() - 1) / 2,
+              (g.kw() - 1) / 2,
+              g.kw() - 1 - (g.kw() - 1) / 2);
       default -> new Pads(explicit[2], explicit[3], explicit[4], explicit[5]);
     };
   }
@@ -315,10 +370,18 @@ public final class ConvBackprop {
   /** The input gradient: dy convolved with rot180(w), in/out channels swapped. */
   private static Operand<TNumber> inputGradient(
       Ops tf, Operand<TNumber> w, Operand<TNumber> dy, Geometry g, Pads p) {
-    Operand<TNumber> wr = tf.linalg.transpose(
-        tf.reverse(w, tf.constant(new int[] {0, 1})), tf.constant(new int[] {0, 1, 3, 2}));
-    return conv(tf, dy, wr, new Pads(g.kh() - 1 - p.top(), g.kh() - 1 - p.bottom(),
-        g.kw() - 1 - p.left(), g.kw() - 1 - p.right()));
+    Operand<TNumber> wr =
+        tf.linalg.transpose(
+            tf.reverse(w, tf.constant(new int[] {0, 1})), tf.constant(new int[] {0, 1, 3, 2}));
+    return conv(
+        tf,
+        dy,
+        wr,
+        new Pads(
+            g.kh() - 1 - p.top(),
+            g.kh() - 1 - p.bottom(),
+            g.kw() - 1 - p.left(),
+            g.kw() - 1 - p.right()));
   }
 
   /**
@@ -335,21 +398,31 @@ public final class ConvBackprop {
     long ow = wp - g.kw() + 1;
     Operand<TNumber> rows = x;
     if (!p.none()) {
-      rows = tf.pad(rows, tf.constant(new long[][] {
-          {0, 0}, {p.top(), p.bottom()}, {p.left(), p.right()}, {0, 0}}), zero(tf, x));
+      rows =
+          tf.pad(
+              rows,
+              tf.constant(
+                  new long[][] {{0, 0}, {p.top(), p.bottom()}, {p.left(), p.right()}, {0, 0}}),
+              zero(tf, x));
     }
-    Operand<TNumber> xt = tf.linalg.transpose(
-        tf.reshape(rows, tf.constant(new long[] {-1, g.c()})), tf.constant(new int[] {1, 0}));
+    Operand<TNumber> xt =
+        tf.linalg.transpose(
+            tf.reshape(rows, tf.constant(new long[] {-1, g.c()})), tf.constant(new int[] {1, 0}));
     Operand<TNumber> in = tf.reshape(xt, tf.constant(new long[] {g.c(), -1, wp, 1}));
     Operand<TNumber> k = dy;
     if (g.kh() > 1) {
-      k = tf.pad(k, tf.constant(new long[][] {{0, 0}, {0, g.kh() - 1}, {0, 0}, {0, 0}}),
-          zero(tf, x));
+      k =
+          tf.pad(
+              k, tf.constant(new long[][] {{0, 0}, {0, g.kh() - 1}, {0, 0}, {0, 0}}), zero(tf, x));
     }
     k = tf.reshape(k, tf.constant(new long[] {-1, ow, 1, g.f()}));
     if (g.kh() > 1) { // the last image's zero rows would reach past the input
-      k = tf.stridedSlice(k, tf.constant(new long[] {0}), tf.constant(new long[] {1 - g.kh()}),
-          tf.constant(new long[] {1}));
+      k =
+          tf.stridedSlice(
+              k,
+              tf.constant(new long[] {0}),
+              tf.constant(new long[] {1 - g.kh()}),
+              tf.constant(new long[] {1}));
     }
     Operand<TNumber> dwt = conv(tf, in, k, new Pads(0, 0, 0, 0)); // (c, kh, kw, f)
     return tf.linalg.transpose(dwt, tf.constant(new int[] {1, 2, 0, 3}));
@@ -364,7 +437,12 @@ public final class ConvBackprop {
     if (p.none()) {
       return tf.nn.conv2d(in, k, one, "VALID", Conv2d.dataFormat("NHWC"));
     }
-    return tf.nn.conv2d(in, k, one, "EXPLICIT", Conv2d.dataFormat("NHWC"),
+    return tf.nn.conv2d(
+        in,
+        k,
+        one,
+        "EXPLICIT",
+        Conv2d.dataFormat("NHWC"),
         Conv2d.explicitPaddings(List.of(0L, 0L, p.top(), p.bottom(), p.left(), p.right(), 0L, 0L)));
   }
 

@@ -34,17 +34,17 @@ import org.tensorflow.proto.TensorShapeProto;
  *
  * <p>TensorFlow runs a graph's convolutions either all on oneDNN ({@code TF_ENABLE_ONEDNN_OPTS=1})
  * or all on its own kernels (its choice on CPUs without AVX-512 VNNI, AVX-VNNI or AMX). Neither is
- * best: oneDNN is 2-3x faster for the MNIST model's first convolution (one channel, 3x3), TensorFlow's
- * kernel faster for its second (32 channels); and for a short patch followed by a max pool, both
- * spend their time writing the full-size convolution output and reading it back, which jeras'
- * fused kernel never writes. The copy keeps the part of the graph that computes the
- * requested outputs from the fed inputs, function calls inlined ({@link FunctionInliner}: TensorFlow
- * 2 SavedModels such as Keras' {@code model.export()} call their serving function), with every
- * variable's current value as a constant. Each stride-1 convolution + bias [+ ReLU] whose patch
- * (channels x kernel height x width) is at most 32 long, with a multiple of 8 filters, followed
- * only by a max pool (MaxPool or MaxPoolV2) whose windows do not overlap, becomes one {@value
- * NativeOps#CONV_MAX_POOL} (where {@link NativeOps#available}). Where oneDNN is not on for the
- * process, each other convolution + bias [+ ReLU] with a short patch becomes oneDNN's fused
+ * best: oneDNN is 2-3x faster for the MNIST model's first convolution (one channel, 3x3),
+ * TensorFlow's kernel faster for its second (32 channels); and for a short patch followed by a max
+ * pool, both spend their time writing the full-size convolution output and reading it back, which
+ * jeras' fused kernel never writes. The copy keeps the part of the graph that computes the
+ * requested outputs from the fed inputs, function calls inlined ({@link FunctionInliner}:
+ * TensorFlow 2 SavedModels such as Keras' {@code model.export()} call their serving function), with
+ * every variable's current value as a constant. Each stride-1 convolution + bias [+ ReLU] whose
+ * patch (channels x kernel height x width) is at most 32 long, with a multiple of 8 filters,
+ * followed only by a max pool (MaxPool or MaxPoolV2) whose windows do not overlap, becomes one
+ * {@value NativeOps#CONV_MAX_POOL} (where {@link NativeOps#available}). Where oneDNN is not on for
+ * the process, each other convolution + bias [+ ReLU] with a short patch becomes oneDNN's fused
  * convolution, and each batch normalization of images (inference mode, rank 4) oneDNN's, 2x
  * TensorFlow's for CIFAR's layers. TensorFlow's optimizer fuses the rest as usual.
  *
@@ -61,12 +61,11 @@ import org.tensorflow.proto.TensorShapeProto;
  * <p>{@link #build} declines (returns null) where the copy would not be the same computation or
  * would not help: a GPU, neither oneDNN's kernels ({@value OneDnn#PROPERTY}{@code =off} or oneDNN
  * on for the process) nor jeras' ({@value NativeOps#PROPERTY}{@code =off}, not built, a CPU without
- * AVX2) to use, a call on
- * the path of a function the graph's library lacks or that is generic, other stateful ops on the
- * path (tables, random ops), variables read other than by {@code VariableV2} or {@code
- * ReadVariableOp}, string weights, more than {@value #MAX_CONSTANT_BYTES} bytes of weights, nothing
- * to replace, or outputs that differ from the loaded graph's on a check input by more than {@value
- * #TOLERANCE} relative.
+ * AVX2) to use, a call on the path of a function the graph's library lacks or that is generic,
+ * other stateful ops on the path (tables, random ops), variables read other than by {@code
+ * VariableV2} or {@code ReadVariableOp}, string weights, more than {@value #MAX_CONSTANT_BYTES}
+ * bytes of weights, nothing to replace, or outputs that differ from the loaded graph's on a check
+ * input by more than {@value #TOLERANCE} relative.
  */
 public final class CpuInferenceGraph implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CpuInferenceGraph.class);
@@ -88,8 +87,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
   private final int batchNorms;
   private final int convPools;
 
-  private CpuInferenceGraph(Graph graph, Session session, int replaced, int convolutions,
-      int batchNorms, int convPools) {
+  private CpuInferenceGraph(
+      Graph graph, Session session, int replaced, int convolutions, int batchNorms, int convPools) {
     this.graph = graph;
     this.session = session;
     this.replaced = replaced;
@@ -151,8 +150,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
         continue;
       }
       if (!isStateless(op)) {
-        LOG.debug("CPU inference graph: {} is a stateful op ({}); the graph runs as loaded", name,
-            op);
+        LOG.debug(
+            "CPU inference graph: {} is a stateful op ({}); the graph runs as loaded", name, op);
         return null;
       }
       for (String in : n.getInputList()) {
@@ -173,20 +172,21 @@ public final class CpuInferenceGraph implements AutoCloseable {
     int[] counts = new int[4];
     List<NodeDef> rewritten;
     try (Graph shapes = new Graph()) { // the copy's static shapes (inlined nodes are not in source)
-      shapes.importGraphDef(GraphDef.newBuilder().setVersions(def.getVersions()).addAllNode(kept)
-          .build());
+      shapes.importGraphDef(
+          GraphDef.newBuilder().setVersions(def.getVersions()).addAllNode(kept).build());
       rewritten = fuseShortConvolutions(shapes, kept, fetches, oneDnn, pools, counts);
       if (oneDnn) {
         rewritten = oneDnnBatchNorms(shapes, rewritten, counts);
       }
     } catch (RuntimeException e) {
-      LOG.debug("CPU inference graph refused by TensorFlow ({}); the graph runs as loaded",
-          e.toString());
+      LOG.debug(
+          "CPU inference graph refused by TensorFlow ({}); the graph runs as loaded", e.toString());
       return null;
     }
     if (counts[0] == 0 && counts[2] == 0 && counts[3] == 0) {
-      LOG.debug("CPU inference graph: no short-patch convolution, no batch normalization; the"
-          + " graph runs as loaded");
+      LOG.debug(
+          "CPU inference graph: no short-patch convolution, no batch normalization; the"
+              + " graph runs as loaded");
       return null;
     }
     GraphDef.Builder out = GraphDef.newBuilder().setVersions(def.getVersions());
@@ -195,12 +195,11 @@ public final class CpuInferenceGraph implements AutoCloseable {
     CpuInferenceGraph copy;
     try {
       g.importGraphDef(out.build());
-      copy = new CpuInferenceGraph(g, new Session(g), counts[0], counts[1], counts[2],
-          counts[3]);
+      copy = new CpuInferenceGraph(g, new Session(g), counts[0], counts[1], counts[2], counts[3]);
     } catch (RuntimeException e) {
       g.close();
-      LOG.debug("CPU inference graph refused by TensorFlow ({}); the graph runs as loaded",
-          e.toString());
+      LOG.debug(
+          "CPU inference graph refused by TensorFlow ({}); the graph runs as loaded", e.toString());
       return null;
     }
     if (!copy.agrees(source, sourceSession, feeds, fetches)) {
@@ -215,15 +214,17 @@ public final class CpuInferenceGraph implements AutoCloseable {
    *
    * @return whether they agree within {@value #TOLERANCE} relative to the outputs' largest value
    */
-  private boolean agrees(Graph source, Session sourceSession, List<String> feeds,
-      List<String> fetches) {
+  private boolean agrees(
+      Graph source, Session sourceSession, List<String> feeds, List<String> fetches) {
     Map<String, Tensor> inputs = new LinkedHashMap<>();
     try {
       for (String f : feeds) {
         GraphOperation op = source.operation(nodeName(f));
         Shape s = op == null ? Shape.unknown() : op.output(outputIndex(f)).shape();
-        if (op == null || op.output(outputIndex(f)).dataType() != DataType.DT_FLOAT
-            || s.isUnknown() || s.numDimensions() < 1) {
+        if (op == null
+            || op.output(outputIndex(f)).dataType() != DataType.DT_FLOAT
+            || s.isUnknown()
+            || s.numDimensions() < 1) {
           LOG.debug("CPU inference graph: input {} is not a float tensor of known rank", f);
           return false;
         }
@@ -246,7 +247,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
       Session.Runner ref = sourceSession.runner();
       inputs.forEach(ref::feed);
       fetches.forEach(ref::fetch);
-      try (Result want = ref.run(); Result got = run(inputs, fetches)) {
+      try (Result want = ref.run();
+          Result got = run(inputs, fetches)) {
         for (int i = 0; i < fetches.size(); i++) {
           if (want.get(i).dataType() != DataType.DT_FLOAT
               || got.get(i).dataType() != DataType.DT_FLOAT) {
@@ -262,43 +264,56 @@ public final class CpuInferenceGraph implements AutoCloseable {
             diff = Math.max(diff, Math.abs(a[j] - b[j]));
           }
           if (!(diff <= TOLERANCE * Math.max(1, scale))) {
-            LOG.warn("CPU inference graph: output {} differs from the loaded graph's by {}; the"
-                + " graph runs as loaded", fetches.get(i), diff);
+            LOG.warn(
+                "CPU inference graph: output {} differs from the loaded graph's by {}; the"
+                    + " graph runs as loaded",
+                fetches.get(i),
+                diff);
             return false;
           }
         }
       }
       return true;
     } catch (RuntimeException e) {
-      LOG.debug("CPU inference graph: check run failed ({}); the graph runs as loaded",
-          e.getMessage());
+      LOG.debug(
+          "CPU inference graph: check run failed ({}); the graph runs as loaded", e.getMessage());
       return false;
     } finally {
       inputs.values().forEach(Tensor::close);
     }
   }
 
-  /** @return how many convolutions run on oneDNN */
+  /**
+   * @return how many convolutions run on oneDNN
+   */
   public int oneDnnConvolutions() {
     return replaced;
   }
 
-  /** @return how many convolutions the graph has */
+  /**
+   * @return how many convolutions the graph has
+   */
   public int convolutions() {
     return convolutions;
   }
 
-  /** @return how many batch normalizations run on oneDNN */
+  /**
+   * @return how many batch normalizations run on oneDNN
+   */
   public int oneDnnBatchNorms() {
     return batchNorms;
   }
 
-  /** @return how many convolutions run with their max pool in jeras' fused kernel */
+  /**
+   * @return how many convolutions run with their max pool in jeras' fused kernel
+   */
   public int fusedConvPools() {
     return convPools;
   }
 
-  /** @return the copy's graph */
+  /**
+   * @return the copy's graph
+   */
   public Graph graph() {
     return graph;
   }
@@ -330,12 +345,12 @@ public final class CpuInferenceGraph implements AutoCloseable {
   }
 
   /**
-   * The variables' current values as Const nodes under the names of the nodes that read them;
-   * null where one cannot be. A read that exists only in an inlined function is added to the
-   * source graph, on the variable handle it reads.
+   * The variables' current values as Const nodes under the names of the nodes that read them; null
+   * where one cannot be. A read that exists only in an inlined function is added to the source
+   * graph, on the variable handle it reads.
    */
-  private static Map<String, NodeDef> constants(Graph source, Session session,
-      List<NodeDef> reads) {
+  private static Map<String, NodeDef> constants(
+      Graph source, Session session, List<NodeDef> reads) {
     Map<String, NodeDef> out = new HashMap<>();
     if (reads.isEmpty()) {
       return out;
@@ -349,23 +364,27 @@ public final class CpuInferenceGraph implements AutoCloseable {
         continue;
       }
       String handle = n.getInputCount() == 0 ? null : n.getInput(0);
-      GraphOperation h = handle == null || handle.startsWith("^") ? null
-          : source.operation(nodeName(handle));
+      GraphOperation h =
+          handle == null || handle.startsWith("^") ? null : source.operation(nodeName(handle));
       AttrValue dtype = n.getAttrOrDefault("dtype", null);
       if (h == null || dtype == null) {
         LOG.debug("CPU inference graph: cannot read {}; the graph runs as loaded", n.getName());
         return null;
       }
       try {
-        r.fetch(org.tensorflow.op.Ops.create(source).scope()
-            .opBuilder("ReadVariableOp", "jeras_cpu_copy_read")
-            .addInput(h.output(outputIndex(handle)))
-            .setAttr("dtype", dtype.getType())
-            .build()
-            .output(0));
+        r.fetch(
+            org.tensorflow.op.Ops.create(source)
+                .scope()
+                .opBuilder("ReadVariableOp", "jeras_cpu_copy_read")
+                .addInput(h.output(outputIndex(handle)))
+                .setAttr("dtype", dtype.getType())
+                .build()
+                .output(0));
       } catch (RuntimeException e) {
-        LOG.debug("CPU inference graph: cannot read {} ({}); the graph runs as loaded",
-            n.getName(), e.getMessage());
+        LOG.debug(
+            "CPU inference graph: cannot read {} ({}); the graph runs as loaded",
+            n.getName(),
+            e.getMessage());
         return null;
       }
     }
@@ -374,15 +393,17 @@ public final class CpuInferenceGraph implements AutoCloseable {
       for (int i = 0; i < names.size(); i++) {
         Tensor t = values.get(i);
         DataType type = t.dataType();
-        if (type == DataType.DT_STRING || type == DataType.DT_RESOURCE
+        if (type == DataType.DT_STRING
+            || type == DataType.DT_RESOURCE
             || type == DataType.DT_VARIANT) {
-          LOG.debug("CPU inference graph: {} holds {}; the graph runs as loaded", names.get(i),
-              type);
+          LOG.debug(
+              "CPU inference graph: {} holds {}; the graph runs as loaded", names.get(i), type);
           return null;
         }
         bytes += t.numBytes();
         if (bytes > MAX_CONSTANT_BYTES) {
-          LOG.debug("CPU inference graph: weights over {} bytes; the graph runs as loaded",
+          LOG.debug(
+              "CPU inference graph: weights over {} bytes; the graph runs as loaded",
               MAX_CONSTANT_BYTES);
           return null;
         }
@@ -392,14 +413,24 @@ public final class CpuInferenceGraph implements AutoCloseable {
         for (long d : t.shape().asArray()) {
           shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
         }
-        TensorProto value = TensorProto.newBuilder().setDtype(type).setTensorShape(shape)
-            .setTensorContent(ByteString.copyFrom(content)).build();
-        out.put(names.get(i), NodeDef.newBuilder().setName(names.get(i)).setOp("Const")
-            .putAttr("dtype", AttrValue.newBuilder().setType(type).build())
-            .putAttr("value", AttrValue.newBuilder().setTensor(value).build()).build());
+        TensorProto value =
+            TensorProto.newBuilder()
+                .setDtype(type)
+                .setTensorShape(shape)
+                .setTensorContent(ByteString.copyFrom(content))
+                .build();
+        out.put(
+            names.get(i),
+            NodeDef.newBuilder()
+                .setName(names.get(i))
+                .setOp("Const")
+                .putAttr("dtype", AttrValue.newBuilder().setType(type).build())
+                .putAttr("value", AttrValue.newBuilder().setTensor(value).build())
+                .build());
       }
     } catch (RuntimeException e) {
-      LOG.debug("CPU inference graph: cannot read the weights ({}); the graph runs as loaded",
+      LOG.debug(
+          "CPU inference graph: cannot read the weights ({}); the graph runs as loaded",
           e.getMessage());
       return null;
     }
@@ -418,7 +449,11 @@ public final class CpuInferenceGraph implements AutoCloseable {
    *     convolutions ({@code [1]}) and of those replaced with their pool by jeras' ({@code [3]})
    */
   private static List<NodeDef> fuseShortConvolutions(
-      Graph source, List<NodeDef> nodes, List<String> fetches, boolean oneDnn, boolean pools,
+      Graph source,
+      List<NodeDef> nodes,
+      List<String> fetches,
+      boolean oneDnn,
+      boolean pools,
       int[] counts) {
     Map<String, List<Edge>> consumers = new HashMap<>();
     for (NodeDef n : nodes) {
@@ -445,8 +480,11 @@ public final class CpuInferenceGraph implements AutoCloseable {
         continue;
       }
       NodeDef bias = soleConsumer(conv, consumers, fetched);
-      if (bias == null || !bias.getOp().equals("BiasAdd") || bias.getInputCount() != 2
-          || !nodeName(bias.getInput(0)).equals(conv.getName()) || !nhwc(bias)) {
+      if (bias == null
+          || !bias.getOp().equals("BiasAdd")
+          || bias.getInputCount() != 2
+          || !nodeName(bias.getInput(0)).equals(conv.getName())
+          || !nhwc(bias)) {
         continue;
       }
       NodeDef relu = soleConsumer(bias, consumers, fetched);
@@ -456,44 +494,59 @@ public final class CpuInferenceGraph implements AutoCloseable {
       List<Long> ksize = pool == null ? null : poolParameter(pool, "ksize", 1, byName);
       List<Long> strides = pool == null ? null : poolParameter(pool, "strides", 2, byName);
       if (pool != null && poolFits(pool, ksize, strides)) {
-        NodeDef.Builder fused = NodeDef.newBuilder()
-            .setName(pool.getName())
-            .setOp(NativeOps.CONV_MAX_POOL)
-            .addInput(conv.getInput(0))
-            .addInput(conv.getInput(1))
-            .addInput(bias.getInput(1))
-            .putAttr("conv_same", bool(padding(conv).equals("SAME")))
-            .putAttr("relu", bool(fuseRelu))
-            .putAttr("ksize", ints(ksize.get(1), ksize.get(2)))
-            .putAttr("strides", ints(strides.get(1), strides.get(2)))
-            .putAttr("pool_same", bool(padding(pool).equals("SAME")));
-        replace(fused, fuseRelu ? List.of(conv, bias, relu, pool) : List.of(conv, bias, pool),
-            replacement, removed);
+        NodeDef.Builder fused =
+            NodeDef.newBuilder()
+                .setName(pool.getName())
+                .setOp(NativeOps.CONV_MAX_POOL)
+                .addInput(conv.getInput(0))
+                .addInput(conv.getInput(1))
+                .addInput(bias.getInput(1))
+                .putAttr("conv_same", bool(padding(conv).equals("SAME")))
+                .putAttr("relu", bool(fuseRelu))
+                .putAttr("ksize", ints(ksize.get(1), ksize.get(2)))
+                .putAttr("strides", ints(strides.get(1), strides.get(2)))
+                .putAttr("pool_same", bool(padding(pool).equals("SAME")));
+        replace(
+            fused,
+            fuseRelu ? List.of(conv, bias, relu, pool) : List.of(conv, bias, pool),
+            replacement,
+            removed);
         counts[3]++;
         continue;
       }
       if (!oneDnn) {
         continue;
       }
-      NodeDef.Builder fused = NodeDef.newBuilder()
-          .setName(last.getName())
-          .setOp("_MklNativeFusedConv2D")
-          .addInput(conv.getInput(0))
-          .addInput(conv.getInput(1))
-          .addInput(bias.getInput(1))
-          .putAttr("T", conv.getAttrOrThrow("T"))
-          .putAttr("TArgs", AttrValue.newBuilder().setList(
-              AttrValue.ListValue.newBuilder().addType(DataType.DT_FLOAT)).build())
-          .putAttr("num_args", AttrValue.newBuilder().setI(1).build())
-          .putAttr("strides", conv.getAttrOrThrow("strides"))
-          .putAttr("padding", conv.getAttrOrThrow("padding"))
-          .putAttr("data_format", string("NHWC"))
-          .putAttr("fused_ops", AttrValue.newBuilder().setList(fuseRelu
-              ? AttrValue.ListValue.newBuilder().addS(bytes("BiasAdd")).addS(bytes("Relu"))
-              : AttrValue.ListValue.newBuilder().addS(bytes("BiasAdd"))).build())
-          .putAttr("_kernel", string(OneDnn.LABEL));
-      replace(fused, fuseRelu ? List.of(conv, bias, relu) : List.of(conv, bias), replacement,
-          removed);
+      NodeDef.Builder fused =
+          NodeDef.newBuilder()
+              .setName(last.getName())
+              .setOp("_MklNativeFusedConv2D")
+              .addInput(conv.getInput(0))
+              .addInput(conv.getInput(1))
+              .addInput(bias.getInput(1))
+              .putAttr("T", conv.getAttrOrThrow("T"))
+              .putAttr(
+                  "TArgs",
+                  AttrValue.newBuilder()
+                      .setList(AttrValue.ListValue.newBuilder().addType(DataType.DT_FLOAT))
+                      .build())
+              .putAttr("num_args", AttrValue.newBuilder().setI(1).build())
+              .putAttr("strides", conv.getAttrOrThrow("strides"))
+              .putAttr("padding", conv.getAttrOrThrow("padding"))
+              .putAttr("data_format", string("NHWC"))
+              .putAttr(
+                  "fused_ops",
+                  AttrValue.newBuilder()
+                      .setList(
+                          fuseRelu
+                              ? AttrValue.ListValue.newBuilder()
+                                  .addS(bytes("BiasAdd"))
+                                  .addS(bytes("Relu"))
+                              : AttrValue.ListValue.newBuilder().addS(bytes("BiasAdd")))
+                      .build())
+              .putAttr("_kernel", string(OneDnn.LABEL));
+      replace(
+          fused, fuseRelu ? List.of(conv, bias, relu) : List.of(conv, bias), replacement, removed);
       counts[0]++;
     }
     List<NodeDef> out = new ArrayList<>();
@@ -512,8 +565,11 @@ public final class CpuInferenceGraph implements AutoCloseable {
    * Records {@code fused} (named as the last of {@code parts}) as the replacement of {@code parts},
    * with their control inputs.
    */
-  private static void replace(NodeDef.Builder fused, List<NodeDef> parts,
-      Map<String, NodeDef> replacement, Set<String> removed) {
+  private static void replace(
+      NodeDef.Builder fused,
+      List<NodeDef> parts,
+      Map<String, NodeDef> replacement,
+      Set<String> removed) {
     for (NodeDef part : parts) {
       for (String in : part.getInputList()) {
         if (in.startsWith("^")) {
@@ -531,8 +587,12 @@ public final class CpuInferenceGraph implements AutoCloseable {
    * NativeOps#convolutionFits fits}, and {@code last}'s only consumer a float NHWC MaxPool or
    * MaxPoolV2 (whose windows {@link #poolFits} checks).
    */
-  private static NodeDef poolAfter(Graph source, NodeDef conv, NodeDef last,
-      Map<String, List<Edge>> consumers, Set<String> fetched) {
+  private static NodeDef poolAfter(
+      Graph source,
+      NodeDef conv,
+      NodeDef last,
+      Map<String, List<Edge>> consumers,
+      Set<String> fetched) {
     for (long s : conv.getAttrOrThrow("strides").getList().getIList()) {
       if (s != 1) {
         return null;
@@ -543,8 +603,10 @@ public final class CpuInferenceGraph implements AutoCloseable {
       return null;
     }
     NodeDef pool = soleConsumer(last, consumers, fetched);
-    if (pool == null || !(pool.getOp().equals("MaxPool") || pool.getOp().equals("MaxPoolV2"))
-        || !nodeName(pool.getInput(0)).equals(last.getName()) || !nhwc(pool)) {
+    if (pool == null
+        || !(pool.getOp().equals("MaxPool") || pool.getOp().equals("MaxPoolV2"))
+        || !nodeName(pool.getInput(0)).equals(last.getName())
+        || !nhwc(pool)) {
       return null;
     }
     AttrValue type = pool.getAttrOrDefault("T", null); // float where left out (its default)
@@ -558,8 +620,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
    * A pool's ksize or strides: its attribute (MaxPool) or the constant at {@code input}
    * (MaxPoolV2); null where it is neither.
    */
-  private static List<Long> poolParameter(NodeDef pool, String attr, int input,
-      Map<String, NodeDef> byName) {
+  private static List<Long> poolParameter(
+      NodeDef pool, String attr, int input, Map<String, NodeDef> byName) {
     if (pool.getOp().equals("MaxPool")) {
       return pool.getAttrOrThrow(attr).getList().getIList();
     }
@@ -567,16 +629,16 @@ public final class CpuInferenceGraph implements AutoCloseable {
       return null;
     }
     NodeDef c = byName.get(nodeName(pool.getInput(input)));
-    AttrValue v = c == null || !c.getOp().equals("Const") ? null
-        : c.getAttrOrDefault("value", null);
+    AttrValue v =
+        c == null || !c.getOp().equals("Const") ? null : c.getAttrOrDefault("value", null);
     if (v == null || v.getTensor().getDtype() != DataType.DT_INT32) {
       return null;
     }
     TensorProto t = v.getTensor();
     List<Long> out = new ArrayList<>();
     if (!t.getTensorContent().isEmpty()) {
-      java.nio.ByteBuffer b = t.getTensorContent().asReadOnlyByteBuffer()
-          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      java.nio.ByteBuffer b =
+          t.getTensorContent().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
       while (b.remaining() >= 4) {
         out.add((long) b.getInt());
       }
@@ -588,10 +650,16 @@ public final class CpuInferenceGraph implements AutoCloseable {
 
   /** Whether a pool of these ksize and strides (NHWC) fits the fused kernel. */
   private static boolean poolFits(NodeDef pool, List<Long> ksize, List<Long> strides) {
-    return ksize != null && strides != null && ksize.size() == 4 && strides.size() == 4
-        && ksize.get(0) == 1 && ksize.get(3) == 1 && strides.get(0) == 1 && strides.get(3) == 1
-        && NativeOps.poolFits(ksize.get(1), ksize.get(2), strides.get(1), strides.get(2),
-            padding(pool));
+    return ksize != null
+        && strides != null
+        && ksize.size() == 4
+        && strides.size() == 4
+        && ksize.get(0) == 1
+        && ksize.get(3) == 1
+        && strides.get(0) == 1
+        && strides.get(3) == 1
+        && NativeOps.poolFits(
+            ksize.get(1), ksize.get(2), strides.get(1), strides.get(2), padding(pool));
   }
 
   private static String padding(NodeDef n) {
@@ -615,12 +683,18 @@ public final class CpuInferenceGraph implements AutoCloseable {
     List<NodeDef> out = new ArrayList<>();
     for (NodeDef n : nodes) {
       AttrValue training = n.getAttrOrDefault("is_training", null);
-      if (n.getOp().equals("FusedBatchNormV3") && training != null && !training.getB()
+      if (n.getOp().equals("FusedBatchNormV3")
+          && training != null
+          && !training.getB()
           && n.getAttrOrThrow("T").getType() == DataType.DT_FLOAT
-          && n.getAttrOrThrow("U").getType() == DataType.DT_FLOAT && nhwc(n)
+          && n.getAttrOrThrow("U").getType() == DataType.DT_FLOAT
+          && nhwc(n)
           && rank(source, n.getInput(0)) == 4) {
-        out.add(n.toBuilder().setOp("_MklNative" + n.getOp())
-            .putAttr("_kernel", string(OneDnn.LABEL)).build());
+        out.add(
+            n.toBuilder()
+                .setOp("_MklNative" + n.getOp())
+                .putAttr("_kernel", string(OneDnn.LABEL))
+                .build());
         counts[2]++;
       } else {
         out.add(n);
@@ -629,7 +703,9 @@ public final class CpuInferenceGraph implements AutoCloseable {
     return out;
   }
 
-  /** @return the static rank of a tensor of the source graph, -1 where unknown */
+  /**
+   * @return the static rank of a tensor of the source graph, -1 where unknown
+   */
   private static int rank(Graph source, String tensor) {
     GraphOperation op = source.operation(nodeName(tensor));
     return op == null ? -1 : op.output(outputIndex(tensor)).shape().numDimensions();
@@ -653,7 +729,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
       }
     }
     Shape k = kernelShape(source, conv);
-    return k.numDimensions() == 4 && !k.hasUnknownDimension()
+    return k.numDimensions() == 4
+        && !k.hasUnknownDimension()
         && OneDnn.forward(k.get(2), k.get(0), k.get(1));
   }
 
@@ -666,8 +743,8 @@ public final class CpuInferenceGraph implements AutoCloseable {
   private record Edge(NodeDef consumer, String input) {}
 
   /** The node's only consumer (through its output 0, no control edges), or null. */
-  private static NodeDef soleConsumer(NodeDef n, Map<String, List<Edge>> consumers,
-      Set<String> fetched) {
+  private static NodeDef soleConsumer(
+      NodeDef n, Map<String, List<Edge>> consumers, Set<String> fetched) {
     List<Edge> cs = consumers.getOrDefault(n.getName(), List.of());
     if (cs.size() != 1 || fetched.contains(n.getName())) {
       return null;

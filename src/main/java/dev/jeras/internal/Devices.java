@@ -30,10 +30,17 @@ import org.tensorflow.types.TFloat32;
  */
 public final class Devices {
   private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
+
   /** CUDA 12 / cuDNN 9 libraries the TF 2.18 GPU runtime opens. */
   static final List<String> CUDA_LIBRARIES =
-      List.of("libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12", "libcufft.so.11",
-          "libcusparse.so.12", "libcusolver.so.11", "libcudnn.so.9");
+      List.of(
+          "libcudart.so.12",
+          "libcublas.so.12",
+          "libcublasLt.so.12",
+          "libcufft.so.11",
+          "libcusparse.so.12",
+          "libcusolver.so.11",
+          "libcudnn.so.9");
 
   /** TensorFlow's switch for its oneDNN CPU kernels, read once when the runtime starts. */
   public static final String ONEDNN_VARIABLE = "TF_ENABLE_ONEDNN_OPTS";
@@ -74,16 +81,17 @@ public final class Devices {
    */
   public static ConfigProto configure(Choice choice) {
     ConfigProto.Builder b = ConfigProto.newBuilder();
-    boolean useGpu = switch (choice) {
-      case CPU -> false;
-      case GPU -> {
-        if (!gpuUsable()) {
-          throw new JerasException("--device gpu: no usable GPU: " + gpuProblem);
-        }
-        yield true;
-      }
-      case AUTO -> gpuUsable();
-    };
+    boolean useGpu =
+        switch (choice) {
+          case CPU -> false;
+          case GPU -> {
+            if (!gpuUsable()) {
+              throw new JerasException("--device gpu: no usable GPU: " + gpuProblem);
+            }
+            yield true;
+          }
+          case AUTO -> gpuUsable();
+        };
     if ("1".equals(System.getenv("JERAS_LOG_DEVICE_PLACEMENT"))) {
       b.setLogDevicePlacement(true); // TensorFlow prints each op's device to stderr
     }
@@ -93,15 +101,19 @@ public final class Devices {
     } else {
       b.putDeviceCount("GPU", 0);
       String onednn = System.getenv(ONEDNN_VARIABLE);
-      LOG.info("Device: CPU, {} cores (TensorFlow {}, {}={}){}",
-          Runtime.getRuntime().availableProcessors(), org.tensorflow.TensorFlow.version(),
-          ONEDNN_VARIABLE, onednn == null ? "unset" : onednn,
+      LOG.info(
+          "Device: CPU, {} cores (TensorFlow {}, {}={}){}",
+          Runtime.getRuntime().availableProcessors(),
+          org.tensorflow.TensorFlow.version(),
+          ONEDNN_VARIABLE,
+          onednn == null ? "unset" : onednn,
           choice == Choice.AUTO && isGpuBuild() ? " - GPU not usable: " + gpuProblem : "");
       if (onednn == null) {
-        LOG.debug("{} unset: TensorFlow's default for this CPU (oneDNN kernels only with AVX-512"
-            + " VNNI, AVX-VNNI or AMX); jeras then picks oneDNN's kernels op by op where they"
-            + " are faster, in training and inference graphs (scripts/jeras predict and evaluate"
-            + " set it to 1 instead: oneDNN for every op; see docs/performance.md)",
+        LOG.debug(
+            "{} unset: TensorFlow's default for this CPU (oneDNN kernels only with AVX-512 VNNI,"
+                + " AVX-VNNI or AMX); jeras then picks oneDNN's kernels op by op where they are"
+                + " faster, in training and inference graphs (scripts/jeras predict and evaluate"
+                + " set it to 1 instead: oneDNN for every op; see docs/performance.md)",
             ONEDNN_VARIABLE);
       }
     }
@@ -128,7 +140,9 @@ public final class Devices {
     static final Set<String> FLAGS = cpuFlags();
   }
 
-  /** @return the first processor's flags in /proc/cpuinfo, read once; empty where there is none */
+  /**
+   * @return the first processor's flags in /proc/cpuinfo, read once; empty where there is none
+   */
   static Set<String> cpuFlagsOnce() {
     return CpuFlags.FLAGS;
   }
@@ -146,7 +160,9 @@ public final class Devices {
     return ONEDNN_DEFAULT_FLAGS.stream().anyMatch(cpuFlags::contains);
   }
 
-  /** @return the first processor's flags in /proc/cpuinfo, empty where there is none */
+  /**
+   * @return the first processor's flags in /proc/cpuinfo, empty where there is none
+   */
   static Set<String> cpuFlags() {
     try {
       for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
@@ -161,18 +177,24 @@ public final class Devices {
     return Set.of();
   }
 
-  /** @return whether this process has TensorFlow's CUDA build on its class path */
+  /**
+   * @return whether this process has TensorFlow's CUDA build on its class path
+   */
   public static boolean isGpuBuild() {
     return System.getProperty("java.class.path", "").contains("linux-x86_64-gpu");
   }
 
-  /** @return whether a GPU runs ops here (probed once) */
+  /**
+   * @return whether a GPU runs ops here (probed once)
+   */
   public static synchronized boolean gpuUsable() {
     if (gpu == null) {
       if (!isGpuBuild()) {
         gpu = false;
-        gpuProblem = "this build uses TensorFlow's CPU runtime; build with the gpu profile"
-            + " (mvn -Pgpu, see docs/gpu.md)" + missingCudaSuffix();
+        gpuProblem =
+            "this build uses TensorFlow's CPU runtime; build with the gpu profile"
+                + " (mvn -Pgpu, see docs/gpu.md)"
+                + missingCudaSuffix();
       } else {
         gpu = probe();
       }
@@ -180,7 +202,9 @@ public final class Devices {
     return gpu;
   }
 
-  /** @return why no GPU is usable, or null */
+  /**
+   * @return why no GPU is usable, or null
+   */
   public static String gpuProblem() {
     gpuUsable();
     return gpuProblem;
@@ -188,12 +212,21 @@ public final class Devices {
 
   private static boolean probe() {
     try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g).withDevice(
-          DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(0).build());
+      Ops tf =
+          Ops.create(g)
+              .withDevice(
+                  DeviceSpec.newBuilder()
+                      .deviceType(DeviceSpec.DeviceType.GPU)
+                      .deviceIndex(0)
+                      .build());
       var y = tf.math.add(tf.constant(1f), tf.constant(1f));
-      ConfigProto strict = ConfigProto.newBuilder().setAllowSoftPlacement(false)
-          .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).build();
-      try (Session s = new Session(g, strict); Result r = s.runner().fetch(y).run()) {
+      ConfigProto strict =
+          ConfigProto.newBuilder()
+              .setAllowSoftPlacement(false)
+              .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true))
+              .build();
+      try (Session s = new Session(g, strict);
+          Result r = s.runner().fetch(y).run()) {
         return ((TFloat32) r.get(0)).getFloat() == 2f;
       }
     } catch (RuntimeException e) {
@@ -205,11 +238,16 @@ public final class Devices {
 
   private static String missingCudaSuffix() {
     List<String> missing = missingCudaLibraries();
-    return missing.isEmpty() ? "" : "; CUDA libraries not found by ldconfig: "
-        + String.join(", ", missing) + " (TF 2.18 needs CUDA 12.5 and cuDNN 9.3)";
+    return missing.isEmpty()
+        ? ""
+        : "; CUDA libraries not found by ldconfig: "
+            + String.join(", ", missing)
+            + " (TF 2.18 needs CUDA 12.5 and cuDNN 9.3)";
   }
 
-  /** @return the CUDA 12 / cuDNN 9 libraries {@code ldconfig -p} does not list (Linux) */
+  /**
+   * @return the CUDA 12 / cuDNN 9 libraries {@code ldconfig -p} does not list (Linux)
+   */
   public static List<String> missingCudaLibraries() {
     List<String> missing = new ArrayList<>();
     String ld = ldconfigListing();
@@ -250,14 +288,16 @@ public final class Devices {
     return names;
   }
 
-  /** @return {@code ldconfig -p}'s output, looked up on the PATH and in /sbin, or null without one */
+  /**
+   * @return {@code ldconfig -p}'s output, looked up on the PATH and in /sbin, or null without one
+   */
   private static String ldconfigListing() {
     for (String cmd : new String[] {"ldconfig", "/sbin/ldconfig", "/usr/sbin/ldconfig"}) {
       try {
         Process p = new ProcessBuilder(cmd, "-p").redirectErrorStream(true).start();
         StringBuilder listing = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
           r.lines().forEach(l -> listing.append(l).append('\n'));
         }
         if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {

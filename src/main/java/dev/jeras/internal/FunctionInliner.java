@@ -21,9 +21,10 @@ import org.tensorflow.proto.OpDef;
 /**
  * Replaces the function calls that a graph's fetches reach ({@code PartitionedCall}, {@code
  * StatefulPartitionedCall} of a function in the graph's library, as TensorFlow 2 SavedModels make
- * them) by the functions' nodes, recursively, so that {@link CpuInferenceGraph} sees plain ops. A call's node becomes an
- * {@code IdentityN} of the function's results under the call's name, so consumers and fetches keep
- * their tensor names; the function's nodes are named {@code <call>/inlined/<node>}.
+ * them) by the functions' nodes, recursively, so that {@link CpuInferenceGraph} sees plain ops. A
+ * call's node becomes an {@code IdentityN} of the function's results under the call's name, so
+ * consumers and fetches keep their tensor names; the function's nodes are named {@code
+ * <call>/inlined/<node>}.
  */
 final class FunctionInliner {
   private static final Logger LOG = LoggerFactory.getLogger(FunctionInliner.class);
@@ -35,8 +36,8 @@ final class FunctionInliner {
   /**
    * The part of a graph that computes {@code fetches}, with the function calls on that part
    * inlined. Calls the fetches do not reach (a SavedModel's save and restore functions, other
-   * signatures) are left out, so a function this class cannot inline declines the graph only
-   * where it lies on the path.
+   * signatures) are left out, so a function this class cannot inline declines the graph only where
+   * it lies on the path.
    *
    * @param def the graph
    * @param fetches the nodes whose results are wanted
@@ -87,8 +88,8 @@ final class FunctionInliner {
         }
       }
     }
-    GraphDef.Builder out = GraphDef.newBuilder().setVersions(def.getVersions())
-        .addAllNode(needed.values());
+    GraphDef.Builder out =
+        GraphDef.newBuilder().setVersions(def.getVersions()).addAllNode(needed.values());
     if (needed.values().stream().anyMatch(FunctionInliner::isCall)) {
       out.setLibrary(def.getLibrary()); // a fed call stays a call
     }
@@ -109,8 +110,11 @@ final class FunctionInliner {
     }
     List<OpDef.ArgDef> args = fd.getSignature().getInputArgList();
     if (args.size() != data.size()) {
-      LOG.debug("function inlining: {} passes {} inputs to {} arguments", call.getName(),
-          data.size(), args.size());
+      LOG.debug(
+          "function inlining: {} passes {} inputs to {} arguments",
+          call.getName(),
+          data.size(),
+          args.size());
       return null;
     }
     Map<String, String> argTensor = new HashMap<>();
@@ -162,8 +166,8 @@ final class FunctionInliner {
    * A function-body input ({@code arg}, {@code node:output_arg:index}, {@code ^node}) as a graph
    * tensor name; null where it names nothing known.
    */
-  private static String resolve(String in, String prefix, Map<String, String> argTensor,
-      Map<String, NodeDef> inner) {
+  private static String resolve(
+      String in, String prefix, Map<String, String> argTensor, Map<String, NodeDef> inner) {
     if (in.startsWith("^")) {
       String name = in.substring(1);
       if (argTensor.containsKey(name)) {

@@ -54,8 +54,11 @@ public final class Naming {
    * @throws IllegalArgumentException otherwise
    */
   public static String checkName(String name) {
-    if (name == null || !VALID.matcher(name).matches() || name.startsWith("_")
-        || name.startsWith("-") || name.startsWith(".")) {
+    if (name == null
+        || !VALID.matcher(name).matches()
+        || name.startsWith("_")
+        || name.startsWith("-")
+        || name.startsWith(".")) {
       throw new IllegalArgumentException(
           "invalid layer name '" + name + "': use letters, digits, '_', '.' or '-', not first '_'");
     }

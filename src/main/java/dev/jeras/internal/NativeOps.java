@@ -23,18 +23,17 @@ import org.tensorflow.proto.OpList;
 import org.tensorflow.types.TFloat32;
 
 /**
- * jeras' own TensorFlow kernels ({@code src/main/native}), built into the jar for Linux x86-64
- * and registered with TensorFlow on first use.
+ * jeras' own TensorFlow kernels ({@code src/main/native}), built into the jar for Linux x86-64 and
+ * registered with TensorFlow on first use.
  *
  * <p>{@value #CONV_MAX_POOL}: a stride-1 convolution + bias [+ ReLU] + max pool in one pass over
  * the input, for convolutions with short patches (few input channels), where TensorFlow's and
  * oneDNN's separate ops are bound by writing the full-size convolution output and reading it back
  * (22 MB for MNIST's first layer at batch 256). The convolution is computed once per pooled value
  * (four pixels per 2x2 window, weights loaded once for the four), so no intermediate tensor exists.
- * A model's own inference graph uses it ({@link #inferenceConvMaxPool}), so does the inference
- * copy of a loaded SavedModel ({@link CpuInferenceGraph}); exported graphs never contain it.
- * Training graphs use {@value #WITH_ARGMAX} and jeras' gradient ops ({@link
- * #trainingConvMaxPool}).
+ * A model's own inference graph uses it ({@link #inferenceConvMaxPool}), so does the inference copy
+ * of a loaded SavedModel ({@link CpuInferenceGraph}); exported graphs never contain it. Training
+ * graphs use {@value #WITH_ARGMAX} and jeras' gradient ops ({@link #trainingConvMaxPool}).
  *
  * <p>Set {@value #PROPERTY}{@code =off} to run TensorFlow's ops instead (the default is {@code
  * auto}).
@@ -60,9 +59,10 @@ public final class NativeOps {
   /** Most positions in a training pool window (the kernel records them in a byte; 255 is taken). */
   static final long MAX_TRAINING_WINDOW = 254;
 
-  private static final OwnGradients.Registration GRADIENT = new OwnGradients.Registration(
-      "fused convolution + max-pool gradient",
-      () -> TensorFlow.registerCustomGradient(WITH_ARGMAX, NativeOps::gradient));
+  private static final OwnGradients.Registration GRADIENT =
+      new OwnGradients.Registration(
+          "fused convolution + max-pool gradient",
+          () -> TensorFlow.registerCustomGradient(WITH_ARGMAX, NativeOps::gradient));
 
   private static final String RESOURCE = "/dev/jeras/native/linux-x86_64/libjeras_ops.so";
 
@@ -75,8 +75,8 @@ public final class NativeOps {
 
   /**
    * @return whether graphs use jeras' kernels: they are registered with TensorFlow, the CPU has
-   *     AVX2 and FMA (the kernels' other copy, for older CPUs, is slower than TensorFlow's ops),
-   *     no GPU would run the graph, and {@value #PROPERTY} is {@code auto} (the default)
+   *     AVX2 and FMA (the kernels' other copy, for older CPUs, is slower than TensorFlow's ops), no
+   *     GPU would run the graph, and {@value #PROPERTY} is {@code auto} (the default)
    * @throws IllegalArgumentException where {@value #PROPERTY} is neither auto nor off
    */
   public static boolean available() {
@@ -87,12 +87,16 @@ public final class NativeOps {
     return choice.equals("auto") && NOT_USED == null && !Devices.gpuUsable();
   }
 
-  /** @return whether jeras' kernels are registered with TensorFlow (usable in any graph) */
+  /**
+   * @return whether jeras' kernels are registered with TensorFlow (usable in any graph)
+   */
   public static boolean loaded() {
     return NOT_LOADED == null;
   }
 
-  /** @return why graphs do not use the kernels (other than the property), null where they do */
+  /**
+   * @return why graphs do not use the kernels (other than the property), null where they do
+   */
   public static String unavailableReason() {
     return NOT_USED;
   }
@@ -121,13 +125,23 @@ public final class NativeOps {
    * kernel computes each convolution pixel once; SAME or VALID padding.
    */
   static boolean poolFits(long ph, long pw, long sh, long sw, String padding) {
-    return (padding.equals("SAME") || padding.equals("VALID")) && ph >= 1 && pw >= 1 && sh >= ph
-        && sw >= pw && sh <= Integer.MAX_VALUE && sw <= Integer.MAX_VALUE;
+    return (padding.equals("SAME") || padding.equals("VALID"))
+        && ph >= 1
+        && pw >= 1
+        && sh >= ph
+        && sw >= pw
+        && sh <= Integer.MAX_VALUE
+        && sw <= Integer.MAX_VALUE;
   }
 
   /** A convolution + bias [+ ReLU] found in a graph, and the pool after it. */
-  private record ConvPool(Output<?> input, Output<?> kernel, Output<?> bias, boolean relu,
-      String convPadding, long[] pooled) {}
+  private record ConvPool(
+      Output<?> input,
+      Output<?> kernel,
+      Output<?> bias,
+      boolean relu,
+      String convPadding,
+      long[] pooled) {}
 
   /**
    * The stride-1 convolution + bias [+ ReLU] that made {@code x} (Conv2D + BiasAdd [+ Relu], or a
@@ -135,8 +149,10 @@ public final class NativeOps {
    * kernel fits it and the pool; else null.
    */
   private static ConvPool match(Operand<TFloat32> x, int[] pool, int[] strides, String padding) {
-    if (!available() || !poolFits(pool[0], pool[1], strides[0], strides[1], padding)
-        || !(x.op() instanceof GraphOperation op) || x.asOutput().index() != 0) {
+    if (!available()
+        || !poolFits(pool[0], pool[1], strides[0], strides[1], padding)
+        || !(x.op() instanceof GraphOperation op)
+        || x.asOutput().index() != 0) {
       return null;
     }
     GraphOperation conv;
@@ -166,13 +182,17 @@ public final class NativeOps {
     String convPadding = conv.attributes().getAttrString("padding");
     Shape k = conv.input(1).shape();
     Shape in = x.shape();
-    if (conv.attributes().getAttrType("T") != DataType.DT_FLOAT || !nhwc(conv)
+    if (conv.attributes().getAttrType("T") != DataType.DT_FLOAT
+        || !nhwc(conv)
         || !ones(conv.attributes().getAttrIntList("strides"))
         || !ones(conv.attributes().getAttrIntList("dilations"))
         || !(convPadding.equals("SAME") || convPadding.equals("VALID"))
-        || k.numDimensions() != 4 || k.hasUnknownDimension()
+        || k.numDimensions() != 4
+        || k.hasUnknownDimension()
         || !convolutionFits(k.get(0), k.get(1), k.get(2), k.get(3))
-        || in.numDimensions() != 4 || in.get(1) < 1 || in.get(2) < 1) {
+        || in.numDimensions() != 4
+        || in.get(1) < 1
+        || in.get(2) < 1) {
       return null;
     }
     Padding p = Padding.of(padding);
@@ -181,30 +201,31 @@ public final class NativeOps {
     if (ph < 1 || pw < 1) {
       return null;
     }
-    return new ConvPool(conv.input(0), conv.input(1), bias, relu, convPadding,
-        new long[] {-1, ph, pw, k.get(3)});
+    return new ConvPool(
+        conv.input(0), conv.input(1), bias, relu, convPadding, new long[] {-1, ph, pw, k.get(3)});
   }
 
   /** The fused op on a match's inputs, with the pool's attributes. */
-  private static GraphOperation build(Ops tf, String type, ConvPool m, int[] pool, int[] strides,
-      String padding) {
-    return (GraphOperation) tf.scope()
-        .opBuilder(type, type.substring("Jeras".length()))
-        .addInput(m.input())
-        .addInput(m.kernel())
-        .addInput(m.bias())
-        .setAttr("conv_same", m.convPadding().equals("SAME"))
-        .setAttr("relu", m.relu())
-        .setAttr("ksize", new long[] {pool[0], pool[1]})
-        .setAttr("strides", new long[] {strides[0], strides[1]})
-        .setAttr("pool_same", padding.equals("SAME"))
-        .build();
+  private static GraphOperation build(
+      Ops tf, String type, ConvPool m, int[] pool, int[] strides, String padding) {
+    return (GraphOperation)
+        tf.scope()
+            .opBuilder(type, type.substring("Jeras".length()))
+            .addInput(m.input())
+            .addInput(m.kernel())
+            .addInput(m.bias())
+            .setAttr("conv_same", m.convPadding().equals("SAME"))
+            .setAttr("relu", m.relu())
+            .setAttr("ksize", new long[] {pool[0], pool[1]})
+            .setAttr("strides", new long[] {strides[0], strides[1]})
+            .setAttr("pool_same", padding.equals("SAME"))
+            .build();
   }
 
   /**
-   * The op's output 0 with its static shape: the registration gives none (TensorFlow's C API lets
-   * a shape function read no attributes), and the layers after it need it. A reshape to the
-   * pooled shape costs no copy, checks the size each call and has a gradient.
+   * The op's output 0 with its static shape: the registration gives none (TensorFlow's C API lets a
+   * shape function read no attributes), and the layers after it need it. A reshape to the pooled
+   * shape costs no copy, checks the size each call and has a gradient.
    */
   private static Operand<TFloat32> shaped(Ops tf, GraphOperation op, ConvPool m) {
     return tf.reshape(op.<TFloat32>output(0), tf.constant(m.pooled()));
@@ -223,25 +244,24 @@ public final class NativeOps {
    * @param padding the pool's padding, SAME or VALID
    * @return the pooled output, or null where TensorFlow's MaxPool should be built
    */
-  public static Operand<TFloat32> inferenceConvMaxPool(Ops tf, Operand<TFloat32> x, int[] pool,
-      int[] strides, String padding) {
+  public static Operand<TFloat32> inferenceConvMaxPool(
+      Ops tf, Operand<TFloat32> x, int[] pool, int[] strides, String padding) {
     ConvPool m = match(x, pool, strides, padding);
     return m == null ? null : shaped(tf, build(tf, CONV_MAX_POOL, m, pool, strides, padding), m);
   }
 
   /**
-   * For a training graph: as {@link #inferenceConvMaxPool}, with {@value #WITH_ARGMAX}, which
-   * also records each pooled value's window position for the gradient, jeras' own: the pooled
-   * gradient goes to that convolution pixel (nowhere where the ReLU was 0, TensorFlow's
-   * ReluGrad rule), then to the filter, bias and input ({@value #BACKPROP_FILTER}, {@value
-   * #BACKPROP_INPUT}). The same gradient as TensorFlow's ops, but for ties between window
-   * positions (TensorFlow's MaxPoolGrad gives the first maximum in row-major order, so does this)
-   * and float rounding.
+   * For a training graph: as {@link #inferenceConvMaxPool}, with {@value #WITH_ARGMAX}, which also
+   * records each pooled value's window position for the gradient, jeras' own: the pooled gradient
+   * goes to that convolution pixel (nowhere where the ReLU was 0, TensorFlow's ReluGrad rule), then
+   * to the filter, bias and input ({@value #BACKPROP_FILTER}, {@value #BACKPROP_INPUT}). The same
+   * gradient as TensorFlow's ops, but for ties between window positions (TensorFlow's MaxPoolGrad
+   * gives the first maximum in row-major order, so does this) and float rounding.
    *
    * @return the pooled output, or null where the training graph should be built as before
    */
-  public static Operand<TFloat32> trainingConvMaxPool(Ops tf, Operand<TFloat32> x, int[] pool,
-      int[] strides, String padding) {
+  public static Operand<TFloat32> trainingConvMaxPool(
+      Ops tf, Operand<TFloat32> x, int[] pool, int[] strides, String padding) {
     ConvPool m = match(x, pool, strides, padding);
     if (m == null || (long) pool[0] * pool[1] > MAX_TRAINING_WINDOW || !registerGradient()) {
       return null;
@@ -262,8 +282,8 @@ public final class NativeOps {
   private static List<Operand<?>> gradient(Ops tf, GraphOperation op, List<Output<?>> grads) {
     Output<?> dy = grads.isEmpty() ? null : grads.get(0);
     if (dy == null) {
-      return List.of(tf.zerosLike(op.input(0)), tf.zerosLike(op.input(1)),
-          tf.zerosLike(op.input(2)));
+      return List.of(
+          tf.zerosLike(op.input(0)), tf.zerosLike(op.input(1)), tf.zerosLike(op.input(2)));
     }
     GraphOperation filter = backprop(tf, BACKPROP_FILTER, op, dy);
     GraphOperation input = backprop(tf, BACKPROP_INPUT, op, dy);
@@ -272,18 +292,19 @@ public final class NativeOps {
 
   private static GraphOperation backprop(Ops tf, String type, GraphOperation op, Output<?> dy) {
     var a = op.attributes();
-    return (GraphOperation) tf.scope()
-        .opBuilder(type, type.substring("Jeras".length()))
-        .addInput(op.input(0))
-        .addInput(op.input(1))
-        .addInput(op.output(1))
-        .addInput(dy)
-        .setAttr("conv_same", a.getAttrBool("conv_same"))
-        .setAttr("relu", a.getAttrBool("relu"))
-        .setAttr("ksize", a.getAttrIntList("ksize"))
-        .setAttr("strides", a.getAttrIntList("strides"))
-        .setAttr("pool_same", a.getAttrBool("pool_same"))
-        .build();
+    return (GraphOperation)
+        tf.scope()
+            .opBuilder(type, type.substring("Jeras".length()))
+            .addInput(op.input(0))
+            .addInput(op.input(1))
+            .addInput(op.output(1))
+            .addInput(dy)
+            .setAttr("conv_same", a.getAttrBool("conv_same"))
+            .setAttr("relu", a.getAttrBool("relu"))
+            .setAttr("ksize", a.getAttrIntList("ksize"))
+            .setAttr("strides", a.getAttrIntList("strides"))
+            .setAttr("pool_same", a.getAttrBool("pool_same"))
+            .build();
   }
 
   /** The op that computes {@code o} as its first output, else null. */
@@ -329,8 +350,8 @@ public final class NativeOps {
       }
       try {
         OpList ops = TensorFlow.loadLibrary(file.toString());
-        boolean found = ops.getOpList().stream().map(OpDef::getName)
-            .anyMatch(CONV_MAX_POOL::equals);
+        boolean found =
+            ops.getOpList().stream().map(OpDef::getName).anyMatch(CONV_MAX_POOL::equals);
         if (!found && !registered()) {
           return "TensorFlow loaded " + RESOURCE + " but did not register " + CONV_MAX_POOL;
         }
@@ -340,14 +361,16 @@ public final class NativeOps {
       LOG.debug("jeras' native kernels loaded ({})", CONV_MAX_POOL);
       return null;
     } catch (IOException | RuntimeException | LinkageError e) {
-      LOG.warn("jeras' native kernels could not be loaded ({}); TensorFlow's ops run instead",
+      LOG.warn(
+          "jeras' native kernels could not be loaded ({}); TensorFlow's ops run instead",
           e.toString());
       return e.toString();
     }
   }
 
   private static boolean registered() {
-    return TensorFlow.registeredOpList().getOpList().stream().map(OpDef::getName)
+    return TensorFlow.registeredOpList().getOpList().stream()
+        .map(OpDef::getName)
         .anyMatch(CONV_MAX_POOL::equals);
   }
 }

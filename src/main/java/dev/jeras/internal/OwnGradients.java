@@ -67,7 +67,9 @@ final class OwnGradients {
       this.register = register;
     }
 
-    /** @return whether the gradient is registered (false where TensorFlow Java cannot) */
+    /**
+     * @return whether the gradient is registered (false where TensorFlow Java cannot)
+     */
     synchronized boolean done() {
       if (registered == null) {
         boolean ok;
@@ -97,7 +99,9 @@ final class OwnGradients {
       byGraph.computeIfAbsent((Graph) op.env(), unused -> new HashMap<>()).put(op.name(), value);
     }
 
-    /** @return the value noted for op, or null */
+    /**
+     * @return the value noted for op, or null
+     */
     synchronized V get(Operation op) {
       Map<String, V> m = byGraph.get(op.env());
       return m == null ? null : m.get(op.name());

@@ -16,22 +16,22 @@ import org.tensorflow.types.TFloat32;
  * A faster gradient for max pooling with windows that do not overlap (strides equal to the pool
  * size, Keras' default) on TensorFlow's own (Eigen) CPU kernels.
  *
- * <p>TensorFlow differentiates {@code MaxPool} with {@code MaxPoolGrad}, whose CPU kernel pools
- * the input again, element by element, to find each window's first maximum. For the MNIST model's
- * two pools (batch 64) that is 6.5 ms of a 25 ms training step, eight times the forward pool.
- * When windows do not overlap the same gradient takes a few whole-tensor ops: the input, cut to
- * whole windows, is split (by reshapes and two {@code Unpack}s, no transpose) into one (n * h' *
- * w', c) slice per window position; walking the positions in row-major order, each takes the
- * output gradient where it equals the pooled value and passes on what is left. That is exactly
- * TensorFlow's rule (the first maximum in row-major order gets the gradient, ties included), so
- * the results are the same bits; see {@code PoolGradientTest}.
+ * <p>TensorFlow differentiates {@code MaxPool} with {@code MaxPoolGrad}, whose CPU kernel pools the
+ * input again, element by element, to find each window's first maximum. For the MNIST model's two
+ * pools (batch 64) that is 6.5 ms of a 25 ms training step, eight times the forward pool. When
+ * windows do not overlap the same gradient takes a few whole-tensor ops: the input, cut to whole
+ * windows, is split (by reshapes and two {@code Unpack}s, no transpose) into one (n * h' * w', c)
+ * slice per window position; walking the positions in row-major order, each takes the output
+ * gradient where it equals the pooled value and passes on what is left. That is exactly
+ * TensorFlow's rule (the first maximum in row-major order gets the gradient, ties included), so the
+ * results are the same bits; see {@code PoolGradientTest}.
  *
  * <p>The training graph pools with TensorFlow's {@code MaxPool} on {@code StopGradient(x)} and
  * passes the result through an {@code IdentityN} together with {@code x}; jeras registers the
  * gradient of {@code IdentityN} (TensorFlow has none), which for these ops is the pool gradient
- * into {@code x} and for any other {@code IdentityN} the identity. Other pool shapes, inference
- * and exported graphs keep plain {@code MaxPool}. Used on the CPU without oneDNN and without a GPU
- * when {@link OneDnn}'s kernels (whose pool and gradient are faster still) are off.
+ * into {@code x} and for any other {@code IdentityN} the identity. Other pool shapes, inference and
+ * exported graphs keep plain {@code MaxPool}. Used on the CPU without oneDNN and without a GPU when
+ * {@link OneDnn}'s kernels (whose pool and gradient are faster still) are off.
  */
 public final class PoolBackprop {
   /** System property choosing the gradient: {@code auto} (default), {@code tensorflow}. */
@@ -40,9 +40,10 @@ public final class PoolBackprop {
   /** Most window positions this gradient handles (it builds about four ops per position). */
   static final int MAX_WINDOW = 16;
 
-  private static final OwnGradients.Registration REGISTRATION = new OwnGradients.Registration(
-      "max-pool gradient", () -> TensorFlow.registerCustomGradient("IdentityN",
-          PoolBackprop::gradient));
+  private static final OwnGradients.Registration REGISTRATION =
+      new OwnGradients.Registration(
+          "max-pool gradient",
+          () -> TensorFlow.registerCustomGradient("IdentityN", PoolBackprop::gradient));
 
   /** Static sizes of a pool: input height, width, channels; window height, width. */
   private record Geometry(long h, long w, long c, long kh, long kw) {}
@@ -70,8 +71,8 @@ public final class PoolBackprop {
   }
 
   /**
-   * The training graph's max pooling: oneDNN's pool and gradient where {@link OneDnn#enabled},
-   * else with this gradient where it is {@link #enabled} and the windows do not overlap, else
+   * The training graph's max pooling: oneDNN's pool and gradient where {@link OneDnn#enabled}, else
+   * with this gradient where it is {@link #enabled} and the windows do not overlap, else
    * TensorFlow's {@code MaxPool} and its gradient.
    *
    * @param tf the op factory
@@ -105,11 +106,18 @@ public final class PoolBackprop {
   public static Operand<TFloat32> maxPoolOwnGradient(
       Ops tf, Operand<TFloat32> x, int[] pool, int[] strides, String padding) {
     long[] in = x.shape().asArray();
-    boolean applies = in.length == 4 && in[1] > 0 && in[2] > 0 && in[3] > 0
-        && pool[0] == strides[0] && pool[1] == strides[1]
-        && (long) pool[0] * pool[1] >= 2 && (long) pool[0] * pool[1] <= MAX_WINDOW
-        && (padding.equals("VALID") || in[1] % pool[0] == 0 && in[2] % pool[1] == 0)
-        && in[1] >= pool[0] && in[2] >= pool[1];
+    boolean applies =
+        in.length == 4
+            && in[1] > 0
+            && in[2] > 0
+            && in[3] > 0
+            && pool[0] == strides[0]
+            && pool[1] == strides[1]
+            && (long) pool[0] * pool[1] >= 2
+            && (long) pool[0] * pool[1] <= MAX_WINDOW
+            && (padding.equals("VALID") || in[1] % pool[0] == 0 && in[2] % pool[1] == 0)
+            && in[1] >= pool[0]
+            && in[2] >= pool[1];
     if (!applies || !register()) {
       return maxPool(tf, x, pool, strides, padding);
     }
@@ -123,8 +131,11 @@ public final class PoolBackprop {
 
   private static Operand<TFloat32> maxPool(
       Ops tf, Operand<TFloat32> x, int[] pool, int[] strides, String padding) {
-    return tf.nn.maxPool(x, tf.constant(new int[] {1, pool[0], pool[1], 1}),
-        tf.constant(new int[] {1, strides[0], strides[1], 1}), padding);
+    return tf.nn.maxPool(
+        x,
+        tf.constant(new int[] {1, pool[0], pool[1], 1}),
+        tf.constant(new int[] {1, strides[0], strides[1], 1}),
+        padding);
   }
 
   /** Gradient of {@code IdentityN}: the pool gradient for carriers, else the identity. */
@@ -160,19 +171,24 @@ public final class PoolBackprop {
     long cw = ow * g.kw();
     Operand<TFloat32> whole = x;
     if (ch != g.h() || cw != g.w()) { // VALID drops the rows and columns past the last window
-      whole = tf.slice(x, tf.constant(new long[] {0, 0, 0, 0}),
-          tf.constant(new long[] {-1, ch, cw, -1}));
+      whole =
+          tf.slice(
+              x, tf.constant(new long[] {0, 0, 0, 0}), tf.constant(new long[] {-1, ch, cw, -1}));
     }
     // (n * oh, kh, ow * kw * c): one slice per window row, then per window column
     long rowLen = ow * g.kw() * g.c();
-    Unstack<TFloat32> rows = tf.unstack(
-        tf.reshape(whole, tf.constant(new long[] {-1, g.kh(), rowLen})), g.kh(),
-        Unstack.axis(1L));
+    Unstack<TFloat32> rows =
+        tf.unstack(
+            tf.reshape(whole, tf.constant(new long[] {-1, g.kh(), rowLen})),
+            g.kh(),
+            Unstack.axis(1L));
     List<Operand<TFloat32>> pieces = new ArrayList<>();
     for (Output<TFloat32> row : rows.output()) {
-      Unstack<TFloat32> cols = tf.unstack(
-          tf.reshape(row, tf.constant(new long[] {-1, g.kw(), g.c()})), g.kw(),
-          Unstack.axis(1L));
+      Unstack<TFloat32> cols =
+          tf.unstack(
+              tf.reshape(row, tf.constant(new long[] {-1, g.kw(), g.c()})),
+              g.kw(),
+              Unstack.axis(1L));
       pieces.addAll(cols.output());
     }
     Operand<TFloat32> max = tf.reshape(y, tf.constant(new long[] {-1, g.c()}));
@@ -180,23 +196,26 @@ public final class PoolBackprop {
     List<Operand<TFloat32>> parts = new ArrayList<>(pieces.size());
     for (int i = 0; i < pieces.size() - 1; i++) {
       // mulNoNan gives +0 where the mask is 0 (mul would give -0 for a negative gradient)
-      Operand<TFloat32> taken = tf.math.mulNoNan(rest,
-          tf.dtypes.cast(tf.math.equal(pieces.get(i), max), TFloat32.class));
+      Operand<TFloat32> taken =
+          tf.math.mulNoNan(rest, tf.dtypes.cast(tf.math.equal(pieces.get(i), max), TFloat32.class));
       parts.add(taken);
       rest = tf.math.sub(rest, taken); // exact: rest - rest = 0, rest - 0 = rest
     }
     parts.add(rest); // no earlier position held the maximum, so the last one does
     List<Operand<TFloat32>> rowGrads = new ArrayList<>();
     for (int r = 0; r < g.kh(); r++) {
-      Operand<TFloat32> row = tf.stack(
-          parts.subList((int) (r * g.kw()), (int) ((r + 1) * g.kw())), Stack.axis(1L));
+      Operand<TFloat32> row =
+          tf.stack(parts.subList((int) (r * g.kw()), (int) ((r + 1) * g.kw())), Stack.axis(1L));
       rowGrads.add(tf.reshape(row, tf.constant(new long[] {-1, rowLen})));
     }
-    Operand<TFloat32> dx = tf.reshape(tf.stack(rowGrads, Stack.axis(1L)),
-        tf.constant(new long[] {-1, ch, cw, g.c()}));
+    Operand<TFloat32> dx =
+        tf.reshape(tf.stack(rowGrads, Stack.axis(1L)), tf.constant(new long[] {-1, ch, cw, g.c()}));
     if (ch != g.h() || cw != g.w()) {
-      dx = tf.pad(dx, tf.constant(new long[][] {
-          {0, 0}, {0, g.h() - ch}, {0, g.w() - cw}, {0, 0}}), tf.constant(0f));
+      dx =
+          tf.pad(
+              dx,
+              tf.constant(new long[][] {{0, 0}, {0, g.h() - ch}, {0, g.w() - cw}, {0, 0}}),
+              tf.constant(0f));
     }
     return dx;
   }

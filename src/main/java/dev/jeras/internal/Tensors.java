@@ -20,7 +20,8 @@ public final class Tensors {
    * @return a new tensor
    */
   public static TFloat32 floats(float[] data, int offset, long... shape) {
-    return filled(TFloat32.tensorOf(Shape.of(shape)),
+    return filled(
+        TFloat32.tensorOf(Shape.of(shape)),
         t -> t.asRawTensor().data().asFloats().write(data, offset, (int) t.shape().size()));
   }
 
@@ -31,13 +32,14 @@ public final class Tensors {
    * @return a new tensor
    */
   public static TInt32 ints(int[] data, int offset, long... shape) {
-    return filled(TInt32.tensorOf(Shape.of(shape)),
+    return filled(
+        TInt32.tensorOf(Shape.of(shape)),
         t -> t.asRawTensor().data().asInts().write(data, offset, (int) t.shape().size()));
   }
 
   /**
-   * Hands a new tensor to the caller once {@code write} has filled it; if the write fails (a
-   * source shorter than the shape), the tensor's native buffer is freed before the failure goes on.
+   * Hands a new tensor to the caller once {@code write} has filled it; if the write fails (a source
+   * shorter than the shape), the tensor's native buffer is freed before the failure goes on.
    */
   private static <T extends Tensor> T filled(T t, java.util.function.Consumer<T> write) {
     try {
@@ -68,12 +70,16 @@ public final class Tensors {
     t.asRawTensor().data().asFloats().read(dst, offset, Math.toIntExact(t.shape().size()));
   }
 
-  /** @return the scalar value of a float tensor */
+  /**
+   * @return the scalar value of a float tensor
+   */
   public static float scalar(Tensor t) {
     return ((TFloat32) t).getFloat();
   }
 
-  /** @return the scalar value of an int64 tensor */
+  /**
+   * @return the scalar value of an int64 tensor
+   */
   public static long scalarLong(Tensor t) {
     return ((TInt64) t).getLong();
   }

@@ -31,7 +31,9 @@ public final class VariableStore {
   private final Map<String, Entry<?>> entries = new LinkedHashMap<>();
   private final Map<String, Ops> scopes = new java.util.HashMap<>();
 
-  /** @param tf the op factory of the graph that holds the variables */
+  /**
+   * @param tf the op factory of the graph that holds the variables
+   */
   public VariableStore(Ops tf) {
     this.tf = tf;
   }
@@ -79,7 +81,9 @@ public final class VariableStore {
     return v;
   }
 
-  /** @return the op factory whose ops are named {@code path/...}, made once per path */
+  /**
+   * @return the op factory whose ops are named {@code path/...}, made once per path
+   */
   private Ops scope(String path) {
     Ops s = scopes.get(path);
     if (s == null) {
@@ -91,7 +95,9 @@ public final class VariableStore {
     return s;
   }
 
-  /** @return whether a variable of that name exists */
+  /**
+   * @return whether a variable of that name exists
+   */
   public boolean contains(String name) {
     return entries.containsKey(name);
   }
@@ -109,12 +115,16 @@ public final class VariableStore {
     return (Operand<TFloat32>) e.variable();
   }
 
-  /** @return the shape of a variable */
+  /**
+   * @return the shape of a variable
+   */
   public long[] shape(String name) {
     return entries.get(name).shape().clone();
   }
 
-  /** @return every variable name, in creation order */
+  /**
+   * @return every variable name, in creation order
+   */
   public List<String> names() {
     return Collections.unmodifiableList(new ArrayList<>(entries.keySet()));
   }

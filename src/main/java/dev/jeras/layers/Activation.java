@@ -17,17 +17,23 @@ import org.tensorflow.types.TFloat32;
 public final class Activation extends Layer {
   private final Activations activation;
 
-  /** @param activation the function */
+  /**
+   * @param activation the function
+   */
   public Activation(Activations activation) {
     this.activation = activation;
   }
 
-  /** @param activation the function's Keras name */
+  /**
+   * @param activation the function's Keras name
+   */
   public Activation(String activation) {
     this(Activations.of(activation));
   }
 
-  /** @return the function */
+  /**
+   * @return the function
+   */
   public Activations activation() {
     return activation;
   }

@@ -48,7 +48,9 @@ public enum Activations {
     this.kerasName = kerasName;
   }
 
-  /** @return the name Keras uses in configs, e.g. {@code "relu"} */
+  /**
+   * @return the name Keras uses in configs, e.g. {@code "relu"}
+   */
   public String kerasName() {
     return kerasName;
   }
@@ -71,7 +73,9 @@ public enum Activations {
         "unknown activation '" + name + "'; supported: " + supportedNames());
   }
 
-  /** @return the supported names, comma separated */
+  /**
+   * @return the supported names, comma separated
+   */
   public static String supportedNames() {
     return Arrays.stream(values()).map(Activations::kerasName).collect(Collectors.joining(", "));
   }

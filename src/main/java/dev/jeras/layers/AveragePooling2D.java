@@ -5,10 +5,11 @@ import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Average pooling over NHWC images: each output value is the mean (padding excluded from the count) of a pool window.
+ * Average pooling over NHWC images: each output value is the mean (padding excluded from the count)
+ * of a pool window.
  *
- * <p>Options, with Keras' defaults: {@code pool_size} (2, 2), {@code strides} the pool size,
- * {@code padding} "valid". Input (batch, h, w, c); output (batch, h', w', c). No weights.
+ * <p>Options, with Keras' defaults: {@code pool_size} (2, 2), {@code strides} the pool size, {@code
+ * padding} "valid". Input (batch, h, w, c); output (batch, h', w', c). No weights.
  *
  * <pre>{@code
  * new AveragePooling2D()            // 2x2, stride 2
@@ -29,19 +30,25 @@ public final class AveragePooling2D extends Pooling2D {
     super(height, width);
   }
 
-  /** @return this layer, with strides (default: the pool size) */
+  /**
+   * @return this layer, with strides (default: the pool size)
+   */
   public AveragePooling2D strides(int height, int width) {
     setStrides(height, width);
     return this;
   }
 
-  /** @return this layer, with that padding (default valid) */
+  /**
+   * @return this layer, with that padding (default valid)
+   */
   public AveragePooling2D padding(Padding padding) {
     setPadding(padding);
     return this;
   }
 
-  /** @return this layer, with padding "valid" or "same" */
+  /**
+   * @return this layer, with padding "valid" or "same"
+   */
   public AveragePooling2D padding(String padding) {
     return padding(Padding.of(padding));
   }

@@ -10,8 +10,8 @@ import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Batch normalization over the last axis:
- * {@code y = gamma * (x - mean) / sqrt(var + epsilon) + beta}.
+ * Batch normalization over the last axis: {@code y = gamma * (x - mean) / sqrt(var + epsilon) +
+ * beta}.
  *
  * <p>Training uses the batch's mean and (biased) variance, through TensorFlow's FusedBatchNormV3
  * (for rank-4 inputs on the CPU without oneDNN turned on, oneDNN's kernel for it, 1.1-1.9x faster:
@@ -20,9 +20,9 @@ import org.tensorflow.types.TFloat32;
  * Inference (evaluate, predict, exported models) uses the moving statistics.
  *
  * <p>Options, with Keras' defaults: axis -1, momentum 0.99, epsilon 1e-3, center true, scale true,
- * gamma ones, beta zeros, moving mean zeros, moving variance ones. Input (batch, c) or (batch, h, w,
- * c); same shape out. Weights: gamma (c), beta (c) trainable; moving_mean (c), moving_variance (c)
- * non-trainable.
+ * gamma ones, beta zeros, moving mean zeros, moving variance ones. Input (batch, c) or (batch, h,
+ * w, c); same shape out. Weights: gamma (c), beta (c) trainable; moving_mean (c), moving_variance
+ * (c) non-trainable.
  *
  * <pre>{@code
  * new BatchNormalization()
@@ -51,7 +51,9 @@ public final class BatchNormalization extends Layer {
     return this;
   }
 
-  /** @return this layer, with that momentum of the moving averages (default 0.99) */
+  /**
+   * @return this layer, with that momentum of the moving averages (default 0.99)
+   */
   public BatchNormalization momentum(double momentum) {
     checkMutable();
     if (!(momentum >= 0 && momentum <= 1)) {
@@ -61,7 +63,9 @@ public final class BatchNormalization extends Layer {
     return this;
   }
 
-  /** @return this layer, with that epsilon (default 1e-3) */
+  /**
+   * @return this layer, with that epsilon (default 1e-3)
+   */
   public BatchNormalization epsilon(double epsilon) {
     checkMutable();
     if (!(epsilon > 0)) {
@@ -71,14 +75,18 @@ public final class BatchNormalization extends Layer {
     return this;
   }
 
-  /** @return this layer, with or without the beta offset (default with) */
+  /**
+   * @return this layer, with or without the beta offset (default with)
+   */
   public BatchNormalization center(boolean center) {
     checkMutable();
     this.center = center;
     return this;
   }
 
-  /** @return this layer, with or without the gamma scale (default with) */
+  /**
+   * @return this layer, with or without the gamma scale (default with)
+   */
   public BatchNormalization scale(boolean scale) {
     checkMutable();
     this.scale = scale;
@@ -102,12 +110,16 @@ public final class BatchNormalization extends Layer {
     return this;
   }
 
-  /** @return the momentum */
+  /**
+   * @return the momentum
+   */
   public double momentum() {
     return momentum;
   }
 
-  /** @return the epsilon */
+  /**
+   * @return the epsilon
+   */
   public double epsilon() {
     return epsilon;
   }
@@ -122,16 +134,23 @@ public final class BatchNormalization extends Layer {
     TensorShape in = single(inputShapes);
     if (in.rank() != 2 && in.rank() != 4) {
       throw new IllegalArgumentException(
-          describe() + ": expected input of rank 2 (batch, features) or 4 (batch, h, w, c), got "
+          describe()
+              + ": expected input of rank 2 (batch, features) or 4 (batch, h, w, c), got "
               + in);
     }
     if (in.dim(-1) < 0) {
       throw new IllegalArgumentException(describe() + ": the last axis must be known, got " + in);
     }
     if (axis != -1 && axis != in.rank() - 1) {
-      throw new IllegalArgumentException(describe() + ": axis " + axis + " of input " + in
-          + " is not supported; jeras normalizes the last axis (axis -1 or " + (in.rank() - 1)
-          + ")");
+      throw new IllegalArgumentException(
+          describe()
+              + ": axis "
+              + axis
+              + " of input "
+              + in
+              + " is not supported; jeras normalizes the last axis (axis -1 or "
+              + (in.rank() - 1)
+              + ")");
     }
     return in;
   }
@@ -160,9 +179,13 @@ public final class BatchNormalization extends Layer {
     boolean flat = dims.length == 2;
     Operand<TFloat32> x4 = flat ? tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels})) : x;
     Operand<TFloat32> gamma =
-        scale ? ctx.weight(this, "gamma") : tf.fill(tf.constant(new long[] {channels}), tf.constant(1f));
+        scale
+            ? ctx.weight(this, "gamma")
+            : tf.fill(tf.constant(new long[] {channels}), tf.constant(1f));
     Operand<TFloat32> beta =
-        center ? ctx.weight(this, "beta") : tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
+        center
+            ? ctx.weight(this, "beta")
+            : tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
     Operand<TFloat32> movingMean = ctx.weight(this, "moving_mean");
     Operand<TFloat32> movingVar = ctx.weight(this, "moving_variance");
     Operand<TFloat32> y;
@@ -178,7 +201,11 @@ public final class BatchNormalization extends Layer {
         Operand<TFloat32> empty = tf.constant(new float[0]);
         FusedBatchNorm<TFloat32, TFloat32> bn =
             tf.nn.fusedBatchNorm(
-                x4, gamma, beta, empty, empty,
+                x4,
+                gamma,
+                beta,
+                empty,
+                empty,
                 FusedBatchNorm.epsilon((float) epsilon),
                 FusedBatchNorm.dataFormat("NHWC"),
                 FusedBatchNorm.isTraining(true));
@@ -196,13 +223,21 @@ public final class BatchNormalization extends Layer {
       ctx.addUpdate(movingAverage(tf, movingMean, batchMean));
       ctx.addUpdate(movingAverage(tf, movingVar, biasedVar));
     } else {
-      y = flat || ctx.forExport() ? null : OneDnn.inferenceBatchNorm(
-          tf, x4, gamma, beta, movingMean, movingVar, (float) epsilon);
+      y =
+          flat || ctx.forExport()
+              ? null
+              : OneDnn.inferenceBatchNorm(
+                  tf, x4, gamma, beta, movingMean, movingVar, (float) epsilon);
     }
     if (y == null) {
       y =
-          tf.nn.fusedBatchNorm(
-                  x4, gamma, beta, movingMean, movingVar,
+          tf.nn
+              .fusedBatchNorm(
+                  x4,
+                  gamma,
+                  beta,
+                  movingMean,
+                  movingVar,
                   FusedBatchNorm.epsilon((float) epsilon),
                   FusedBatchNorm.dataFormat("NHWC"),
                   FusedBatchNorm.isTraining(false))
@@ -257,18 +292,23 @@ public final class BatchNormalization extends Layer {
    */
   public static BatchNormalization fromConfig(LayerConfig c) {
     int axis = c.has("axis") ? axisOf(c) : -1;
-    BatchNormalization l = new BatchNormalization()
-        .axis(axis)
-        .momentum(c.getDouble("momentum", 0.99))
-        .epsilon(c.getDouble("epsilon", 1e-3))
-        .center(c.getBoolean("center", true))
-        .scale(c.getBoolean("scale", true))
-        .initializers(
-            c.getInitializer("beta_initializer", Initializer.zeros()),
-            c.getInitializer("gamma_initializer", Initializer.ones()),
-            c.getInitializer("moving_mean_initializer", Initializer.zeros()),
-            c.getInitializer("moving_variance_initializer", Initializer.ones()));
-    c.requireNull("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
+    BatchNormalization l =
+        new BatchNormalization()
+            .axis(axis)
+            .momentum(c.getDouble("momentum", 0.99))
+            .epsilon(c.getDouble("epsilon", 1e-3))
+            .center(c.getBoolean("center", true))
+            .scale(c.getBoolean("scale", true))
+            .initializers(
+                c.getInitializer("beta_initializer", Initializer.zeros()),
+                c.getInitializer("gamma_initializer", Initializer.ones()),
+                c.getInitializer("moving_mean_initializer", Initializer.zeros()),
+                c.getInitializer("moving_variance_initializer", Initializer.ones()));
+    c.requireNull(
+        "beta_regularizer",
+        "gamma_regularizer",
+        "beta_constraint",
+        "gamma_constraint",
         "renorm_clipping");
     c.requireValue("synchronized", false);
     c.requireValue("renorm", false);

@@ -8,14 +8,19 @@ import org.tensorflow.types.TInt64;
 
 /**
  * What a layer's {@link Layer#call} may use while it wires its ops: the op factory, the mode, its
- * weights, and hooks for state updates and logits. The engine provides one per forward pass (one for
- * training, one for inference), so one model can be wired twice in a graph sharing its variables.
+ * weights, and hooks for state updates and logits. The engine provides one per forward pass (one
+ * for training, one for inference), so one model can be wired twice in a graph sharing its
+ * variables.
  */
 public interface CallContext {
-  /** @return the op factory, scoped to the layer being called */
+  /**
+   * @return the op factory, scoped to the layer being called
+   */
   Ops tf();
 
-  /** @return true in the training forward pass (dropout active, batch statistics) */
+  /**
+   * @return true in the training forward pass (dropout active, batch statistics)
+   */
   boolean training();
 
   /**

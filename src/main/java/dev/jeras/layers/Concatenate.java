@@ -22,7 +22,9 @@ public final class Concatenate extends Merge {
     this(-1);
   }
 
-  /** @param axis the axis to join along (negative counts from the end; 0, the batch, is refused) */
+  /**
+   * @param axis the axis to join along (negative counts from the end; 0, the batch, is refused)
+   */
   public Concatenate(int axis) {
     this.axis = axis;
   }
@@ -50,7 +52,12 @@ public final class Concatenate extends Merge {
       }
       if (!ok) {
         throw new IllegalArgumentException(
-            describe() + ": inputs must agree except on axis " + axis + ", got " + first + " and "
+            describe()
+                + ": inputs must agree except on axis "
+                + axis
+                + ", got "
+                + first
+                + " and "
                 + s);
       }
       out[a] = out[a] < 0 || s.dim(a) < 0 ? -1 : out[a] + s.dim(a);

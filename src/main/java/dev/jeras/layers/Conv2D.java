@@ -13,11 +13,11 @@ import org.tensorflow.types.TFloat32;
  * 2D convolution over NHWC images: {@code y = activation(conv2d(x, kernel) + bias)}.
  *
  * <p>Options, with Keras' defaults: {@code filters} (required), {@code kernel_size} (required),
- * {@code strides} (1, 1), {@code padding} "valid", {@code activation} linear, {@code use_bias} true,
- * {@code kernel_initializer} glorot_uniform, {@code bias_initializer} zeros.
+ * {@code strides} (1, 1), {@code padding} "valid", {@code activation} linear, {@code use_bias}
+ * true, {@code kernel_initializer} glorot_uniform, {@code bias_initializer} zeros.
  *
- * <p>Input (batch, height, width, channels); output (batch, new_height, new_width, filters). Weights:
- * kernel (kh, kw, channels, filters), bias (filters).
+ * <p>Input (batch, height, width, channels); output (batch, new_height, new_width, filters).
+ * Weights: kernel (kh, kw, channels, filters), bias (filters).
  *
  * <p>Inference and exported graphs use TensorFlow's {@code Conv2D}. The training graph, on the CPU
  * without oneDNN turned on, builds the convolution with its bias and ReLU as one fused op
@@ -60,64 +60,84 @@ public final class Conv2D extends Layer {
     this.kernelSize = Check.positivePair("kernel_size", kernelHeight, kernelWidth);
   }
 
-  /** @return this layer, with strides (sh, sw) (default (1, 1)) */
+  /**
+   * @return this layer, with strides (sh, sw) (default (1, 1))
+   */
   public Conv2D strides(int height, int width) {
     checkMutable();
     strides = Check.positivePair("strides", height, width);
     return this;
   }
 
-  /** @return this layer, with that padding (default valid) */
+  /**
+   * @return this layer, with that padding (default valid)
+   */
   public Conv2D padding(Padding padding) {
     checkMutable();
     this.padding = padding;
     return this;
   }
 
-  /** @return this layer, with the padding named "valid" or "same" */
+  /**
+   * @return this layer, with the padding named "valid" or "same"
+   */
   public Conv2D padding(String padding) {
     return padding(Padding.of(padding));
   }
 
-  /** @return this layer, with that activation (default linear) */
+  /**
+   * @return this layer, with that activation (default linear)
+   */
   public Conv2D activation(Activations activation) {
     checkMutable();
     this.activation = activation;
     return this;
   }
 
-  /** @return this layer, with the activation of that Keras name */
+  /**
+   * @return this layer, with the activation of that Keras name
+   */
   public Conv2D activation(String activation) {
     return activation(Activations.of(activation));
   }
 
-  /** @return this layer, with or without a bias (default with) */
+  /**
+   * @return this layer, with or without a bias (default with)
+   */
   public Conv2D useBias(boolean useBias) {
     checkMutable();
     this.useBias = useBias;
     return this;
   }
 
-  /** @return this layer, with that kernel initializer (default glorot_uniform) */
+  /**
+   * @return this layer, with that kernel initializer (default glorot_uniform)
+   */
   public Conv2D kernelInitializer(Initializer init) {
     checkMutable();
     kernelInitializer = init;
     return this;
   }
 
-  /** @return this layer, with that bias initializer (default zeros) */
+  /**
+   * @return this layer, with that bias initializer (default zeros)
+   */
   public Conv2D biasInitializer(Initializer init) {
     checkMutable();
     biasInitializer = init;
     return this;
   }
 
-  /** @return the number of filters */
+  /**
+   * @return the number of filters
+   */
   public int filters() {
     return filters;
   }
 
-  /** @return the activation */
+  /**
+   * @return the activation
+   */
   public Activations activation() {
     return activation;
   }
@@ -135,13 +155,26 @@ public final class Conv2D extends Layer {
     long w = padding.outputLength(in.dim(2), kernelSize[1], strides[1]);
     if ((in.dim(1) >= 0 && h <= 0) || (in.dim(2) >= 0 && w <= 0)) {
       throw new IllegalArgumentException(
-          describe() + ": kernel " + kernelSize[0] + "x" + kernelSize[1] + " with padding '"
-              + padding.kerasName() + "' and strides (" + strides[0] + ", " + strides[1]
-              + ") does not fit input " + in + ": the output would have " + Math.min(h, w)
+          describe()
+              + ": kernel "
+              + kernelSize[0]
+              + "x"
+              + kernelSize[1]
+              + " with padding '"
+              + padding.kerasName()
+              + "' and strides ("
+              + strides[0]
+              + ", "
+              + strides[1]
+              + ") does not fit input "
+              + in
+              + ": the output would have "
+              + Math.min(h, w)
               + " rows or columns");
     }
     if (in.dim(3) < 0) {
-      throw new IllegalArgumentException(describe() + ": the channel dimension must be known, got " + in);
+      throw new IllegalArgumentException(
+          describe() + ": the channel dimension must be known, got " + in);
     }
     return TensorShape.of(in.dim(0), h, w, filters);
   }
@@ -150,8 +183,11 @@ public final class Conv2D extends Layer {
   public List<WeightSpec> weightSpecs(List<TensorShape> inputShapes) {
     long channels = inputShapes.get(0).dim(3);
     WeightSpec kernel =
-        new WeightSpec("kernel", new long[] {kernelSize[0], kernelSize[1], channels, filters},
-            kernelInitializer, true);
+        new WeightSpec(
+            "kernel",
+            new long[] {kernelSize[0], kernelSize[1], channels, filters},
+            kernelInitializer,
+            true);
     return useBias
         ? List.of(kernel, new WeightSpec("bias", new long[] {filters}, biasInitializer, true))
         : List.of(kernel);
@@ -165,14 +201,15 @@ public final class Conv2D extends Layer {
     Operand<TFloat32> bias = useBias ? ctx.weight(this, "bias") : null;
     if (ctx.training()) {
       boolean relu = activation == Activations.RELU;
-      Operand<TFloat32> y = ConvBackprop.trainingConv2d(
-          tf, inputs.get(0), kernel, bias, relu, stride, padding.tfName());
+      Operand<TFloat32> y =
+          ConvBackprop.trainingConv2d(
+              tf, inputs.get(0), kernel, bias, relu, stride, padding.tfName());
       return relu ? y : Check.activate(ctx, activation, y);
     }
     if (useBias && !ctx.forExport()) {
       boolean relu = activation == Activations.RELU;
-      Operand<TFloat32> y = OneDnn.inferenceConv2d(
-          tf, inputs.get(0), kernel, bias, relu, stride, padding.tfName());
+      Operand<TFloat32> y =
+          OneDnn.inferenceConv2d(tf, inputs.get(0), kernel, bias, relu, stride, padding.tfName());
       if (y != null) {
         return relu ? y : Check.activate(ctx, activation, y);
       }
@@ -227,8 +264,12 @@ public final class Conv2D extends Layer {
     c.requireValue("data_format", "channels_last");
     c.requireValue("dilation_rate", List.of(1, 1));
     c.requireValue("groups", 1);
-    c.requireNull("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-        "kernel_constraint", "bias_constraint");
+    c.requireNull(
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "kernel_constraint",
+        "bias_constraint");
     c.finish();
     return l;
   }

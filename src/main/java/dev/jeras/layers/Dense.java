@@ -26,50 +26,66 @@ public final class Dense extends Layer {
   private Initializer kernelInitializer = Initializer.glorotUniform();
   private Initializer biasInitializer = Initializer.zeros();
 
-  /** @param units the output size */
+  /**
+   * @param units the output size
+   */
   public Dense(int units) {
     this.units = Check.positive("units", units);
   }
 
-  /** @return this layer, with that activation (default linear) */
+  /**
+   * @return this layer, with that activation (default linear)
+   */
   public Dense activation(Activations activation) {
     checkMutable();
     this.activation = activation;
     return this;
   }
 
-  /** @return this layer, with the activation of that Keras name */
+  /**
+   * @return this layer, with the activation of that Keras name
+   */
   public Dense activation(String activation) {
     return activation(Activations.of(activation));
   }
 
-  /** @return this layer, with or without a bias (default with) */
+  /**
+   * @return this layer, with or without a bias (default with)
+   */
   public Dense useBias(boolean useBias) {
     checkMutable();
     this.useBias = useBias;
     return this;
   }
 
-  /** @return this layer, with that kernel initializer (default glorot_uniform) */
+  /**
+   * @return this layer, with that kernel initializer (default glorot_uniform)
+   */
   public Dense kernelInitializer(Initializer init) {
     checkMutable();
     kernelInitializer = init;
     return this;
   }
 
-  /** @return this layer, with that bias initializer (default zeros) */
+  /**
+   * @return this layer, with that bias initializer (default zeros)
+   */
   public Dense biasInitializer(Initializer init) {
     checkMutable();
     biasInitializer = init;
     return this;
   }
 
-  /** @return the output size */
+  /**
+   * @return the output size
+   */
   public int units() {
     return units;
   }
 
-  /** @return the activation */
+  /**
+   * @return the activation
+   */
   public Activations activation() {
     return activation;
   }
@@ -157,8 +173,13 @@ public final class Dense extends Layer {
     l.useBias(c.getBoolean("use_bias", true));
     l.kernelInitializer(c.getInitializer("kernel_initializer", Initializer.glorotUniform()));
     l.biasInitializer(c.getInitializer("bias_initializer", Initializer.zeros()));
-    c.requireNull("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-        "kernel_constraint", "bias_constraint", "quantization_config");
+    c.requireNull(
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+        "quantization_config");
     c.requireValue("lora_rank", 0);
     c.ignore("lora_alpha");
     c.finish();

@@ -21,12 +21,16 @@ import org.tensorflow.types.TFloat32;
 public final class Dropout extends Layer {
   private final double rate;
 
-  /** @param rate the fraction of inputs to drop, in [0, 1) */
+  /**
+   * @param rate the fraction of inputs to drop, in [0, 1)
+   */
   public Dropout(double rate) {
     this.rate = Check.rate("rate", rate);
   }
 
-  /** @return the drop rate */
+  /**
+   * @return the drop rate
+   */
   public double rate() {
     return rate;
   }

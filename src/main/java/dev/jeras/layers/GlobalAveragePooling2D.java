@@ -6,8 +6,8 @@ import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The mean of each channel over height and width: (batch, h, w, c) to (batch, c), or (batch, 1, 1, c)
- * with {@code keepdims}. No weights.
+ * The mean of each channel over height and width: (batch, h, w, c) to (batch, c), or (batch, 1, 1,
+ * c) with {@code keepdims}. No weights.
  *
  * <pre>{@code
  * new GlobalAveragePooling2D()
@@ -16,7 +16,9 @@ import org.tensorflow.types.TFloat32;
 public final class GlobalAveragePooling2D extends Layer {
   private boolean keepDims;
 
-  /** @return this layer, keeping the pooled axes as size 1 (default false) */
+  /**
+   * @return this layer, keeping the pooled axes as size 1 (default false)
+   */
   public GlobalAveragePooling2D keepDims(boolean keep) {
     checkMutable();
     keepDims = keep;
@@ -32,14 +34,18 @@ public final class GlobalAveragePooling2D extends Layer {
   public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
     TensorShape in = single(inputShapes);
     requireRank(in, 4, "(batch, height, width, channels)");
-    return keepDims ? TensorShape.of(in.dim(0), 1, 1, in.dim(3)) : TensorShape.of(in.dim(0), in.dim(3));
+    return keepDims
+        ? TensorShape.of(in.dim(0), 1, 1, in.dim(3))
+        : TensorShape.of(in.dim(0), in.dim(3));
   }
 
   @Override
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
     return ctx.tf()
         .math
-        .mean(inputs.get(0), ctx.tf().constant(new int[] {1, 2}),
+        .mean(
+            inputs.get(0),
+            ctx.tf().constant(new int[] {1, 2}),
             org.tensorflow.op.math.Mean.keepDims(keepDims));
   }
 
@@ -56,7 +62,8 @@ public final class GlobalAveragePooling2D extends Layer {
    * @return the layer it describes
    */
   public static GlobalAveragePooling2D fromConfig(LayerConfig c) {
-    GlobalAveragePooling2D l = new GlobalAveragePooling2D().keepDims(c.getBoolean("keepdims", false));
+    GlobalAveragePooling2D l =
+        new GlobalAveragePooling2D().keepDims(c.getBoolean("keepdims", false));
     c.requireValue("data_format", "channels_last");
     c.finish();
     return l;

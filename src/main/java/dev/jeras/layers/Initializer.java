@@ -8,18 +8,18 @@ import java.util.random.RandomGenerator;
 /**
  * Initial values of a weight, under Keras' names and formulas.
  *
- * <p>fan_in and fan_out follow Keras: for a Dense kernel (in, out) they are in and out; for a Conv2D
- * kernel (kh, kw, in, out) they are kh*kw*in and kh*kw*out.
+ * <p>fan_in and fan_out follow Keras: for a Dense kernel (in, out) they are in and out; for a
+ * Conv2D kernel (kh, kw, in, out) they are kh*kw*in and kh*kw*out.
  *
  * <ul>
- *   <li>{@code glorot_uniform} (Keras' default kernel initializer): U(-l, l), l = sqrt(6 / (fan_in +
- *       fan_out))
+ *   <li>{@code glorot_uniform} (Keras' default kernel initializer): U(-l, l), l = sqrt(6 / (fan_in
+ *       + fan_out))
  *   <li>{@code glorot_normal}: truncated normal, stddev = sqrt(2 / (fan_in + fan_out)) / 0.8796...
  *   <li>{@code he_normal}: truncated normal, stddev = sqrt(2 / fan_in) / 0.8796...
  *   <li>{@code he_uniform}: U(-l, l), l = sqrt(6 / fan_in)
  *   <li>{@code lecun_normal}, {@code lecun_uniform}: as He with scale 1
- *   <li>{@code zeros}, {@code ones}, {@code constant(value)}, {@code random_normal(mean 0, stddev 0.05)},
- *       {@code random_uniform(-0.05, 0.05)}, {@code truncated_normal(mean 0, stddev 0.05)}
+ *   <li>{@code zeros}, {@code ones}, {@code constant(value)}, {@code random_normal(mean 0, stddev
+ *       0.05)}, {@code random_uniform(-0.05, 0.05)}, {@code truncated_normal(mean 0, stddev 0.05)}
  * </ul>
  *
  * <pre>{@code
@@ -37,53 +37,75 @@ public sealed interface Initializer
    */
   float[] generate(long[] shape, RandomGenerator rng);
 
-  /** @return the Keras class name, e.g. {@code GlorotUniform} */
+  /**
+   * @return the Keras class name, e.g. {@code GlorotUniform}
+   */
   String kerasClassName();
 
-  /** @return the Keras config of this initializer */
+  /**
+   * @return the Keras config of this initializer
+   */
   Map<String, Object> config();
 
-  /** @return Keras' default kernel initializer, glorot_uniform */
+  /**
+   * @return Keras' default kernel initializer, glorot_uniform
+   */
   static Initializer glorotUniform() {
     return new VarianceScaling("GlorotUniform", 1.0, "fan_avg", "uniform");
   }
 
-  /** @return glorot_normal */
+  /**
+   * @return glorot_normal
+   */
   static Initializer glorotNormal() {
     return new VarianceScaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal");
   }
 
-  /** @return he_normal */
+  /**
+   * @return he_normal
+   */
   static Initializer heNormal() {
     return new VarianceScaling("HeNormal", 2.0, "fan_in", "truncated_normal");
   }
 
-  /** @return he_uniform */
+  /**
+   * @return he_uniform
+   */
   static Initializer heUniform() {
     return new VarianceScaling("HeUniform", 2.0, "fan_in", "uniform");
   }
 
-  /** @return lecun_normal */
+  /**
+   * @return lecun_normal
+   */
   static Initializer lecunNormal() {
     return new VarianceScaling("LecunNormal", 1.0, "fan_in", "truncated_normal");
   }
 
-  /** @return lecun_uniform */
+  /**
+   * @return lecun_uniform
+   */
   static Initializer lecunUniform() {
     return new VarianceScaling("LecunUniform", 1.0, "fan_in", "uniform");
   }
 
-  /** @return Keras' default bias initializer, zeros */
+  /**
+   * @return Keras' default bias initializer, zeros
+   */
   static Initializer zeros() {
     return new Constant("Zeros", 0f);
   }
 
-  /** @return ones */
+  /**
+   * @return ones
+   */
   static Initializer ones() {
     return new Constant("Ones", 1f);
   }
 
-  /** @return a constant value */
+  /**
+   * @return a constant value
+   */
   static Initializer constant(float value) {
     return new Constant("Constant", value);
   }
@@ -108,12 +130,15 @@ public sealed interface Initializer
       case "randomuniform" -> new Random("RandomUniform", -0.05, 0.05);
       case "truncatednormal" -> new Random("TruncatedNormal", 0.0, 0.05);
       case "constant" -> constant(0f);
-      case "variancescaling" -> new VarianceScaling("VarianceScaling", 1.0, "fan_in",
-          "truncated_normal");
-      default -> throw new IllegalArgumentException(
-          "unknown initializer '" + name + "'; supported: glorot_uniform, glorot_normal, he_normal,"
-              + " he_uniform, lecun_normal, lecun_uniform, zeros, ones, constant, random_normal,"
-              + " random_uniform, truncated_normal, variance_scaling");
+      case "variancescaling" ->
+          new VarianceScaling("VarianceScaling", 1.0, "fan_in", "truncated_normal");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown initializer '"
+                  + name
+                  + "'; supported: glorot_uniform, glorot_normal, he_normal, he_uniform,"
+                  + " lecun_normal, lecun_uniform, zeros, ones, constant, random_normal,"
+                  + " random_uniform, truncated_normal, variance_scaling");
     };
   }
 
@@ -135,12 +160,12 @@ public sealed interface Initializer
     for (int i = 0; i < shape.length - 2; i++) {
       receptive *= shape[i];
     }
-    return new double[] {
-      shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive
-    };
+    return new double[] {shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive};
   }
 
-  /** @return the number of values in a shape */
+  /**
+   * @return the number of values in a shape
+   */
   static int size(long[] shape) {
     long n = 1;
     for (long d : shape) {
@@ -208,7 +233,8 @@ public sealed interface Initializer
           && !distribution.equals("untruncated_normal")) {
         throw new IllegalArgumentException(
             "distribution must be uniform, truncated_normal or untruncated_normal, got '"
-                + distribution + "'");
+                + distribution
+                + "'");
       }
       if (!(scale > 0)) {
         throw new IllegalArgumentException("scale must be positive, got " + scale);
@@ -263,8 +289,8 @@ public sealed interface Initializer
   }
 
   /**
-   * RandomNormal (a = mean, b = stddev), TruncatedNormal (a = mean, b = stddev) or RandomUniform
-   * (a = minval, b = maxval).
+   * RandomNormal (a = mean, b = stddev), TruncatedNormal (a = mean, b = stddev) or RandomUniform (a
+   * = minval, b = maxval).
    *
    * @param kerasClassName RandomNormal, TruncatedNormal or RandomUniform
    * @param a mean or minval

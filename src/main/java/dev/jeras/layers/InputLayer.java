@@ -13,7 +13,9 @@ import org.tensorflow.types.TFloat32;
 public final class InputLayer extends Layer {
   private final TensorShape batchShape;
 
-  /** @param batchShape the input shape with its batch dimension, usually {@code (None, ...)} */
+  /**
+   * @param batchShape the input shape with its batch dimension, usually {@code (None, ...)}
+   */
   public InputLayer(TensorShape batchShape) {
     if (batchShape.rank() < 1) {
       throw new IllegalArgumentException("InputLayer: shape must have a batch axis");
@@ -32,7 +34,9 @@ public final class InputLayer extends Layer {
     return "InputLayer";
   }
 
-  /** @return the input shape, batch dimension first */
+  /**
+   * @return the input shape, batch dimension first
+   */
   public TensorShape batchShape() {
     return batchShape;
   }

@@ -32,7 +32,9 @@ public abstract class Layer {
   private List<TensorShape> builtInputShapes;
   private final List<Node> nodes = new ArrayList<>();
 
-  /** @return the Keras class name, e.g. {@code Conv2D} */
+  /**
+   * @return the Keras class name, e.g. {@code Conv2D}
+   */
   public abstract String className();
 
   /**
@@ -59,7 +61,9 @@ public abstract class Layer {
     return List.of();
   }
 
-  /** @return the layer's Keras config (name, trainable, then the layer's own options) */
+  /**
+   * @return the layer's Keras config (name, trainable, then the layer's own options)
+   */
   public Map<String, Object> getConfig() {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("name", name);
@@ -68,7 +72,9 @@ public abstract class Layer {
     return c;
   }
 
-  /** @return the name, or {@code null} until named or added to a model */
+  /**
+   * @return the name, or {@code null} until named or added to a model
+   */
   public final String name() {
     return name;
   }
@@ -86,12 +92,16 @@ public abstract class Layer {
     return this;
   }
 
-  /** @return the default name prefix: Keras' snake case of the class name, e.g. {@code conv2d} */
+  /**
+   * @return the default name prefix: Keras' snake case of the class name, e.g. {@code conv2d}
+   */
   public String namePrefix() {
     return Naming.snakeCase(className());
   }
 
-  /** @return whether the optimizer updates this layer's weights */
+  /**
+   * @return whether the optimizer updates this layer's weights
+   */
   public final boolean trainable() {
     return trainable;
   }
@@ -107,22 +117,30 @@ public abstract class Layer {
     return this;
   }
 
-  /** @return the input shapes the layer was built for, or {@code null} before its first call */
+  /**
+   * @return the input shapes the layer was built for, or {@code null} before its first call
+   */
   public final List<TensorShape> builtInputShapes() {
     return builtInputShapes;
   }
 
-  /** @return the weights declared at build time, empty before the layer's first call */
+  /**
+   * @return the weights declared at build time, empty before the layer's first call
+   */
   public final List<WeightSpec> weights() {
     return builtInputShapes == null ? List.of() : weightSpecs(builtInputShapes);
   }
 
-  /** @return the number of scalars in all the layer's weights */
+  /**
+   * @return the number of scalars in all the layer's weights
+   */
   public final long countParams() {
     return weights().stream().mapToLong(WeightSpec::size).sum();
   }
 
-  /** @return the layer's calls, in order */
+  /**
+   * @return the layer's calls, in order
+   */
   public final List<Node> nodes() {
     return Collections.unmodifiableList(nodes);
   }
@@ -174,8 +192,11 @@ public abstract class Layer {
     }
     if (!ok) {
       throw new IllegalArgumentException(
-          describe() + ": a shared layer was built for input " + format(builtInputShapes)
-              + " and cannot be called on " + format(shapes));
+          describe()
+              + ": a shared layer was built for input "
+              + format(builtInputShapes)
+              + " and cannot be called on "
+              + format(shapes));
     }
   }
 
@@ -187,12 +208,16 @@ public abstract class Layer {
     }
   }
 
-  /** @return {@code name (ClassName)} for messages */
+  /**
+   * @return {@code name (ClassName)} for messages
+   */
   public final String describe() {
     return (name == null ? namePrefix() : name) + " (" + className() + ")";
   }
 
-  /** @return the single input shape, or an error naming the layer */
+  /**
+   * @return the single input shape, or an error naming the layer
+   */
   protected final TensorShape single(List<TensorShape> inputShapes) {
     if (inputShapes.size() != 1) {
       throw new IllegalArgumentException(
@@ -214,7 +239,9 @@ public abstract class Layer {
     }
   }
 
-  /** @return the shapes in Keras notation, comma separated */
+  /**
+   * @return the shapes in Keras notation, comma separated
+   */
   protected static String format(List<TensorShape> shapes) {
     return shapes.size() == 1 ? shapes.get(0).toString() : shapes.toString();
   }

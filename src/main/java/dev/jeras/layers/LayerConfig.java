@@ -54,28 +54,38 @@ public final class LayerConfig {
     }
   }
 
-  /** @return the layer's name, or {@code null} */
+  /**
+   * @return the layer's name, or {@code null}
+   */
   public String name() {
     Object n = config.get("name");
     return n == null ? null : n.toString();
   }
 
-  /** @return the trainable flag (default true) */
+  /**
+   * @return the trainable flag (default true)
+   */
   public boolean trainable() {
     return getBoolean("trainable", true);
   }
 
-  /** @return the Keras class name */
+  /**
+   * @return the Keras class name
+   */
   public String className() {
     return className;
   }
 
-  /** @return whether the key is present with a non-null value */
+  /**
+   * @return whether the key is present with a non-null value
+   */
   public boolean has(String key) {
     return config.get(key) != null;
   }
 
-  /** @return a required integer */
+  /**
+   * @return a required integer
+   */
   public int getInt(String key) {
     Object v = require(key);
     if (v instanceof Number n && isInt(n)) {
@@ -84,18 +94,24 @@ public final class LayerConfig {
     throw invalid(key, v, "an integer");
   }
 
-  /** @return whether the number is a whole number in int range (1e308 and 2^32 are not) */
+  /**
+   * @return whether the number is a whole number in int range (1e308 and 2^32 are not)
+   */
   private static boolean isInt(Number n) {
     double d = n.doubleValue();
     return d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE;
   }
 
-  /** @return an integer, or the default when absent or null */
+  /**
+   * @return an integer, or the default when absent or null
+   */
   public int getInt(String key, int dflt) {
     return has(key) ? getInt(key) : mark(key, dflt);
   }
 
-  /** @return a number, or the default when absent or null */
+  /**
+   * @return a number, or the default when absent or null
+   */
   public double getDouble(String key, double dflt) {
     if (!has(key)) {
       return mark(key, dflt);
@@ -107,7 +123,9 @@ public final class LayerConfig {
     throw invalid(key, v, "a finite number");
   }
 
-  /** @return a boolean, or the default when absent or null */
+  /**
+   * @return a boolean, or the default when absent or null
+   */
   public boolean getBoolean(String key, boolean dflt) {
     if (!has(key)) {
       return mark(key, dflt);
@@ -119,7 +137,9 @@ public final class LayerConfig {
     throw invalid(key, v, "true or false");
   }
 
-  /** @return a string, or the default when absent or null */
+  /**
+   * @return a string, or the default when absent or null
+   */
   public String getString(String key, String dflt) {
     if (!has(key)) {
       return mark(key, dflt);
@@ -144,14 +164,20 @@ public final class LayerConfig {
       int i = getInt(key);
       return new int[] {i, i};
     }
-    if (v instanceof List<?> l && l.size() == 2 && l.get(0) instanceof Number a && isInt(a)
-        && l.get(1) instanceof Number b && isInt(b)) {
+    if (v instanceof List<?> l
+        && l.size() == 2
+        && l.get(0) instanceof Number a
+        && isInt(a)
+        && l.get(1) instanceof Number b
+        && isInt(b)) {
       return new int[] {a.intValue(), b.intValue()};
     }
     throw invalid(key, v, "an integer or a list of two integers");
   }
 
-  /** @return the activation named by the key (linear when absent or null) */
+  /**
+   * @return the activation named by the key (linear when absent or null)
+   */
   public Activations getActivation(String key) {
     String name = getString(key, "linear");
     try {
@@ -161,7 +187,9 @@ public final class LayerConfig {
     }
   }
 
-  /** @return the padding named by the key (valid when absent) */
+  /**
+   * @return the padding named by the key (valid when absent)
+   */
   public Padding getPadding(String key) {
     String p = getString(key, "valid");
     try {
@@ -198,17 +226,21 @@ public final class LayerConfig {
   private static Initializer initializerFromConfig(String cls, Map<?, ?> c) {
     return switch (cls) {
       case "Constant" -> Initializer.constant(number(c, "value", 0));
-      case "RandomNormal" -> new Initializer.Random(
-          "RandomNormal", number(c, "mean", 0), number(c, "stddev", 0.05));
-      case "TruncatedNormal" -> new Initializer.Random(
-          "TruncatedNormal", number(c, "mean", 0), number(c, "stddev", 0.05));
-      case "RandomUniform" -> new Initializer.Random(
-          "RandomUniform", number(c, "minval", -0.05), number(c, "maxval", 0.05));
-      case "VarianceScaling" -> new Initializer.VarianceScaling(
-          "VarianceScaling",
-          number(c, "scale", 1.0),
-          String.valueOf(c.get("mode") == null ? "fan_in" : c.get("mode")),
-          String.valueOf(c.get("distribution") == null ? "truncated_normal" : c.get("distribution")));
+      case "RandomNormal" ->
+          new Initializer.Random("RandomNormal", number(c, "mean", 0), number(c, "stddev", 0.05));
+      case "TruncatedNormal" ->
+          new Initializer.Random(
+              "TruncatedNormal", number(c, "mean", 0), number(c, "stddev", 0.05));
+      case "RandomUniform" ->
+          new Initializer.Random(
+              "RandomUniform", number(c, "minval", -0.05), number(c, "maxval", 0.05));
+      case "VarianceScaling" ->
+          new Initializer.VarianceScaling(
+              "VarianceScaling",
+              number(c, "scale", 1.0),
+              String.valueOf(c.get("mode") == null ? "fan_in" : c.get("mode")),
+              String.valueOf(
+                  c.get("distribution") == null ? "truncated_normal" : c.get("distribution")));
       default -> Initializer.of(cls);
     };
   }
@@ -264,14 +296,18 @@ public final class LayerConfig {
   public void finish() {
     List<String> unknown = new ArrayList<>();
     for (Map.Entry<String, Object> e : config.entrySet()) {
-      if (!used.contains(e.getKey()) && e.getValue() != null
+      if (!used.contains(e.getKey())
+          && e.getValue() != null
           && !Boolean.FALSE.equals(e.getValue())) {
         unknown.add(e.getKey() + "=" + brief(e.getValue()));
       }
     }
     if (!unknown.isEmpty()) {
       throw new JerasException(
-          where() + ": unsupported option(s) " + unknown + "; supported options: "
+          where()
+              + ": unsupported option(s) "
+              + unknown
+              + "; supported options: "
               + used.stream().sorted().toList());
     }
   }
@@ -288,8 +324,9 @@ public final class LayerConfig {
       }
       return true;
     }
-    return String.valueOf(v).toLowerCase(Locale.ROOT).equals(
-        String.valueOf(expected).toLowerCase(Locale.ROOT));
+    return String.valueOf(v)
+        .toLowerCase(Locale.ROOT)
+        .equals(String.valueOf(expected).toLowerCase(Locale.ROOT));
   }
 
   private Object require(String key) {
@@ -306,7 +343,9 @@ public final class LayerConfig {
     return value;
   }
 
-  /** @return the value as text, cut to 200 characters so that an error stays one readable line */
+  /**
+   * @return the value as text, cut to 200 characters so that an error stays one readable line
+   */
   private static String brief(Object v) {
     String s = String.valueOf(v);
     return s.length() <= 200 ? s : s.substring(0, 200) + "... (" + s.length() + " characters)";
@@ -318,8 +357,8 @@ public final class LayerConfig {
   }
 
   private JerasException invalid(String key, Object v, String expected) {
-    return new JerasException(where() + ": option " + key + " expected " + expected + ", got "
-        + brief(v));
+    return new JerasException(
+        where() + ": option " + key + " expected " + expected + ", got " + brief(v));
   }
 
   /**
@@ -327,7 +366,14 @@ public final class LayerConfig {
    */
   public JerasException unsupported(String key, Object value, String supported) {
     return new JerasException(
-        where() + ": unsupported " + key + "=" + brief(value) + "; jeras supports " + key + ": "
+        where()
+            + ": unsupported "
+            + key
+            + "="
+            + brief(value)
+            + "; jeras supports "
+            + key
+            + ": "
             + supported);
   }
 }

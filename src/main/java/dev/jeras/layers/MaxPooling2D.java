@@ -9,8 +9,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * Max pooling over NHWC images: each output value is the maximum of a pool window.
  *
- * <p>Options, with Keras' defaults: {@code pool_size} (2, 2), {@code strides} the pool size,
- * {@code padding} "valid". Input (batch, h, w, c); output (batch, h', w', c). No weights.
+ * <p>Options, with Keras' defaults: {@code pool_size} (2, 2), {@code strides} the pool size, {@code
+ * padding} "valid". Input (batch, h, w, c); output (batch, h', w', c). No weights.
  *
  * <p>In training on the CPU without oneDNN turned on, pools run oneDNN's kernel, which keeps the
  * position of each maximum for its gradient ({@link dev.jeras.internal.OneDnn}; the same values as
@@ -37,19 +37,25 @@ public final class MaxPooling2D extends Pooling2D {
     super(height, width);
   }
 
-  /** @return this layer, with strides (default: the pool size) */
+  /**
+   * @return this layer, with strides (default: the pool size)
+   */
   public MaxPooling2D strides(int height, int width) {
     setStrides(height, width);
     return this;
   }
 
-  /** @return this layer, with that padding (default valid) */
+  /**
+   * @return this layer, with that padding (default valid)
+   */
   public MaxPooling2D padding(Padding padding) {
     setPadding(padding);
     return this;
   }
 
-  /** @return this layer, with padding "valid" or "same" */
+  /**
+   * @return this layer, with padding "valid" or "same"
+   */
   public MaxPooling2D padding(String padding) {
     return padding(Padding.of(padding));
   }
@@ -64,14 +70,15 @@ public final class MaxPooling2D extends Pooling2D {
     org.tensorflow.op.Ops tf = ctx.tf();
     int[] s = effectiveStrides();
     if (ctx.training()) {
-      Operand<TFloat32> fused = NativeOps.trainingConvMaxPool(
-          tf, inputs.get(0), poolSize, s, padding.tfName());
-      return fused != null ? fused
+      Operand<TFloat32> fused =
+          NativeOps.trainingConvMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
+      return fused != null
+          ? fused
           : PoolBackprop.trainingMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
     }
     if (!ctx.forExport()) {
-      Operand<TFloat32> fused = NativeOps.inferenceConvMaxPool(
-          tf, inputs.get(0), poolSize, s, padding.tfName());
+      Operand<TFloat32> fused =
+          NativeOps.inferenceConvMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
       if (fused != null) {
         return fused;
       }

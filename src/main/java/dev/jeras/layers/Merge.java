@@ -4,7 +4,9 @@ import java.util.List;
 
 /** Shared checks of layers that merge several inputs ({@link Add}, {@link Concatenate}). */
 abstract sealed class Merge extends Layer permits Add, Concatenate {
-  /** @return the inputs, after checking there are at least two */
+  /**
+   * @return the inputs, after checking there are at least two
+   */
   final List<TensorShape> atLeastTwo(List<TensorShape> inputShapes) {
     if (inputShapes.size() < 2) {
       throw new IllegalArgumentException(

@@ -17,8 +17,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * The topology of a model: its inputs, outputs and the layer calls (nodes) between them, in a
- * topological order. It names unnamed layers (Keras' {@code conv2d}, {@code conv2d_1}, ...) and wires
- * the whole graph for a {@link CallContext}. Structure only: no session, no training.
+ * topological order. It names unnamed layers (Keras' {@code conv2d}, {@code conv2d_1}, ...) and
+ * wires the whole graph for a {@link CallContext}. Structure only: no session, no training.
  */
 public final class Network {
   private final List<SymbolicTensor> inputs;
@@ -69,7 +69,8 @@ public final class Network {
       }
       if (n.layer() instanceof InputLayer && !inputNodes.contains(n)) {
         throw new IllegalArgumentException(
-            "graph disconnected: an output depends on input " + n.output()
+            "graph disconnected: an output depends on input "
+                + n.output()
                 + " which is not among the model's inputs");
       }
       todo.addAll(n.inputs().stream().map(SymbolicTensor::node).toList());
@@ -90,8 +91,13 @@ public final class Network {
         Layer other = byName.put(l.name(), l);
         if (other != null && other != l) {
           throw new IllegalArgumentException(
-              "two layers are named '" + l.name() + "': " + other.className() + " and "
-                  + l.className() + "; layer names must be unique within a model");
+              "two layers are named '"
+                  + l.name()
+                  + "': "
+                  + other.className()
+                  + " and "
+                  + l.className()
+                  + "; layer names must be unique within a model");
         }
         used.add(l.name());
       }
@@ -103,22 +109,30 @@ public final class Network {
     }
   }
 
-  /** @return the model inputs */
+  /**
+   * @return the model inputs
+   */
   public List<SymbolicTensor> inputs() {
     return inputs;
   }
 
-  /** @return the model outputs */
+  /**
+   * @return the model outputs
+   */
   public List<SymbolicTensor> outputs() {
     return outputs;
   }
 
-  /** @return the layer calls in topological order (inputs first) */
+  /**
+   * @return the layer calls in topological order (inputs first)
+   */
   public List<Node> nodes() {
     return nodes;
   }
 
-  /** @return the distinct layers in order of first call, input layers included */
+  /**
+   * @return the distinct layers in order of first call, input layers included
+   */
   public List<Layer> layers() {
     return layers;
   }
@@ -138,7 +152,9 @@ public final class Network {
         "no layer named '" + name + "'; layers: " + layers.stream().map(Layer::name).toList());
   }
 
-  /** @return every weight with its layer, in Keras' order (layer order, then the layer's order) */
+  /**
+   * @return every weight with its layer, in Keras' order (layer order, then the layer's order)
+   */
   public List<LayerWeight> weights() {
     List<LayerWeight> w = new ArrayList<>();
     for (Layer l : layers) {
@@ -178,7 +194,9 @@ public final class Network {
    * @param spec the weight
    */
   public record LayerWeight(Layer layer, WeightSpec spec) {
-    /** @return the variable name, {@code layer/weight} */
+    /**
+     * @return the variable name, {@code layer/weight}
+     */
     public String path() {
       return Naming.variable(layer.name(), spec.name());
     }

@@ -23,27 +23,37 @@ public final class Node {
     this.output = new SymbolicTensor(this, outputShape);
   }
 
-  /** @return the layer called */
+  /**
+   * @return the layer called
+   */
   public Layer layer() {
     return layer;
   }
 
-  /** @return the position of this call among the layer's calls (Keras' node index) */
+  /**
+   * @return the position of this call among the layer's calls (Keras' node index)
+   */
   public int index() {
     return index;
   }
 
-  /** @return the symbolic inputs, in call order (empty for an input layer) */
+  /**
+   * @return the symbolic inputs, in call order (empty for an input layer)
+   */
   public List<SymbolicTensor> inputs() {
     return inputs;
   }
 
-  /** @return the symbolic output */
+  /**
+   * @return the symbolic output
+   */
   public SymbolicTensor output() {
     return output;
   }
 
-  /** @return the creation order number, used to sort nodes topologically */
+  /**
+   * @return the creation order number, used to sort nodes topologically
+   */
   public long sequence() {
     return sequence;
   }

@@ -10,12 +10,16 @@ public enum Padding {
   /** Zero padding: output = ceil(input / stride). */
   SAME;
 
-  /** @return the Keras config value, {@code "valid"} or {@code "same"} */
+  /**
+   * @return the Keras config value, {@code "valid"} or {@code "same"}
+   */
   public String kerasName() {
     return name().toLowerCase(java.util.Locale.ROOT);
   }
 
-  /** @return the TensorFlow op attribute, {@code "VALID"} or {@code "SAME"} */
+  /**
+   * @return the TensorFlow op attribute, {@code "VALID"} or {@code "SAME"}
+   */
   public String tfName() {
     return name();
   }

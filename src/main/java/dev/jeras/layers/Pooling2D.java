@@ -12,8 +12,10 @@ import org.tensorflow.types.TFloat32;
 public abstract sealed class Pooling2D extends Layer permits MaxPooling2D, AveragePooling2D {
   /** The pool size (height, width). */
   protected int[] poolSize = {2, 2};
+
   /** The strides, or null for "same as the pool size" (Keras' strides=None). */
   protected int[] strides;
+
   /** The padding. */
   protected Padding padding = Padding.VALID;
 
@@ -21,7 +23,9 @@ public abstract sealed class Pooling2D extends Layer permits MaxPooling2D, Avera
     poolSize = Check.positivePair("pool_size", height, width);
   }
 
-  /** @return the strides in effect */
+  /**
+   * @return the strides in effect
+   */
   protected final int[] effectiveStrides() {
     return strides == null ? poolSize : strides;
   }
@@ -47,18 +51,29 @@ public abstract sealed class Pooling2D extends Layer permits MaxPooling2D, Avera
     long w = padding.outputLength(in.dim(2), poolSize[1], s[1]);
     if ((in.dim(1) >= 0 && h <= 0) || (in.dim(2) >= 0 && w <= 0)) {
       throw new IllegalArgumentException(
-          describe() + ": pool " + poolSize[0] + "x" + poolSize[1] + " with padding '"
-              + padding.kerasName() + "' does not fit input " + in);
+          describe()
+              + ": pool "
+              + poolSize[0]
+              + "x"
+              + poolSize[1]
+              + " with padding '"
+              + padding.kerasName()
+              + "' does not fit input "
+              + in);
     }
     return TensorShape.of(in.dim(0), h, w, in.dim(3));
   }
 
-  /** @return the window as an NHWC 4-vector */
+  /**
+   * @return the window as an NHWC 4-vector
+   */
   protected final List<Long> window() {
     return List.of(1L, (long) poolSize[0], (long) poolSize[1], 1L);
   }
 
-  /** @return the strides as an NHWC 4-vector */
+  /**
+   * @return the strides as an NHWC 4-vector
+   */
   protected final List<Long> strides4() {
     int[] s = effectiveStrides();
     return List.of(1L, (long) s[0], (long) s[1], 1L);

@@ -19,17 +19,23 @@ public final class SymbolicTensor {
     this.shape = shape;
   }
 
-  /** @return the shape, batch dimension first (unknown, -1) */
+  /**
+   * @return the shape, batch dimension first (unknown, -1)
+   */
   public TensorShape shape() {
     return shape;
   }
 
-  /** @return the call of a layer that produces this tensor */
+  /**
+   * @return the call of a layer that produces this tensor
+   */
   public Node node() {
     return node;
   }
 
-  /** @return the layer that produces this tensor */
+  /**
+   * @return the layer that produces this tensor
+   */
   public Layer layer() {
     return node.layer();
   }

@@ -23,17 +23,22 @@ public final class TensorShape {
     this.dims = dims;
   }
 
-  /** @return a shape with exactly these dimensions (-1 = unknown) */
+  /**
+   * @return a shape with exactly these dimensions (-1 = unknown)
+   */
   public static TensorShape of(long... dims) {
     for (long d : dims) {
       if (d < UNKNOWN) {
-        throw new IllegalArgumentException("invalid dimension " + d + " in " + Arrays.toString(dims));
+        throw new IllegalArgumentException(
+            "invalid dimension " + d + " in " + Arrays.toString(dims));
       }
     }
     return new TensorShape(dims.clone());
   }
 
-  /** @return the shape {@code (None, sampleDims...)} */
+  /**
+   * @return the shape {@code (None, sampleDims...)}
+   */
   public static TensorShape batchOf(long... sampleDims) {
     long[] d = new long[sampleDims.length + 1];
     d[0] = UNKNOWN;
@@ -41,7 +46,9 @@ public final class TensorShape {
     return of(d);
   }
 
-  /** @return the number of dimensions */
+  /**
+   * @return the number of dimensions
+   */
   public int rank() {
     return dims.length;
   }
@@ -54,17 +61,23 @@ public final class TensorShape {
     return dims[i < 0 ? dims.length + i : i];
   }
 
-  /** @return all dimensions (a copy) */
+  /**
+   * @return all dimensions (a copy)
+   */
   public long[] dims() {
     return dims.clone();
   }
 
-  /** @return the dimensions after the batch axis (a copy) */
+  /**
+   * @return the dimensions after the batch axis (a copy)
+   */
   public long[] sampleDims() {
     return Arrays.copyOfRange(dims, 1, dims.length);
   }
 
-  /** @return the product of the dimensions after the batch axis, -1 if one is unknown */
+  /**
+   * @return the product of the dimensions after the batch axis, -1 if one is unknown
+   */
   public long sampleSize() {
     long n = 1;
     for (int i = 1; i < dims.length; i++) {
@@ -76,14 +89,18 @@ public final class TensorShape {
     return n;
   }
 
-  /** @return this shape with a new batch dimension */
+  /**
+   * @return this shape with a new batch dimension
+   */
   public TensorShape withBatch(long batch) {
     long[] d = dims.clone();
     d[0] = batch;
     return new TensorShape(d);
   }
 
-  /** @return the equivalent TensorFlow shape */
+  /**
+   * @return the equivalent TensorFlow shape
+   */
   public Shape toTf() {
     return Shape.of(dims);
   }
@@ -114,7 +131,9 @@ public final class TensorShape {
     return Arrays.hashCode(dims);
   }
 
-  /** @return Keras' notation, e.g. {@code (None, 10)} */
+  /**
+   * @return Keras' notation, e.g. {@code (None, 10)}
+   */
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder("(");

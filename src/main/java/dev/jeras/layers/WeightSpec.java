@@ -10,7 +10,9 @@ package dev.jeras.layers;
  * @param trainable whether gradients update it (false for BatchNormalization's moving statistics)
  */
 public record WeightSpec(String name, long[] shape, Initializer initializer, boolean trainable) {
-  /** @return the number of scalars in the weight */
+  /**
+   * @return the number of scalars in the weight
+   */
   public long size() {
     long n = 1;
     for (long d : shape) {

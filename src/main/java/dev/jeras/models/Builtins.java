@@ -35,7 +35,9 @@ public final class Builtins {
 
   private Builtins() {}
 
-  /** @return the built-in model names, sorted */
+  /**
+   * @return the built-in model names, sorted
+   */
   public static List<String> names() {
     return MODELS.keySet().stream().sorted().toList();
   }
@@ -52,7 +54,9 @@ public final class Builtins {
     return s.get();
   }
 
-  /** @return the MNIST CNN of the Keras tutorial */
+  /**
+   * @return the MNIST CNN of the Keras tutorial
+   */
   public static Sequential mnistBasic() {
     return new Sequential(
         Input.shape(28, 28, 1),
@@ -64,7 +68,9 @@ public final class Builtins {
         new Dense(10).activation("softmax"));
   }
 
-  /** @return the CIFAR-10 CNN with BatchNormalization, Sequential */
+  /**
+   * @return the CIFAR-10 CNN with BatchNormalization, Sequential
+   */
   public static Sequential cifar10Bn() {
     Sequential m = new Sequential(Input.shape(32, 32, 3));
     for (Layer l : cifar10Layers()) {
@@ -73,7 +79,9 @@ public final class Builtins {
     return m;
   }
 
-  /** @return the CIFAR-10 CNN with BatchNormalization, written with the functional API */
+  /**
+   * @return the CIFAR-10 CNN with BatchNormalization, written with the functional API
+   */
   public static Model cifar10Functional() {
     SymbolicTensor in = Input.shape(32, 32, 3);
     SymbolicTensor x = in;
@@ -85,10 +93,19 @@ public final class Builtins {
 
   private static List<Layer> cifar10Layers() {
     return List.of(
-        conv(32), new BatchNormalization(), conv(32), new BatchNormalization(), new MaxPooling2D(),
-        conv(64), new BatchNormalization(), conv(64), new BatchNormalization(), new MaxPooling2D(),
+        conv(32),
+        new BatchNormalization(),
+        conv(32),
+        new BatchNormalization(),
+        new MaxPooling2D(),
+        conv(64),
+        new BatchNormalization(),
+        conv(64),
+        new BatchNormalization(),
+        new MaxPooling2D(),
         new Flatten(),
-        new Dense(512).activation("relu"), new BatchNormalization(),
+        new Dense(512).activation("relu"),
+        new BatchNormalization(),
         new Dense(10).activation("softmax"));
   }
 

@@ -78,7 +78,9 @@ public class Model implements Predictor {
     this.network = network;
   }
 
-  /** @return the network, built if needed */
+  /**
+   * @return the network, built if needed
+   */
   public Network network() {
     if (network == null) {
       throw new JerasException(
@@ -87,7 +89,9 @@ public class Model implements Predictor {
     return network;
   }
 
-  /** @return the model's name */
+  /**
+   * @return the model's name
+   */
   public String name() {
     return name;
   }
@@ -130,7 +134,9 @@ public class Model implements Predictor {
     return this;
   }
 
-  /** @return the layers, in order (input layers included for functional models) */
+  /**
+   * @return the layers, in order (input layers included for functional models)
+   */
   public List<Layer> layers() {
     return network().layers();
   }
@@ -143,12 +149,16 @@ public class Model implements Predictor {
     return network().layer(layerName);
   }
 
-  /** @return the number of weights' scalars */
+  /**
+   * @return the number of weights' scalars
+   */
   public long countParams() {
     return network().weights().stream().mapToLong(w -> w.spec().size()).sum();
   }
 
-  /** @return the number of scalars the optimizer trains */
+  /**
+   * @return the number of scalars the optimizer trains
+   */
   public long countTrainableParams() {
     return network().weights().stream()
         .filter(w -> w.spec().trainable() && w.layer().trainable())
@@ -157,12 +167,16 @@ public class Model implements Predictor {
         .sum();
   }
 
-  /** @return the Keras-style summary table */
+  /**
+   * @return the Keras-style summary table
+   */
   public String summary() {
     return Summary.of(this);
   }
 
-  /** @return the engine (graph and session), created on first use */
+  /**
+   * @return the engine (graph and session), created on first use
+   */
   public synchronized Engine engine() {
     if (engine == null) {
       long s = seed != null ? seed : new SecureRandom().nextLong();
@@ -171,12 +185,16 @@ public class Model implements Predictor {
     return engine;
   }
 
-  /** @return whether {@link #compile} has been called */
+  /**
+   * @return whether {@link #compile} has been called
+   */
   public boolean isCompiled() {
     return trainer != null;
   }
 
-  /** @return the trainer made by compile */
+  /**
+   * @return the trainer made by compile
+   */
   public Trainer trainer() {
     if (trainer == null) {
       throw new JerasException("model " + name + " must be compiled before training or evaluating");
@@ -311,12 +329,16 @@ public class Model implements Predictor {
     return engine().predict(xs, batchSize);
   }
 
-  /** @return the weights, in Keras' order ({@code get_weights()}) */
+  /**
+   * @return the weights, in Keras' order ({@code get_weights()})
+   */
   public List<FloatArray> getWeights() {
     return engine().getWeights();
   }
 
-  /** @param weights new weights, in Keras' order ({@code set_weights()}) */
+  /**
+   * @param weights new weights, in Keras' order ({@code set_weights()})
+   */
   public void setWeights(List<FloatArray> weights) {
     engine().setWeights(weights);
   }
@@ -336,7 +358,9 @@ public class Model implements Predictor {
     return network().outputs().stream().map(t -> t.layer().name()).toList();
   }
 
-  /** @return the input layers */
+  /**
+   * @return the input layers
+   */
   public List<InputLayer> inputLayers() {
     return network().inputs().stream().map(t -> (InputLayer) t.layer()).toList();
   }
@@ -351,6 +375,10 @@ public class Model implements Predictor {
 
   @Override
   public String toString() {
-    return "Model[" + name + ", " + (network == null ? "unbuilt" : layers().size() + " layers") + "]";
+    return "Model["
+        + name
+        + ", "
+        + (network == null ? "unbuilt" : layers().size() + " layers")
+        + "]";
   }
 }

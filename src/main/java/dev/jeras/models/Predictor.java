@@ -15,13 +15,19 @@ import java.util.List;
  * }</pre>
  */
 public interface Predictor extends AutoCloseable {
-  /** @return the input names (input layer names, or signature input keys) */
+  /**
+   * @return the input names (input layer names, or signature input keys)
+   */
   List<String> inputNames();
 
-  /** @return the input shapes, batch dimension first (-1 where unknown) */
+  /**
+   * @return the input shapes, batch dimension first (-1 where unknown)
+   */
   List<TensorShape> inputShapes();
 
-  /** @return the output names */
+  /**
+   * @return the output names
+   */
   List<String> outputNames();
 
   /**

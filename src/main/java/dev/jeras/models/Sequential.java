@@ -88,7 +88,9 @@ public class Sequential extends Model {
     setNetwork(new Network(List.of(input), List.of(output)));
   }
 
-  /** @return the layers, without the input layer (as Keras' Sequential.layers) */
+  /**
+   * @return the layers, without the input layer (as Keras' Sequential.layers)
+   */
   @Override
   public List<Layer> layers() {
     return List.copyOf(layers);

@@ -29,8 +29,15 @@ final class Summary {
     StringBuilder b = new StringBuilder();
     b.append("Model: \"").append(model.name()).append("\"\n");
     b.append(rule('┏', '━', '┳', '┓', widths));
-    b.append(row(List.of(List.of(header.get(0)), List.of(header.get(1)), List.of(header.get(2)),
-        functional ? List.of(header.get(3)) : List.of()), widths, '┃'));
+    b.append(
+        row(
+            List.of(
+                List.of(header.get(0)),
+                List.of(header.get(1)),
+                List.of(header.get(2)),
+                functional ? List.of(header.get(3)) : List.of()),
+            widths,
+            '┃'));
     b.append(rule('┡', '━', '╇', '┩', widths));
     List<Layer> layers = model.network().layers();
     List<Layer> shown = new ArrayList<>();
@@ -49,8 +56,10 @@ final class Summary {
         cells.add(connected(l, widths[3]));
       }
       b.append(row(cells, widths, '│'));
-      b.append(i == shown.size() - 1 ? rule('└', '─', '┴', '┘', widths)
-          : rule('├', '─', '┼', '┤', widths));
+      b.append(
+          i == shown.size() - 1
+              ? rule('└', '─', '┴', '┘', widths)
+              : rule('├', '─', '┼', '┤', widths));
     }
     long total = model.countParams();
     long trainable = model.countTrainableParams();

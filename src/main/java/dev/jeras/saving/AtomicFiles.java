@@ -99,8 +99,8 @@ public final class AtomicFiles {
   }
 
   /**
-   * Temporary files are created private (0600, 0700); the published result gets the usual
-   * 0644 / 0755 so that other accounts (a TF Serving user) can read an export.
+   * Temporary files are created private (0600, 0700); the published result gets the usual 0644 /
+   * 0755 so that other accounts (a TF Serving user) can read an export.
    */
   private static void publish(Path p) throws IOException {
     if (!Files.getFileStore(p).supportsFileAttributeView("posix")) {
@@ -108,8 +108,8 @@ public final class AtomicFiles {
     }
     try (var walk = Files.walk(p)) {
       for (Path q : walk.toList()) {
-        Files.setPosixFilePermissions(q, PosixFilePermissions.fromString(
-            Files.isDirectory(q) ? "rwxr-xr-x" : "rw-r--r--"));
+        Files.setPosixFilePermissions(
+            q, PosixFilePermissions.fromString(Files.isDirectory(q) ? "rwxr-xr-x" : "rw-r--r--"));
       }
     }
   }
@@ -135,18 +135,20 @@ public final class AtomicFiles {
     if (!Files.exists(p)) {
       return;
     }
-    Files.walkFileTree(p, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-        Files.delete(f);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        p,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+            Files.delete(f);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            Files.delete(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

@@ -23,7 +23,9 @@ final class CompileConfig {
 
   private CompileConfig() {}
 
-  /** @return Keras' compile_config for a compiled model */
+  /**
+   * @return Keras' compile_config for a compiled model
+   */
   static Map<String, Object> toMap(Trainer trainer) {
     Map<String, Object> opt = new LinkedHashMap<>();
     opt.put("module", "keras.optimizers");
@@ -33,8 +35,11 @@ final class CompileConfig {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("optimizer", opt);
     List<String> losses = trainer.losses().stream().map(Loss::kerasName).distinct().toList();
-    c.put("loss", losses.size() == 1 ? losses.get(0)
-        : trainer.losses().stream().map(Loss::kerasName).toList());
+    c.put(
+        "loss",
+        losses.size() == 1
+            ? losses.get(0)
+            : trainer.losses().stream().map(Loss::kerasName).toList());
     c.put("loss_weights", null);
     c.put("metrics", trainer.metrics().stream().map(Metric::kerasName).toList());
     c.put("weighted_metrics", null);
@@ -81,8 +86,11 @@ final class CompileConfig {
       model.compile(optimizer, losses, metrics.stream().distinct().toList());
       return true;
     } catch (IllegalArgumentException | ClassCastException e) {
-      LOG.warn("{}: the model is left uncompiled: its compile_config uses what jeras does not"
-          + " support ({}); compile it in Java before training", source, e.getMessage());
+      LOG.warn(
+          "{}: the model is left uncompiled: its compile_config uses what jeras does not"
+              + " support ({}); compile it in Java before training",
+          source,
+          e.getMessage());
       return false;
     }
   }
@@ -99,23 +107,42 @@ final class CompileConfig {
     if (lr != null && !(lr instanceof Number)) {
       throw new IllegalArgumentException("learning-rate schedule " + lr);
     }
-    for (String unsupported : List.of("weight_decay", "clipnorm", "global_clipnorm", "clipvalue",
-        "loss_scale_factor", "gradient_accumulation_steps")) {
+    for (String unsupported :
+        List.of(
+            "weight_decay",
+            "clipnorm",
+            "global_clipnorm",
+            "clipvalue",
+            "loss_scale_factor",
+            "gradient_accumulation_steps")) {
       if (cfg.get(unsupported) != null) {
-        throw new IllegalArgumentException(cls + " with " + unsupported + "=" + cfg.get(unsupported));
+        throw new IllegalArgumentException(
+            cls + " with " + unsupported + "=" + cfg.get(unsupported));
       }
     }
-    if (Boolean.TRUE.equals(cfg.get("use_ema")) || Boolean.TRUE.equals(cfg.get("amsgrad"))
+    if (Boolean.TRUE.equals(cfg.get("use_ema"))
+        || Boolean.TRUE.equals(cfg.get("amsgrad"))
         || Boolean.TRUE.equals(cfg.get("centered"))) {
       throw new IllegalArgumentException(cls + " with EMA, AMSGrad or centered");
     }
     return switch (cls.toLowerCase(Locale.ROOT)) {
-      case "adam" -> new Optimizer.Adam(num(cfg, "learning_rate", 1e-3), num(cfg, "beta_1", 0.9),
-          num(cfg, "beta_2", 0.999), num(cfg, "epsilon", 1e-7));
-      case "sgd" -> new Optimizer.Sgd(num(cfg, "learning_rate", 0.01), num(cfg, "momentum", 0),
-          Boolean.TRUE.equals(cfg.get("nesterov")));
-      case "rmsprop" -> new Optimizer.RmsProp(num(cfg, "learning_rate", 1e-3),
-          num(cfg, "rho", 0.9), num(cfg, "momentum", 0), num(cfg, "epsilon", 1e-7));
+      case "adam" ->
+          new Optimizer.Adam(
+              num(cfg, "learning_rate", 1e-3),
+              num(cfg, "beta_1", 0.9),
+              num(cfg, "beta_2", 0.999),
+              num(cfg, "epsilon", 1e-7));
+      case "sgd" ->
+          new Optimizer.Sgd(
+              num(cfg, "learning_rate", 0.01),
+              num(cfg, "momentum", 0),
+              Boolean.TRUE.equals(cfg.get("nesterov")));
+      case "rmsprop" ->
+          new Optimizer.RmsProp(
+              num(cfg, "learning_rate", 1e-3),
+              num(cfg, "rho", 0.9),
+              num(cfg, "momentum", 0),
+              num(cfg, "epsilon", 1e-7));
       default -> throw new IllegalArgumentException("optimizer " + cls);
     };
   }

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keras 3's {@code .keras} format, both ways: a zip of {@code metadata.json}, {@code config.json}
  * (model JSON plus {@code compile_config}) and {@code model.weights.h5}. A loaded model has its
- * weights, and, when its compile config is one jeras supports, is compiled with the saved
- * optimizer state so that training continues where it stopped.
+ * weights, and, when its compile config is one jeras supports, is compiled with the saved optimizer
+ * state so that training continues where it stopped.
  *
  * <pre>{@code
  * KerasFile.save(model, Path.of("mnist.keras"));        // keras.models.load_model reads it
@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KerasFile {
   private static final Logger LOG = LoggerFactory.getLogger(KerasFile.class);
+
   /** The Keras version whose format this writes. */
   static final String KERAS_VERSION = "3.15.1";
 
@@ -57,25 +58,28 @@ public final class KerasFile {
     }
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("keras_version", KERAS_VERSION);
-    metadata.put("date_saved",
+    metadata.put(
+        "date_saved",
         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd@HH:mm:ss")));
     metadata.put("producer", "jeras");
-    AtomicFiles.writeFile(file, tmp -> {
-      Path h5 = Files.createTempFile(tmp.getParent(), ".weights-", ".h5");
-      try {
-        WeightsH5.write(model, h5);
-        try (OutputStream os = Files.newOutputStream(tmp);
-            ZipOutputStream zip = new ZipOutputStream(os)) {
-          entry(zip, "metadata.json", json(metadata));
-          entry(zip, "config.json", json(config));
-          zip.putNextEntry(new ZipEntry("model.weights.h5"));
-          Files.copy(h5, zip);
-          zip.closeEntry();
-        }
-      } finally {
-        Files.deleteIfExists(h5);
-      }
-    });
+    AtomicFiles.writeFile(
+        file,
+        tmp -> {
+          Path h5 = Files.createTempFile(tmp.getParent(), ".weights-", ".h5");
+          try {
+            WeightsH5.write(model, h5);
+            try (OutputStream os = Files.newOutputStream(tmp);
+                ZipOutputStream zip = new ZipOutputStream(os)) {
+              entry(zip, "metadata.json", json(metadata));
+              entry(zip, "config.json", json(config));
+              zip.putNextEntry(new ZipEntry("model.weights.h5"));
+              Files.copy(h5, zip);
+              zip.closeEntry();
+            }
+          } finally {
+            Files.deleteIfExists(h5);
+          }
+        });
     LOG.info("saved {}", file);
   }
 
@@ -122,8 +126,8 @@ public final class KerasFile {
       model = null;
       return result;
     } catch (ZipException e) {
-      throw new JerasException(file + ": not a valid .keras file (expected a zip archive): "
-          + e.getMessage(), e);
+      throw new JerasException(
+          file + ": not a valid .keras file (expected a zip archive): " + e.getMessage(), e);
     } catch (IOException e) {
       throw new JerasException(file + ": cannot read: " + e.getMessage(), e);
     } finally {
@@ -149,7 +153,8 @@ public final class KerasFile {
       try {
         o = KerasJson.MAPPER.readValue(text, Object.class);
       } catch (JsonProcessingException ex) {
-        throw new JerasException(file + "!" + name + ": not valid JSON: " + ex.getOriginalMessage());
+        throw new JerasException(
+            file + "!" + name + ": not valid JSON: " + ex.getOriginalMessage());
       }
       if (!(o instanceof Map<?, ?> m)) {
         throw new JerasException(file + "!" + name + ": expected a JSON object");
@@ -161,14 +166,18 @@ public final class KerasFile {
   private static void restoreOptimizer(Trainer trainer, Map<String, Object> vars, Path file) {
     if (!(trainer.optimizer() instanceof Optimizer.Adam
         || trainer.optimizer() instanceof Optimizer.Sgd)) {
-      LOG.info("{}: optimizer state not restored for {}", file,
-          trainer.optimizer().kerasClassName());
+      LOG.info(
+          "{}: optimizer state not restored for {}", file, trainer.optimizer().kerasClassName());
       return;
     }
     int expected = 2 + trainer.optimizerVariables().size() - 1;
     if (vars.size() != expected) {
-      LOG.warn("{}: optimizer state has {} variables, the compiled {} has {}: starting it afresh",
-          file, vars.size(), trainer.optimizer().kerasClassName(), expected);
+      LOG.warn(
+          "{}: optimizer state has {} variables, the compiled {} has {}: starting it afresh",
+          file,
+          vars.size(),
+          trainer.optimizer().kerasClassName(),
+          expected);
       return;
     }
     String where = file + "!model.weights.h5: optimizer/vars";
@@ -176,8 +185,13 @@ public final class KerasFile {
       float[] it = WeightsH5.toFloats(vars.get("0"), where + "/0");
       float[] lr = WeightsH5.toFloats(vars.get("1"), where + "/1");
       if (it.length != 1 || lr.length != 1) {
-        throw new JerasException(where + ": iterations and learning rate expected one value each,"
-            + " got " + it.length + " and " + lr.length);
+        throw new JerasException(
+            where
+                + ": iterations and learning rate expected one value each,"
+                + " got "
+                + it.length
+                + " and "
+                + lr.length);
       }
       List<FloatArray> slots = new ArrayList<>();
       for (int i = 2; i < expected; i++) {

@@ -30,8 +30,8 @@ import java.util.Map;
 /**
  * Keras 3 model JSON, both ways: the schema of {@code model.to_json()} and of {@code config.json}
  * inside a {@code .keras} file ({@code module}, {@code class_name}, {@code config}, {@code
- * registered_name}, {@code build_config}). Reads Sequential and Functional models made of the layers
- * in {@link LayerRegistry}; writes jeras models so that {@code keras.models.model_from_json}
+ * registered_name}, {@code build_config}). Reads Sequential and Functional models made of the
+ * layers in {@link LayerRegistry}; writes jeras models so that {@code keras.models.model_from_json}
  * rebuilds them.
  *
  * <pre>{@code
@@ -82,8 +82,13 @@ public final class KerasJson {
       parsed = MAPPER.readValue(json, Object.class);
     } catch (JsonProcessingException e) {
       // a nesting or length limit reports no location
-      String at = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr();
+      String at =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
       throw new JerasException(source + ": not valid JSON: " + e.getOriginalMessage() + at, e);
     }
     if (!(parsed instanceof Map<?, ?> top)) {
@@ -113,9 +118,13 @@ public final class KerasJson {
         switch (cls) {
           case "Sequential" -> readSequential(config, source);
           case "Functional", "Model" -> readFunctional(config, source);
-          default -> throw new JerasException(
-              source + ": model class " + brief(cls) + " is not supported; expected Sequential or"
-                  + " Functional");
+          default ->
+              throw new JerasException(
+                  source
+                      + ": model class "
+                      + brief(cls)
+                      + " is not supported; expected Sequential or"
+                      + " Functional");
         };
     checkSizes(model, source);
     Object name = config.get("name");
@@ -126,23 +135,36 @@ public final class KerasJson {
   }
 
   /**
-   * Refuses sizes no array can hold: a weight, or one sample of a layer's output, of more than
-   * 2^31 - 9 values (where a product of dimensions could also overflow a long).
+   * Refuses sizes no array can hold: a weight, or one sample of a layer's output, of more than 2^31
+   * - 9 values (where a product of dimensions could also overflow a long).
    */
   private static void checkSizes(Model model, String source) {
     for (Layer l : model.network().layers()) {
       for (WeightSpec w : l.weights()) {
         if (Sizes.product(w.shape(), 0) > MAX_VALUES) {
-          throw new JerasException(source + ": layer " + l.name() + " weight " + w.name()
-              + " expected at most " + MAX_VALUES + " values, got shape "
-              + TensorShape.of(w.shape()));
+          throw new JerasException(
+              source
+                  + ": layer "
+                  + l.name()
+                  + " weight "
+                  + w.name()
+                  + " expected at most "
+                  + MAX_VALUES
+                  + " values, got shape "
+                  + TensorShape.of(w.shape()));
         }
       }
       for (Node n : l.nodes()) {
         TensorShape out = n.output().shape();
         if (Sizes.product(out.dims(), 1) > MAX_VALUES) {
-          throw new JerasException(source + ": layer " + l.name() + " output expected at most "
-              + MAX_VALUES + " values per sample, got shape " + out);
+          throw new JerasException(
+              source
+                  + ": layer "
+                  + l.name()
+                  + " output expected at most "
+                  + MAX_VALUES
+                  + " values per sample, got shape "
+                  + out);
         }
       }
     }
@@ -163,15 +185,15 @@ public final class KerasJson {
       }
       if (shape == null) {
         throw new JerasException(
-            source + ": the Sequential model has no input shape (no InputLayer, no"
+            source
+                + ": the Sequential model has no input shape (no InputLayer, no"
                 + " build_input_shape)");
       }
       model.add(Input.shape(sampleShape(shape, source)));
     }
     for (int i = start; i < layers.size(); i++) {
       Map<String, Object> l = layers.get(i);
-      Layer layer =
-          layer(string(l, "class_name", source), map(l.get("config"), source), source);
+      Layer layer = layer(string(l, "class_name", source), map(l.get("config"), source), source);
       try {
         model.add(layer);
       } catch (IllegalArgumentException e) {
@@ -190,8 +212,8 @@ public final class KerasJson {
     try {
       return LayerRegistry.create(cls, config, source);
     } catch (IllegalArgumentException e) {
-      throw new JerasException(source + ": layer " + brief(config.get("name")) + " (" + cls + "): "
-          + e.getMessage(), e);
+      throw new JerasException(
+          source + ": layer " + brief(config.get("name")) + " (" + cls + "): " + e.getMessage(), e);
     } catch (JerasException e) {
       if (e.getMessage() != null && e.getMessage().startsWith(source)) {
         throw e;
@@ -247,7 +269,10 @@ public final class KerasJson {
     for (Map.Entry<String, List<Object>> e : pendingNodes.entrySet()) {
       if (!e.getValue().isEmpty()) {
         throw new JerasException(
-            source + ": the inputs of layer " + brief(e.getKey()) + " cannot be resolved (unknown"
+            source
+                + ": the inputs of layer "
+                + brief(e.getKey())
+                + " cannot be resolved (unknown"
                 + " layer or cycle in inbound_nodes)");
       }
     }
@@ -277,8 +302,11 @@ public final class KerasJson {
     } else if (node instanceof List<?> legacy) {
       for (Object entry : legacy) {
         if (!(entry instanceof List<?> ref)) {
-          throw new JerasException(source + ": inbound node expected [layer name, node index,"
-              + " tensor index] entries, got " + brief(entry));
+          throw new JerasException(
+              source
+                  + ": inbound node expected [layer name, node index,"
+                  + " tensor index] entries, got "
+                  + brief(entry));
         }
         refs.add(ref);
       }
@@ -302,23 +330,35 @@ public final class KerasJson {
     return out;
   }
 
-  /** @return the node index of a {@code [layer name, node index, tensor index]} reference */
+  /**
+   * @return the node index of a {@code [layer name, node index, tensor index]} reference
+   */
   private static int nodeIndex(List<?> ref, String what, String source) {
-    if (ref.size() < 2 || !(ref.get(1) instanceof Number n) || n.doubleValue() < 0
-        || n.doubleValue() > Integer.MAX_VALUE || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw new JerasException(source + ": " + what + " expected [layer name, node index, tensor"
-          + " index], got " + brief(ref));
+    if (ref.size() < 2
+        || !(ref.get(1) instanceof Number n)
+        || n.doubleValue() < 0
+        || n.doubleValue() > Integer.MAX_VALUE
+        || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw new JerasException(
+          source
+              + ": "
+              + what
+              + " expected [layer name, node index, tensor"
+              + " index], got "
+              + brief(ref));
     }
     return n.intValue();
   }
 
   private static List<Object> history(Object tensor, String source) {
-    if (tensor instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> c
-        && c.get("keras_history") instanceof List<?> h && h.size() >= 2) {
+    if (tensor instanceof Map<?, ?> t
+        && t.get("config") instanceof Map<?, ?> c
+        && c.get("keras_history") instanceof List<?> h
+        && h.size() >= 2) {
       return new ArrayList<>(h);
     }
-    throw new JerasException(source + ": expected a __keras_tensor__ in inbound_nodes, got "
-        + brief(tensor));
+    throw new JerasException(
+        source + ": expected a __keras_tensor__ in inbound_nodes, got " + brief(tensor));
   }
 
   private static List<SymbolicTensor> endpoints(
@@ -332,8 +372,11 @@ public final class KerasJson {
     } else {
       for (Object r : l) {
         if (!(r instanceof List<?> ref)) {
-          throw new JerasException(source + ": input_layers/output_layers expected [layer name,"
-              + " node index, tensor index] entries, got " + brief(r));
+          throw new JerasException(
+              source
+                  + ": input_layers/output_layers expected [layer name,"
+                  + " node index, tensor index] entries, got "
+                  + brief(r));
         }
         refs.add(ref);
       }
@@ -359,21 +402,29 @@ public final class KerasJson {
       shape = s;
     }
     if (shape == null) {
-      throw new JerasException(source + ": InputLayer " + brief(config.get("name"))
-          + " has no batch_shape");
+      throw new JerasException(
+          source + ": InputLayer " + brief(config.get("name")) + " has no batch_shape");
     }
     Object dtype = config.get("dtype");
-    if (dtype != null && !"float32".equals(dtype)
-        && !(dtype instanceof Map<?, ?> m && m.get("config") instanceof Map<?, ?> c
+    if (dtype != null
+        && !"float32".equals(dtype)
+        && !(dtype instanceof Map<?, ?> m
+            && m.get("config") instanceof Map<?, ?> c
             && "float32".equals(c.get("name")))) {
       throw new JerasException(
-          source + ": InputLayer " + brief(config.get("name")) + ": unsupported dtype="
+          source
+              + ": InputLayer "
+              + brief(config.get("name"))
+              + ": unsupported dtype="
               + brief(dtype)
               + "; jeras supports dtype: float32");
     }
     if (Boolean.TRUE.equals(config.get("sparse")) || Boolean.TRUE.equals(config.get("ragged"))) {
       throw new JerasException(
-          source + ": InputLayer " + brief(config.get("name")) + ": sparse and ragged inputs are"
+          source
+              + ": InputLayer "
+              + brief(config.get("name"))
+              + ": sparse and ragged inputs are"
               + " not supported");
     }
     long[] dims = sampleShape(shape, source);
@@ -386,16 +437,27 @@ public final class KerasJson {
       throw new JerasException(source + ": invalid input shape " + brief(batchShape));
     }
     if (l.size() > MAX_RANK) {
-      throw new JerasException(source + ": input shape expected at most " + MAX_RANK
-          + " dimensions (TensorFlow's limit), got " + l.size());
+      throw new JerasException(
+          source
+              + ": input shape expected at most "
+              + MAX_RANK
+              + " dimensions (TensorFlow's limit), got "
+              + l.size());
     }
     long[] dims = new long[l.size() - 1];
     for (int i = 1; i < l.size(); i++) {
-      if (!(l.get(i) instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-          || n.doubleValue() < 1 || n.doubleValue() > Integer.MAX_VALUE) {
+      if (!(l.get(i) instanceof Number n)
+          || n.doubleValue() != Math.rint(n.doubleValue())
+          || n.doubleValue() < 1
+          || n.doubleValue() > Integer.MAX_VALUE) {
         throw new JerasException(
-            source + ": input shape " + brief(batchShape) + " must have known positive dimensions"
-                + " (whole numbers up to " + Integer.MAX_VALUE + ") after the batch");
+            source
+                + ": input shape "
+                + brief(batchShape)
+                + " must have known positive dimensions"
+                + " (whole numbers up to "
+                + Integer.MAX_VALUE
+                + ") after the batch");
       }
       dims[i - 1] = n.longValue();
     }
@@ -471,8 +533,10 @@ public final class KerasJson {
     o.put("registered_name", null);
     if (!(l instanceof InputLayer) && l.builtInputShapes() != null) {
       List<TensorShape> shapes = l.builtInputShapes();
-      Object s = shapes.size() == 1 ? shapeList(shapes.get(0))
-          : shapes.stream().map(KerasJson::shapeList).toList();
+      Object s =
+          shapes.size() == 1
+              ? shapeList(shapes.get(0))
+              : shapes.stream().map(KerasJson::shapeList).toList();
       o.put("build_config", Map.of("input_shape", s));
     }
     if (functional) {
@@ -552,7 +616,9 @@ public final class KerasJson {
     return s;
   }
 
-  /** @return the value as text, cut to 200 characters so that an error stays one readable line */
+  /**
+   * @return the value as text, cut to 200 characters so that an error stays one readable line
+   */
   static String brief(Object v) {
     String s = String.valueOf(v);
     return s.length() <= 200 ? s : s.substring(0, 200) + "... (" + s.length() + " characters)";

@@ -20,8 +20,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The explicit list of Keras layer classes jeras reads from model JSON, each with its factory. Adding
- * a layer means one class, one line here and one test. No reflection.
+ * The explicit list of Keras layer classes jeras reads from model JSON, each with its factory.
+ * Adding a layer means one class, one line here and one test. No reflection.
  */
 public final class LayerRegistry {
   private static final Map<String, Function<LayerConfig, Layer>> FACTORIES = new LinkedHashMap<>();
@@ -42,7 +42,9 @@ public final class LayerRegistry {
 
   private LayerRegistry() {}
 
-  /** @return the supported Keras layer classes (InputLayer aside) */
+  /**
+   * @return the supported Keras layer classes (InputLayer aside)
+   */
   public static Set<String> supported() {
     return FACTORIES.keySet();
   }
@@ -58,16 +60,21 @@ public final class LayerRegistry {
     if (f == null) {
       Object name = config.get("name");
       throw new JerasException(
-          source + ": layer " + name + " has unsupported class " + className
-              + "; supported layer classes: InputLayer, " + String.join(", ", FACTORIES.keySet()));
+          source
+              + ": layer "
+              + name
+              + " has unsupported class "
+              + className
+              + "; supported layer classes: InputLayer, "
+              + String.join(", ", FACTORIES.keySet()));
     }
     LayerConfig c = new LayerConfig(className, config);
     Layer layer;
     try {
       layer = f.apply(c);
     } catch (IllegalArgumentException e) {
-      throw new JerasException(source + ": layer " + c.name() + " (" + className + "): "
-          + e.getMessage(), e);
+      throw new JerasException(
+          source + ": layer " + c.name() + " (" + className + "): " + e.getMessage(), e);
     } catch (JerasException e) {
       throw new JerasException(source + ": " + e.getMessage(), e);
     }

@@ -11,8 +11,8 @@ import java.nio.file.Path;
  * Legacy Keras full-model {@code .h5} files ({@code model.save("m.h5")} in Keras 2, or Keras 3's
  * legacy format): the model JSON in the root attribute {@code model_config}, the weights under
  * {@code model_weights}. Sequential and Functional models of the supported layers load; the
- * optimizer state of these files is not read (the model comes back compiled if its
- * {@code training_config} allows, with a fresh optimizer).
+ * optimizer state of these files is not read (the model comes back compiled if its {@code
+ * training_config} allows, with a fresh optimizer).
  */
 public final class LegacyH5 {
   private LegacyH5() {}
@@ -29,8 +29,10 @@ public final class LegacyH5 {
     try (HdfFile h5 = new HdfFile(file)) {
       Attribute config = h5.getAttribute("model_config");
       if (config == null) {
-        throw new JerasException(file + ": no model_config attribute: a weights-only file? Load"
-            + " the architecture from JSON and the weights with --weights");
+        throw new JerasException(
+            file
+                + ": no model_config attribute: a weights-only file? Load"
+                + " the architecture from JSON and the weights with --weights");
       }
       model = KerasJson.fromJson(String.valueOf(config.getData()), file + "#model_config");
       WeightsH5.readLegacy(model, h5, file.toString());
@@ -51,12 +53,21 @@ public final class LegacyH5 {
     } catch (JerasException e) {
       throw e;
     } catch (Exception e) {
-      throw new JerasException(file + ": expected a Keras .h5 model (HDF5), got an unreadable one"
-          + " (truncated or damaged): " + e.getMessage(), e);
+      throw new JerasException(
+          file
+              + ": expected a Keras .h5 model (HDF5), got an unreadable one"
+              + " (truncated or damaged): "
+              + e.getMessage(),
+          e);
     } catch (OutOfMemoryError | StackOverflowError e) {
       // jHDF allocates what a damaged size field claims, and follows links however deep they go
-      throw new JerasException(file + ": expected a Keras .h5 model (HDF5), got one whose sizes or"
-          + " links are out of bounds (" + e + ")", e);
+      throw new JerasException(
+          file
+              + ": expected a Keras .h5 model (HDF5), got one whose sizes or"
+              + " links are out of bounds ("
+              + e
+              + ")",
+          e);
     } finally {
       if (model != null) {
         model.close();

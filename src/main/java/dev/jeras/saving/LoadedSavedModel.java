@@ -31,8 +31,8 @@ import org.tensorflow.proto.SavedModel;
 
 /**
  * Any TensorFlow SavedModel loaded for inference: Python Keras' {@code model.export()} (input key
- * {@code keras_tensor}), TensorFlow's own, or jeras'. The signature ({@code serving_default}, or the
- * only one) is discovered; its float inputs and outputs are fed and fetched by name.
+ * {@code keras_tensor}), TensorFlow's own, or jeras'. The signature ({@code serving_default}, or
+ * the only one) is discovered; its float inputs and outputs are fed and fetched by name.
  *
  * <pre>{@code
  * try (LoadedSavedModel m = LoadedSavedModel.load(Path.of("exported"))) {
@@ -74,12 +74,17 @@ public final class LoadedSavedModel implements Predictor {
       outputShapes.add(shape(d));
       outputTensors.add(d.name);
     }
-    this.cpu = CpuInferenceGraph.build(bundle.graph(), bundle.session(), inputTensors,
-        outputTensors);
+    this.cpu =
+        CpuInferenceGraph.build(bundle.graph(), bundle.session(), inputTensors, outputTensors);
     if (cpu != null) {
-      LOG.info("{}: of {} convolutions, {} run with their max pool in jeras' fused kernel and {}"
-          + " on oneDNN (short patches); {} batch normalizations on oneDNN; TensorFlow's kernels"
-          + " the rest", dir, cpu.convolutions(), cpu.fusedConvPools(), cpu.oneDnnConvolutions(),
+      LOG.info(
+          "{}: of {} convolutions, {} run with their max pool in jeras' fused kernel and {} on"
+              + " oneDNN (short patches); {} batch normalizations on oneDNN; TensorFlow's kernels"
+              + " the rest",
+          dir,
+          cpu.convolutions(),
+          cpu.fusedConvPools(),
+          cpu.oneDnnConvolutions(),
           cpu.oneDnnBatchNorms());
     }
   }
@@ -99,24 +104,28 @@ public final class LoadedSavedModel implements Predictor {
     try {
       bundle = SavedModelBundle.load(dir.toString(), "serve");
     } catch (RuntimeException e) {
-      throw new JerasException(dir + ": cannot load the SavedModel (tag 'serve'): "
-          + diagnose(dir, e), e);
+      throw new JerasException(
+          dir + ": cannot load the SavedModel (tag 'serve'): " + diagnose(dir, e), e);
     }
     try {
       // TensorFlow loads a SavedModel whose variables/ files are missing without restoring its
       // variables; the first prediction would then fail deep inside the graph
       Path index = dir.resolve("variables").resolve("variables.index");
       if (!Files.isRegularFile(index) && hasVariables(bundle)) {
-        throw new JerasException(dir + ": variables/variables.index expected (the graph has"
-            + " variables to restore), got no such file: the SavedModel is incomplete");
+        throw new JerasException(
+            dir
+                + ": variables/variables.index expected (the graph has"
+                + " variables to restore), got no such file: the SavedModel is incomplete");
       }
       Map<String, SessionFunction> fns = new LinkedHashMap<>();
       bundle.signatures().forEach(s -> fns.put(s.key(), null));
-      String key = fns.containsKey(Signature.DEFAULT_KEY) ? Signature.DEFAULT_KEY
-          : fns.size() == 1 ? fns.keySet().iterator().next() : null;
+      String key =
+          fns.containsKey(Signature.DEFAULT_KEY)
+              ? Signature.DEFAULT_KEY
+              : fns.size() == 1 ? fns.keySet().iterator().next() : null;
       if (key == null) {
-        throw new JerasException(dir + ": no serving_default signature; signatures: "
-            + fns.keySet());
+        throw new JerasException(
+            dir + ": no serving_default signature; signatures: " + fns.keySet());
       }
       return new LoadedSavedModel(dir, bundle, key);
     } catch (RuntimeException e) {
@@ -134,7 +143,9 @@ public final class LoadedSavedModel implements Predictor {
       SavedModel.parseFrom(in);
     } catch (InvalidProtocolBufferException p) {
       return "saved_model.pb expected a SavedModel protocol buffer, got a truncated or damaged"
-          + " one (" + firstLine(p.getMessage()) + ")";
+          + " one ("
+          + firstLine(p.getMessage())
+          + ")";
     } catch (IOException | RuntimeException ignored) {
       // TensorFlow's own message is the better one
     }
@@ -162,8 +173,13 @@ public final class LoadedSavedModel implements Predictor {
 
   private void requireFloat(Signature.TensorDescription d, String what) {
     if (d.dataType != DataType.DT_FLOAT) {
-      throw new JerasException(dir + ": signature " + what + " has type " + d.dataType
-          + "; jeras feeds and fetches float32 only");
+      throw new JerasException(
+          dir
+              + ": signature "
+              + what
+              + " has type "
+              + d.dataType
+              + "; jeras feeds and fetches float32 only");
     }
   }
 
@@ -172,12 +188,16 @@ public final class LoadedSavedModel implements Predictor {
     return dims == null ? TensorShape.of(-1) : TensorShape.of(dims);
   }
 
-  /** @return the directory it was loaded from */
+  /**
+   * @return the directory it was loaded from
+   */
   public Path directory() {
     return dir;
   }
 
-  /** @return the loaded bundle (graph and session), for advanced use */
+  /**
+   * @return the loaded bundle (graph and session), for advanced use
+   */
   public SavedModelBundle bundle() {
     return bundle;
   }
@@ -203,8 +223,8 @@ public final class LoadedSavedModel implements Predictor {
       throw new JerasException("batch size must be positive, got " + batchSize);
     }
     if (xs.size() != inputNames.size()) {
-      throw new JerasException(dir + ": the SavedModel has inputs " + inputNames + "; "
-          + xs.size() + " array(s) given");
+      throw new JerasException(
+          dir + ": the SavedModel has inputs " + inputNames + "; " + xs.size() + " array(s) given");
     }
     int n = xs.get(0).count();
     if (n == 0) {
@@ -214,8 +234,14 @@ public final class LoadedSavedModel implements Predictor {
       TensorShape expected = inputShapes.get(i);
       TensorShape got = TensorShape.of(xs.get(i).shape()).withBatch(-1);
       if (expected.rank() > 1 && !expected.isCompatibleWith(got)) {
-        throw new JerasException(dir + ": input " + inputNames.get(i) + " expects " + expected
-            + ", got data of shape " + NumericArray.format(xs.get(i).shape()));
+        throw new JerasException(
+            dir
+                + ": input "
+                + inputNames.get(i)
+                + " expects "
+                + expected
+                + ", got data of shape "
+                + NumericArray.format(xs.get(i).shape()));
       }
       if (xs.get(i).count() != n) {
         throw new JerasException("inputs disagree on the number of samples");
@@ -230,12 +256,18 @@ public final class LoadedSavedModel implements Predictor {
         for (int i = 0; i < xs.size(); i++) {
           long[] s = xs.get(i).shape();
           s[0] = to - from;
-          feeds.put(inputNames.get(i), Tensors.floats(xs.get(i).data(), from * xs.get(i).sampleSize(), s));
+          feeds.put(
+              inputNames.get(i),
+              Tensors.floats(xs.get(i).data(), from * xs.get(i).sampleSize(), s));
         }
         try (Result r = call(feeds)) {
           for (int o = 0; o < outputNames.size(); o++) {
-            Tensor t = cpu != null ? r.get(o) : r.get(outputNames.get(o)).orElseThrow(
-                () -> new JerasException(dir + ": the SavedModel returned no output"));
+            Tensor t =
+                cpu != null
+                    ? r.get(o)
+                    : r.get(outputNames.get(o))
+                        .orElseThrow(
+                            () -> new JerasException(dir + ": the SavedModel returned no output"));
             long[] s = t.shape().asArray();
             if (out.size() <= o) {
               long per = 1;
@@ -276,8 +308,8 @@ public final class LoadedSavedModel implements Predictor {
       }
       return function.call(feeds);
     } catch (TensorFlowException e) {
-      throw new JerasException(dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()),
-          e);
+      throw new JerasException(
+          dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()), e);
     }
   }
 

@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Saves the model after each epoch, as Keras' {@code ModelCheckpoint}: to a {@code .keras} file,
- * a {@code .weights.h5} file or a SavedModel directory (by the path's form), atomically. The path
- * may name the epoch and logs: {@code model-{epoch:02d}-{val_loss:.3f}.keras}.
+ * Saves the model after each epoch, as Keras' {@code ModelCheckpoint}: to a {@code .keras} file, a
+ * {@code .weights.h5} file or a SavedModel directory (by the path's form), atomically. The path may
+ * name the epoch and logs: {@code model-{epoch:02d}-{val_loss:.3f}.keras}.
  *
  * <p>Defaults: monitor {@code val_loss}, save_best_only false, mode auto. With save_best_only the
  * file is written only when the monitored value improves.
@@ -43,13 +43,17 @@ public final class ModelCheckpoint implements Callback {
     this.pattern = path.toString();
   }
 
-  /** @return this, monitoring that log key (mode auto) */
+  /**
+   * @return this, monitoring that log key (mode auto)
+   */
   public ModelCheckpoint monitor(String key, String mode) {
     this.monitor = new Monitor(key, mode);
     return this;
   }
 
-  /** @return this, saving only when the monitored value improves (default false) */
+  /**
+   * @return this, saving only when the monitored value improves (default false)
+   */
   public ModelCheckpoint saveBestOnly(boolean only) {
     this.saveBestOnly = only;
     return this;

@@ -22,8 +22,8 @@ import org.tensorflow.Session;
  * <ul>
  *   <li>{@code *.keras}: Keras 3 archive (architecture, weights, compile config)
  *   <li>{@code *.h5}: legacy Keras full-model file (read only)
- *   <li>{@code *.json}: Keras model JSON, with weights from {@code <name>.weights.h5} beside it when
- *       present
+ *   <li>{@code *.json}: Keras model JSON, with weights from {@code <name>.weights.h5} beside it
+ *       when present
  *   <li>{@code *.weights.h5}: weights only (save; load them with {@link #loadWeights})
  *   <li>a directory: a SavedModel (any for {@link #loadPredictor}; jeras' own for {@link #load},
  *       which needs the Keras config jeras stores inside)
@@ -61,8 +61,10 @@ public final class ModelFiles {
       return KerasFile.load(path);
     }
     if (n.endsWith(".weights.h5")) {
-      throw new JerasException(path + ": a weights-only file; load the architecture (.json) and"
-          + " give this file as its weights");
+      throw new JerasException(
+          path
+              + ": a weights-only file; load the architecture (.json) and"
+              + " give this file as its weights");
     }
     if (n.endsWith(".h5") || n.endsWith(".hdf5")) {
       return LegacyH5.load(path);
@@ -78,13 +80,15 @@ public final class ModelFiles {
           throw e;
         }
       } else {
-        LOG.info("{}: no {} beside it: weights are freshly initialized", path,
-            weights.getFileName());
+        LOG.info(
+            "{}: no {} beside it: weights are freshly initialized", path, weights.getFileName());
       }
       return m;
     }
-    throw new JerasException(path + ": unknown model format; expected .keras, .h5, .json or a"
-        + " SavedModel directory");
+    throw new JerasException(
+        path
+            + ": unknown model format; expected .keras, .h5, .json or a"
+            + " SavedModel directory");
   }
 
   /**
@@ -127,8 +131,10 @@ public final class ModelFiles {
     } else if (n.endsWith(".weights.h5")) {
       AtomicFiles.writeFile(path, tmp -> WeightsH5.write(model, tmp));
     } else if (n.endsWith(".h5")) {
-      throw new JerasException(path + ": jeras writes Keras 3 formats; use .keras (or"
-          + " .weights.h5 for weights only)");
+      throw new JerasException(
+          path
+              + ": jeras writes Keras 3 formats; use .keras (or"
+              + " .weights.h5 for weights only)");
     } else if (n.endsWith(".json")) {
       String json = KerasJson.toJson(model);
       AtomicFiles.writeFile(path, tmp -> Files.writeString(tmp, json + "\n"));
@@ -142,9 +148,11 @@ public final class ModelFiles {
   private static Model fromJerasSavedModel(Path dir) {
     Path config = dir.resolve(SavedModels.KERAS_CONFIG);
     if (!Files.isRegularFile(config)) {
-      throw new JerasException(dir + ": this SavedModel carries no Keras model config (only"
-          + " SavedModels exported by jeras convert back to a model); use it for predict and"
-          + " evaluate, or convert the original .keras file");
+      throw new JerasException(
+          dir
+              + ": this SavedModel carries no Keras model config (only"
+              + " SavedModels exported by jeras convert back to a model); use it for predict and"
+              + " evaluate, or convert the original .keras file");
     }
     Model model = KerasJson.read(config);
     try (LoadedSavedModel saved = LoadedSavedModel.load(dir)) {
@@ -157,8 +165,9 @@ public final class ModelFiles {
       try (Result res = r.run()) {
         for (int i = 0; i < ws.size(); i++) {
           long[] shape = ws.get(i).spec().shape();
-          values.add(FloatArray.of(Tensors.toFloats(res.get(i)),
-              shape.length == 0 ? new long[] {1} : shape));
+          values.add(
+              FloatArray.of(
+                  Tensors.toFloats(res.get(i)), shape.length == 0 ? new long[] {1} : shape));
         }
       }
       model.setWeights(values);
@@ -168,14 +177,15 @@ public final class ModelFiles {
       if (e instanceof JerasException) {
         throw e;
       }
-      throw new JerasException(dir + ": cannot read the weights of the SavedModel: "
-          + e.getMessage(), e);
+      throw new JerasException(
+          dir + ": cannot read the weights of the SavedModel: " + e.getMessage(), e);
     }
   }
 
-  /** @return whether a path is a SavedModel directory */
+  /**
+   * @return whether a path is a SavedModel directory
+   */
   public static boolean isSavedModel(Path path) {
     return Files.isDirectory(path) && Files.isRegularFile(path.resolve("saved_model.pb"));
   }
-
 }

@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
 
 /**
  * NumPy {@code .npy} files (format versions 1, 2 and 3), the exchange format for comparison data
- * with Python. Reads float16/32/64 into {@link FloatArray} and (u)int8/16/32/64 and bool into {@link
- * IntArray}, either byte order, C order only; writes float32 ({@code <f4}) and int32 ({@code <i4}).
+ * with Python. Reads float16/32/64 into {@link FloatArray} and (u)int8/16/32/64 and bool into
+ * {@link IntArray}, either byte order, C order only; writes float32 ({@code <f4}) and int32 ({@code
+ * <i4}).
  *
  * <pre>{@code
  * FloatArray x = Npy.readFloats(Path.of("batch.npy"));
@@ -32,7 +33,8 @@ import java.util.regex.Pattern;
  */
 public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-  private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-zA-Z])(\\d+)'");
+  private static final Pattern DESCR =
+      Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-zA-Z])(\\d+)'");
   private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
   private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
@@ -106,16 +108,20 @@ public final class Npy {
       throw bad(source, "format version", "1, 2 or 3", Integer.toString(major));
     }
     if (headerLen < 0 || headerLen > bytes.length - start) {
-      throw bad(source, "header length", "<= " + (bytes.length - start), Integer.toString(headerLen));
+      throw bad(
+          source, "header length", "<= " + (bytes.length - start), Integer.toString(headerLen));
     }
-    String header = new String(bytes, start, headerLen,
-        major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+    String header =
+        new String(
+            bytes,
+            start,
+            headerLen,
+            major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     Matcher d = DESCR.matcher(header);
     Matcher f = FORTRAN.matcher(header);
     Matcher s = SHAPE.matcher(header);
     if (!d.find() || !f.find() || !s.find()) {
-      throw bad(source, "header", "{'descr', 'fortran_order', 'shape'}",
-          abbreviate(header.trim()));
+      throw bad(source, "header", "{'descr', 'fortran_order', 'shape'}", abbreviate(header.trim()));
     }
     if (f.group(1).equals("True")) {
       throw bad(source, "fortran_order", "False (C order)", "True");
@@ -128,13 +134,17 @@ public final class Npy {
     long expected = Sizes.times(count, size);
     long available = bytes.length - start - headerLen;
     if (available != expected) {
-      throw bad(source, "data length", expected + " bytes for shape " + NumericArray.format(shape)
-          + " of " + d.group(2) + size, available + " bytes");
+      throw bad(
+          source,
+          "data length",
+          expected + " bytes for shape " + NumericArray.format(shape) + " of " + d.group(2) + size,
+          available + " bytes");
     }
     if (count > Integer.MAX_VALUE - 8) {
       throw bad(source, "size", "fewer than 2^31 values", Long.toString(count));
     }
-    ByteBuffer data = ByteBuffer.wrap(bytes, start + headerLen, (int) expected).slice().order(order);
+    ByteBuffer data =
+        ByteBuffer.wrap(bytes, start + headerLen, (int) expected).slice().order(order);
     long[] arrayShape = shape.length == 0 ? new long[] {1} : shape;
     int n = (int) count;
     return switch (kind) {
@@ -144,16 +154,19 @@ public final class Npy {
     };
   }
 
-  /** @return the item size of a dtype jeras reads, e.g. 4 for {@code f4} */
+  /**
+   * @return the item size of a dtype jeras reads, e.g. 4 for {@code f4}
+   */
   private static int dtypeSize(char kind, String digits, String source) {
     String dtype = kind + digits;
-    boolean known = switch (kind) {
-      case 'f' -> digits.equals("2") || digits.equals("4") || digits.equals("8");
-      case 'i', 'u' -> digits.equals("1") || digits.equals("2") || digits.equals("4")
-          || digits.equals("8");
-      case 'b' -> digits.equals("1");
-      default -> false;
-    };
+    boolean known =
+        switch (kind) {
+          case 'f' -> digits.equals("2") || digits.equals("4") || digits.equals("8");
+          case 'i', 'u' ->
+              digits.equals("1") || digits.equals("2") || digits.equals("4") || digits.equals("8");
+          case 'b' -> digits.equals("1");
+          default -> false;
+        };
     if (!known) {
       throw bad(source, "dtype", "f2, f4, f8, i1..i8, u1..u8 or b1", dtype);
     }
@@ -174,8 +187,8 @@ public final class Npy {
         }
         dims.add(v);
       } catch (NumberFormatException e) {
-        throw bad(source, "shape", "integers from 0 to " + Integer.MAX_VALUE,
-            abbreviate("(" + s + ")"));
+        throw bad(
+            source, "shape", "integers from 0 to " + Integer.MAX_VALUE, abbreviate("(" + s + ")"));
       }
     }
     return dims.stream().mapToLong(Long::longValue).toArray();
@@ -204,13 +217,14 @@ public final class Npy {
     int[] out = new int[n];
     boolean unsigned = kind == 'u' || kind == 'b';
     for (int i = 0; i < n; i++) {
-      long v = switch (size) {
-        case 1 -> unsigned ? b.get(i) & 0xff : b.get(i);
-        case 2 -> unsigned ? b.getShort(i * 2) & 0xffff : b.getShort(i * 2);
-        case 4 -> unsigned ? b.getInt(i * 4) & 0xffffffffL : b.getInt(i * 4);
-        case 8 -> b.getLong(i * 8);
-        default -> throw bad(source, "dtype", "1, 2, 4 or 8 byte integers", kind + "" + size);
-      };
+      long v =
+          switch (size) {
+            case 1 -> unsigned ? b.get(i) & 0xff : b.get(i);
+            case 2 -> unsigned ? b.getShort(i * 2) & 0xffff : b.getShort(i * 2);
+            case 4 -> unsigned ? b.getInt(i * 4) & 0xffffffffL : b.getInt(i * 4);
+            case 8 -> b.getLong(i * 8);
+            default -> throw bad(source, "dtype", "1, 2, 4 or 8 byte integers", kind + "" + size);
+          };
       if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
         throw bad(source, "value at " + i, "an int32", Long.toString(v));
       }
@@ -233,8 +247,9 @@ public final class Npy {
     }
     sh.append(')');
     String descr = array instanceof FloatArray ? "<f4" : "<i4";
-    String dict = String.format(Locale.ROOT,
-        "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, sh);
+    String dict =
+        String.format(
+            Locale.ROOT, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, sh);
     int total = 10 + dict.length() + 1;
     int pad = (64 - total % 64) % 64;
     String header = dict + " ".repeat(pad) + "\n";
@@ -248,24 +263,30 @@ public final class Npy {
     } else {
       body.asIntBuffer().put(((IntArray) array).data());
     }
-    AtomicFiles.writeFile(file, tmp -> {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        ch.write(head);
-        ch.write(body);
-      }
-    });
+    AtomicFiles.writeFile(
+        file,
+        tmp -> {
+          try (FileChannel ch =
+              FileChannel.open(
+                  tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(head);
+            ch.write(body);
+          }
+        });
   }
 
-  /** @return the text, cut to 200 characters so that a damaged header stays a one-line message */
+  /**
+   * @return the text, cut to 200 characters so that a damaged header stays a one-line message
+   */
   private static String abbreviate(String text) {
-    return text.length() <= 200 ? text : text.substring(0, 200) + "... (" + text.length()
-        + " characters)";
+    return text.length() <= 200
+        ? text
+        : text.substring(0, 200) + "... (" + text.length() + " characters)";
   }
 
   private static JerasException bad(String source, String what, String expected, String got) {
-    return new JerasException(source + ": not a valid .npy file: " + what + " expected " + expected
-        + ", got " + got);
+    return new JerasException(
+        source + ": not a valid .npy file: " + what + " expected " + expected + ", got " + got);
   }
 
   /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */

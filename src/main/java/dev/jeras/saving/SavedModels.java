@@ -2,8 +2,8 @@ package dev.jeras.saving;
 
 import dev.jeras.layers.InputLayer;
 import dev.jeras.layers.SymbolicTensor;
-import dev.jeras.training.Engine;
 import dev.jeras.models.Model;
+import dev.jeras.training.Engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,14 +13,14 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
 
 /**
- * Exports a model as a TensorFlow SavedModel for serving: the inference graph only (no optimizer, no
- * training ops), the current weights, and a {@code serving_default} signature whose inputs are named
- * after the model's input layers and whose outputs are {@code output_0}, {@code output_1}, ... (the
- * names Keras' {@code model.export()} uses), all with a dynamic batch dimension. The directory is
- * written atomically.
+ * Exports a model as a TensorFlow SavedModel for serving: the inference graph only (no optimizer,
+ * no training ops), the current weights, and a {@code serving_default} signature whose inputs are
+ * named after the model's input layers and whose outputs are {@code output_0}, {@code output_1},
+ * ... (the names Keras' {@code model.export()} uses), all with a dynamic batch dimension. The
+ * directory is written atomically.
  *
- * <p>Python reads it with {@code tf.saved_model.load(dir).signatures["serving_default"]}; TF Serving
- * serves it as is.
+ * <p>Python reads it with {@code tf.saved_model.load(dir).signatures["serving_default"]}; TF
+ * Serving serves it as is.
  */
 public final class SavedModels {
   private static final Logger LOG = LoggerFactory.getLogger(SavedModels.class);

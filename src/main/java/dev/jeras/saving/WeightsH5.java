@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keras 3 weight files ({@code model.weights.h5} inside {@code .keras}, and {@code .weights.h5}):
  * {@code layers/<key>/vars/<i>} per layer, where the key is Keras' snake case of the layer's class
- * made unique in layer order ({@code dense}, {@code dense_1}) and the {@code vars} group carries the
- * layer's name; optimizer state under {@code optimizer/vars}. Also reads the weights of legacy Keras
- * 2 {@code .h5} files ({@code model_weights/<layer>/<weight_names>}).
+ * made unique in layer order ({@code dense}, {@code dense_1}) and the {@code vars} group carries
+ * the layer's name; optimizer state under {@code optimizer/vars}. Also reads the weights of legacy
+ * Keras 2 {@code .h5} files ({@code model_weights/<layer>/<weight_names>}).
  */
 public final class WeightsH5 {
   private static final Logger LOG = LoggerFactory.getLogger(WeightsH5.class);
@@ -50,7 +50,9 @@ public final class WeightsH5 {
     return layers;
   }
 
-  /** @return Keras' h5 key of each layer, in order */
+  /**
+   * @return Keras' h5 key of each layer, in order
+   */
   static Map<Layer, String> keys(Model model) {
     Map<Layer, String> keys = new LinkedHashMap<>();
     Map<String, Integer> used = new HashMap<>();
@@ -79,7 +81,8 @@ public final class WeightsH5 {
         vars.putAttribute("name", e.getKey().name());
         List<WeightSpec> specs = e.getKey().weights();
         for (int i = 0; i < specs.size(); i++) {
-          vars.putDataset(Integer.toString(i), nested(weights.get(w++).data(), specs.get(i).shape()));
+          vars.putDataset(
+              Integer.toString(i), nested(weights.get(w++).data(), specs.get(i).shape()));
         }
       }
       if (model.isCompiled() && writesOptimizerState(model.trainer().optimizer())) {
@@ -139,7 +142,8 @@ public final class WeightsH5 {
         Layer layer = e.getKey();
         List<WeightSpec> specs = layer.weights();
         Group vars = byName.get(layer.name());
-        if (vars == null && layers.getChild(e.getValue()) instanceof Group g
+        if (vars == null
+            && layers.getChild(e.getValue()) instanceof Group g
             && g.getChild("vars") instanceof Group v) {
           vars = v;
         }
@@ -147,15 +151,28 @@ public final class WeightsH5 {
           continue;
         }
         if (vars == null) {
-          throw new JerasException(source + ": no weights for layer " + layer.describe()
-              + " (expected group layers/" + e.getValue() + "/vars)");
+          throw new JerasException(
+              source
+                  + ": no weights for layer "
+                  + layer.describe()
+                  + " (expected group layers/"
+                  + e.getValue()
+                  + "/vars)");
         }
         for (int i = 0; i < specs.size(); i++) {
           Node n = vars.getChild(Integer.toString(i));
           if (!(n instanceof Dataset d)) {
-            throw new JerasException(source + ": layer " + layer.name() + " has "
-                + countDatasets(vars) + " weights in the file, the model expects " + specs.size()
-                + " (" + specs.stream().map(WeightSpec::name).toList() + ")");
+            throw new JerasException(
+                source
+                    + ": layer "
+                    + layer.name()
+                    + " has "
+                    + countDatasets(vars)
+                    + " weights in the file, the model expects "
+                    + specs.size()
+                    + " ("
+                    + specs.stream().map(WeightSpec::name).toList()
+                    + ")");
           }
           values.add(toFloatArray(d, specs.get(i), layer, source));
         }
@@ -166,12 +183,21 @@ public final class WeightsH5 {
     } catch (JerasException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new JerasException(source + ": expected a Keras HDF5 weights file, got an unreadable"
-          + " one (truncated or damaged): " + e.getMessage(), e);
+      throw new JerasException(
+          source
+              + ": expected a Keras HDF5 weights file, got an unreadable"
+              + " one (truncated or damaged): "
+              + e.getMessage(),
+          e);
     } catch (OutOfMemoryError | StackOverflowError e) {
       // jHDF allocates what a damaged size field claims, and follows links however deep they go
-      throw new JerasException(source + ": expected a Keras HDF5 weights file, got one whose sizes"
-          + " or links are out of bounds (" + e + ")", e);
+      throw new JerasException(
+          source
+              + ": expected a Keras HDF5 weights file, got one whose sizes"
+              + " or links are out of bounds ("
+              + e
+              + ")",
+          e);
     }
   }
 
@@ -197,8 +223,14 @@ public final class WeightsH5 {
     Map<String, Object> out = new LinkedHashMap<>();
     for (int i = 0; vars.getChild(Integer.toString(i)) instanceof Dataset d; i++) {
       if (d.getSize() > maxSize) {
-        throw new JerasException(source + ": optimizer/vars/" + i + " expected at most " + maxSize
-            + " values (the model's largest weight), got " + d.getSize());
+        throw new JerasException(
+            source
+                + ": optimizer/vars/"
+                + i
+                + " expected at most "
+                + maxSize
+                + " values (the model's largest weight), got "
+                + d.getSize());
       }
       out.put(Integer.toString(i), d.isScalar() ? d.getData() : d.getDataFlat());
     }
@@ -228,20 +260,31 @@ public final class WeightsH5 {
         continue;
       }
       if (!(root.getChild(layer.name()) instanceof Group g)) {
-        throw new JerasException(source + ": no weights for layer " + layer.describe()
-            + " (expected group model_weights/" + layer.name() + ")");
+        throw new JerasException(
+            source
+                + ": no weights for layer "
+                + layer.describe()
+                + " (expected group model_weights/"
+                + layer.name()
+                + ")");
       }
       Attribute names = g.getAttribute("weight_names");
       String[] weightNames = names == null ? new String[0] : strings(names.getData());
       if (weightNames.length != specs.size()) {
-        throw new JerasException(source + ": layer " + layer.name() + " has " + weightNames.length
-            + " weights in the file, the model expects " + specs.size());
+        throw new JerasException(
+            source
+                + ": layer "
+                + layer.name()
+                + " has "
+                + weightNames.length
+                + " weights in the file, the model expects "
+                + specs.size());
       }
       for (int i = 0; i < specs.size(); i++) {
         Node n = g.getByPath(weightNames[i]);
         if (!(n instanceof Dataset d)) {
-          throw new JerasException(source + ": missing dataset model_weights/" + layer.name() + "/"
-              + weightNames[i]);
+          throw new JerasException(
+              source + ": missing dataset model_weights/" + layer.name() + "/" + weightNames[i]);
         }
         values.add(toFloatArray(d, specs.get(i), layer, source));
       }
@@ -269,15 +312,22 @@ public final class WeightsH5 {
   private static FloatArray toFloatArray(Dataset d, WeightSpec spec, Layer layer, String source) {
     long[] dims = d.getDimensionsAsLong();
     if (!Arrays.equals(dims, spec.shape())) {
-      throw new JerasException(source + ": weight " + Naming.variable(layer.name(), spec.name())
-          + " has shape " + NumericArray.format(dims) + " in the file, the model expects "
-          + NumericArray.format(spec.shape()));
+      throw new JerasException(
+          source
+              + ": weight "
+              + Naming.variable(layer.name(), spec.name())
+              + " has shape "
+              + NumericArray.format(dims)
+              + " in the file, the model expects "
+              + NumericArray.format(spec.shape()));
     }
     float[] flat = toFloats(d.getDataFlat(), source);
     return FloatArray.of(flat, spec.shape().length == 0 ? new long[] {1} : spec.shape());
   }
 
-  /** @return the values of a numeric dataset as floats (float16/32/64 and integers) */
+  /**
+   * @return the values of a numeric dataset as floats (float16/32/64 and integers)
+   */
   static float[] toFloats(Object data, String source) {
     if (data instanceof float[] f) {
       return f;
@@ -286,8 +336,10 @@ public final class WeightsH5 {
       return new float[] {n.floatValue()};
     }
     if (data == null || !data.getClass().isArray()) {
-      throw new JerasException(source + ": expected numeric weights, got "
-          + (data == null ? "no data" : data.getClass().getSimpleName()));
+      throw new JerasException(
+          source
+              + ": expected numeric weights, got "
+              + (data == null ? "no data" : data.getClass().getSimpleName()));
     }
     int n = Array.getLength(data);
     float[] out = new float[n];
@@ -301,7 +353,9 @@ public final class WeightsH5 {
     return out;
   }
 
-  /** @return a nested Java array of the given shape (jHDF writes datasets from those) */
+  /**
+   * @return a nested Java array of the given shape (jHDF writes datasets from those)
+   */
   static Object nested(float[] flat, long[] shape) {
     if (shape.length <= 1) {
       return flat.clone();

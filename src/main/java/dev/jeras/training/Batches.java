@@ -7,8 +7,8 @@ import dev.jeras.internal.Tensors;
 import org.tensorflow.Tensor;
 
 /**
- * Assembles batch tensors from arrays: contiguous ranges in one bulk copy, shuffled samples gathered
- * into a reusable scratch array first. Tensors returned are owned by the caller.
+ * Assembles batch tensors from arrays: contiguous ranges in one bulk copy, shuffled samples
+ * gathered into a reusable scratch array first. Tensors returned are owned by the caller.
  */
 final class Batches {
   private float[] floatScratch = new float[0];

@@ -3,10 +3,10 @@ package dev.jeras.training;
 import java.util.Map;
 
 /**
- * Hooks into {@code fit}, as Keras callbacks: called at the start and end of training, of each epoch
- * and after each batch. Logs are the running means of the loss and metrics ({@code loss}, {@code
- * accuracy}; at epoch end also {@code val_loss}, {@code val_accuracy} when validating). Epochs are
- * numbered from 0, as in Keras.
+ * Hooks into {@code fit}, as Keras callbacks: called at the start and end of training, of each
+ * epoch and after each batch. Logs are the running means of the loss and metrics ({@code loss},
+ * {@code accuracy}; at epoch end also {@code val_loss}, {@code val_accuracy} when validating).
+ * Epochs are numbered from 0, as in Keras.
  *
  * <pre>{@code
  * model.fit(x, y, new FitOptions().epochs(5).callbacks(new Callback() {
@@ -17,7 +17,9 @@ import java.util.Map;
  * }</pre>
  */
 public interface Callback {
-  /** @param state the run's state */
+  /**
+   * @param state the run's state
+   */
   default void onTrainBegin(FitState state) {}
 
   /**

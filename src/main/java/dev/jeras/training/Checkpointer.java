@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each checkpoint is written into a temporary directory and renamed to {@code
  * ckpt-<epoch>-<step>} only when complete; the pointer file {@code checkpoint} is replaced
- * atomically afterwards. A crash at any moment leaves the previous checkpoint intact and pointed to.
- * The newest {@code keep} checkpoints are kept.
+ * atomically afterwards. A crash at any moment leaves the previous checkpoint intact and pointed
+ * to. The newest {@code keep} checkpoints are kept.
  */
 final class Checkpointer {
   private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
@@ -57,7 +57,8 @@ final class Checkpointer {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new JerasException(dir + ": cannot create the checkpoint directory: " + e.getMessage(), e);
+      throw new JerasException(
+          dir + ": cannot create the checkpoint directory: " + e.getMessage(), e);
     }
   }
 
@@ -100,7 +101,8 @@ final class Checkpointer {
       LOG.debug("checkpoint {} written", target);
       return target;
     } catch (IOException | RuntimeException e) {
-      throw new JerasException(dir + ": cannot write checkpoint " + name + ": " + e.getMessage(), e);
+      throw new JerasException(
+          dir + ": cannot write checkpoint " + name + ": " + e.getMessage(), e);
     } finally {
       if (tmp != null) {
         try {
@@ -130,9 +132,14 @@ final class Checkpointer {
     }
     String expected = String.join(",", trainer.engine().store().names());
     if (!expected.equals(p.getProperty("variables"))) {
-      throw new JerasException(ckpt + ": the checkpoint was written by another model or"
-          + " optimizer: its variables are [" + p.getProperty("variables") + "], this model has ["
-          + expected + "]");
+      throw new JerasException(
+          ckpt
+              + ": the checkpoint was written by another model or"
+              + " optimizer: its variables are ["
+              + p.getProperty("variables")
+              + "], this model has ["
+              + expected
+              + "]");
     }
     try {
       trainer.engine().session().restore(ckpt.resolve(VARIABLES).toString());
@@ -154,12 +161,18 @@ final class Checkpointer {
       }
       h.add(orderLogs(logs), Double.parseDouble(p.getProperty(prefix + "seconds")));
     }
-    LOG.info("resumed from {} (epoch {}, step {}, {} optimizer steps)", ckpt,
-        Integer.parseInt(p.getProperty("epoch")) + 1, p.getProperty("step"),
+    LOG.info(
+        "resumed from {} (epoch {}, step {}, {} optimizer steps)",
+        ckpt,
+        Integer.parseInt(p.getProperty("epoch")) + 1,
+        p.getProperty("step"),
         p.getProperty("iterations"));
-    return new State(Integer.parseInt(p.getProperty("epoch")),
-        Integer.parseInt(p.getProperty("step")), Long.parseLong(p.getProperty("seed")),
-        partial.stream().mapToDouble(Double::doubleValue).toArray(), h);
+    return new State(
+        Integer.parseInt(p.getProperty("epoch")),
+        Integer.parseInt(p.getProperty("step")),
+        Long.parseLong(p.getProperty("seed")),
+        partial.stream().mapToDouble(Double::doubleValue).toArray(),
+        h);
   }
 
   /** Keras' order: loss, metrics, then validation values. */
@@ -168,16 +181,19 @@ final class Checkpointer {
     if (logs.containsKey("loss")) {
       out.put("loss", logs.get("loss"));
     }
-    logs.forEach((k, v) -> {
-      if (!k.startsWith("val_")) {
-        out.putIfAbsent(k, v);
-      }
-    });
+    logs.forEach(
+        (k, v) -> {
+          if (!k.startsWith("val_")) {
+            out.putIfAbsent(k, v);
+          }
+        });
     logs.forEach(out::putIfAbsent);
     return out;
   }
 
-  /** @return the newest complete checkpoint, or null */
+  /**
+   * @return the newest complete checkpoint, or null
+   */
   Path latest() {
     Path pointer = dir.resolve(POINTER);
     try {

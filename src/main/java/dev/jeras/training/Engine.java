@@ -37,12 +37,14 @@ import org.tensorflow.types.TInt64;
  * One model's TensorFlow graph and session: its variables, the inference forward pass, and the
  * hooks the trainer and the exporters build on. Owns native memory: close it.
  *
- * <p>The graph holds the model's weights as named variables ({@code conv2d/kernel}), one placeholder
- * per model input (named after the input layer), and the inference outputs ({@code output_0}, ...).
- * A training step, when compiled, is added to the same graph and shares the variables.
+ * <p>The graph holds the model's weights as named variables ({@code conv2d/kernel}), one
+ * placeholder per model input (named after the input layer), and the inference outputs ({@code
+ * output_0}, ...). A training step, when compiled, is added to the same graph and shares the
+ * variables.
  */
 public final class Engine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
   /** Name of the step counter variable, shared by the optimizer and the dropout seeds. */
   public static final String ITERATIONS = "optimizer/iterations";
 
@@ -150,7 +152,8 @@ public final class Engine implements AutoCloseable {
    * @param updates state updates to run with each training step
    */
   record Forward(
-      List<Operand<TFloat32>> outputs, Map<Operand<TFloat32>, Operand<TFloat32>> logits,
+      List<Operand<TFloat32>> outputs,
+      Map<Operand<TFloat32>, Operand<TFloat32>> logits,
       List<Op> updates) {}
 
   private final class Context implements CallContext {
@@ -200,8 +203,8 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Sets the session configuration of engines created without one (the command line's
-   * {@code --device}).
+   * Sets the session configuration of engines created without one (the command line's {@code
+   * --device}).
    *
    * @param config the configuration, or null for TensorFlow's defaults
    */
@@ -209,37 +212,51 @@ public final class Engine implements AutoCloseable {
     defaultConfig = config;
   }
 
-  /** @return the default session configuration, or null */
+  /**
+   * @return the default session configuration, or null
+   */
   public static ConfigProto defaultConfig() {
     return defaultConfig;
   }
 
-  /** @return the topology this engine runs */
+  /**
+   * @return the topology this engine runs
+   */
   public Network network() {
     return network;
   }
 
-  /** @return the graph (owned by this engine) */
+  /**
+   * @return the graph (owned by this engine)
+   */
   public Graph graph() {
     return graph;
   }
 
-  /** @return the op factory of the graph */
+  /**
+   * @return the op factory of the graph
+   */
   public Ops tf() {
     return tf;
   }
 
-  /** @return the session (owned by this engine) */
+  /**
+   * @return the session (owned by this engine)
+   */
   public Session session() {
     return session;
   }
 
-  /** @return the graph's variables */
+  /**
+   * @return the graph's variables
+   */
   public VariableStore store() {
     return store;
   }
 
-  /** @return the step counter, created (at 0) on first use: inference-only graphs have none */
+  /**
+   * @return the step counter, created (at 0) on first use: inference-only graphs have none
+   */
   synchronized Variable<TInt64> iterations() {
     if (iterations == null) {
       iterations = store.createLong(ITERATIONS);
@@ -248,22 +265,30 @@ public final class Engine implements AutoCloseable {
     return iterations;
   }
 
-  /** @return the seed of this engine */
+  /**
+   * @return the seed of this engine
+   */
   long seed() {
     return seed;
   }
 
-  /** @return one placeholder per model input, named after the input layers */
+  /**
+   * @return one placeholder per model input, named after the input layers
+   */
   public List<Placeholder<TFloat32>> inputs() {
     return inputs;
   }
 
-  /** @return the inference outputs, named {@code output_0}, {@code output_1}, ... */
+  /**
+   * @return the inference outputs, named {@code output_0}, {@code output_1}, ...
+   */
   public List<Operand<TFloat32>> outputs() {
     return outputs;
   }
 
-  /** @return the inference forward pass (for loss and metric wiring in evaluate) */
+  /**
+   * @return the inference forward pass (for loss and metric wiring in evaluate)
+   */
   Forward inference() {
     return inference;
   }
@@ -287,8 +312,13 @@ public final class Engine implements AutoCloseable {
       TensorShape gotShape = TensorShape.of(got).withBatch(-1);
       if (!expected.isCompatibleWith(gotShape)) {
         throw new JerasException(
-            "model input " + layer.name() + " expects " + expected + ", got data of shape "
-                + NumericArray.format(got) + (what == null ? "" : " from " + what));
+            "model input "
+                + layer.name()
+                + " expects "
+                + expected
+                + ", got data of shape "
+                + NumericArray.format(got)
+                + (what == null ? "" : " from " + what));
       }
       if (xs.get(i).count() != n) {
         throw new JerasException(
@@ -320,14 +350,16 @@ public final class Engine implements AutoCloseable {
     List<Operand<TFloat32>> outs;
     synchronized (this) {
       if (trainingOutputs == null) {
-        trainingOutputs = forward(true).outputs().stream().map(o -> (Operand<TFloat32>) tf.identity(o)).toList();
+        trainingOutputs =
+            forward(true).outputs().stream().map(o -> (Operand<TFloat32>) tf.identity(o)).toList();
       }
       outs = trainingOutputs;
     }
     return run(xs, batchSize, outs);
   }
 
-  private List<FloatArray> run(List<FloatArray> xs, int batchSize, List<Operand<TFloat32>> outputs) {
+  private List<FloatArray> run(
+      List<FloatArray> xs, int batchSize, List<Operand<TFloat32>> outputs) {
     if (batchSize <= 0) {
       throw new JerasException("batch size must be positive, got " + batchSize);
     }
@@ -376,7 +408,9 @@ public final class Engine implements AutoCloseable {
     return out;
   }
 
-  /** @return every model weight in Keras' order, as arrays of their shapes */
+  /**
+   * @return every model weight in Keras' order, as arrays of their shapes
+   */
   public List<FloatArray> getWeights() {
     List<Network.LayerWeight> ws = network.weights();
     Map<String, float[]> values =
@@ -405,8 +439,12 @@ public final class Engine implements AutoCloseable {
       long[] got = weights.get(i).shape();
       if (!Arrays.equals(withLeading(expected), got) && !Arrays.equals(expected, got)) {
         throw new JerasException(
-            "weight " + ws.get(i).path() + " has shape " + NumericArray.format(expected)
-                + ", got " + NumericArray.format(got));
+            "weight "
+                + ws.get(i).path()
+                + " has shape "
+                + NumericArray.format(expected)
+                + ", got "
+                + NumericArray.format(got));
       }
       values.put(ws.get(i).path(), weights.get(i).data());
     }

@@ -35,7 +35,8 @@ final class FitLoop {
     trainer.checkTargets(y, n, "training data");
     if (options.validationX != null) {
       trainer.engine().checkInputs(options.validationX, "validation data");
-      trainer.checkTargets(options.validationY, options.validationX.get(0).count(), "validation data");
+      trainer.checkTargets(
+          options.validationY, options.validationX.get(0).count(), "validation data");
       valX = options.validationX;
       valY = options.validationY;
       xs = x;
@@ -44,7 +45,10 @@ final class FitLoop {
       int split = (int) (n * (1 - options.validationSplit));
       if (split == n) {
         throw new JerasException(
-            "validation split " + options.validationSplit + " of " + n
+            "validation split "
+                + options.validationSplit
+                + " of "
+                + n
                 + " samples leaves no validation sample");
       }
       xs = x.stream().map(a -> a.slice(0, split)).toList();
@@ -80,7 +84,9 @@ final class FitLoop {
       sparse[i] = trainer.losses().get(i).sparseLabels();
     }
     Checkpointer ckpt =
-        o.checkpointDir == null ? null : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
+        o.checkpointDir == null
+            ? null
+            : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
     int startEpoch = o.initialEpoch;
     int startStep = 0;
     double[] resumed = null;
@@ -166,16 +172,24 @@ final class FitLoop {
     return history;
   }
 
-  /** Each epoch's order depends only on the seed and the epoch, so a resumed run reshuffles alike. */
+  /**
+   * Each epoch's order depends only on the seed and the epoch, so a resumed run reshuffles alike.
+   */
   private static SplittableRandom epochRandom(long seed, int epoch) {
     return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (epoch + 1)));
   }
 
   /** Keras' TerminateOnNaN, plus: the last good checkpoint is restored into the model. */
-  private void stopOnNonFinite(float loss, int epoch, int step, Checkpointer ckpt, FitState state,
-      History history) {
-    String msg = "non-finite loss " + loss + " at epoch " + (epoch + 1) + ", step " + (step + 1)
-        + ": training stopped";
+  private void stopOnNonFinite(
+      float loss, int epoch, int step, Checkpointer ckpt, FitState state, History history) {
+    String msg =
+        "non-finite loss "
+            + loss
+            + " at epoch "
+            + (epoch + 1)
+            + ", step "
+            + (step + 1)
+            + ": training stopped";
     if (ckpt != null && ckpt.latest() != null) {
       ckpt.restoreLatest();
       msg += "; the model holds the last good checkpoint, " + ckpt.latest().getFileName();

@@ -29,7 +29,9 @@ public final class FitOptions {
   boolean resume;
   int keepCheckpoints = 2;
 
-  /** @return this, training for that many epochs (default 1) */
+  /**
+   * @return this, training for that many epochs (default 1)
+   */
   public FitOptions epochs(int epochs) {
     if (epochs <= 0) {
       throw new IllegalArgumentException("epochs must be positive, got " + epochs);
@@ -38,7 +40,9 @@ public final class FitOptions {
     return this;
   }
 
-  /** @return this, starting at that epoch (Keras' initial_epoch; used when resuming) */
+  /**
+   * @return this, starting at that epoch (Keras' initial_epoch; used when resuming)
+   */
   public FitOptions initialEpoch(int initialEpoch) {
     if (initialEpoch < 0) {
       throw new IllegalArgumentException("initial epoch must be >= 0, got " + initialEpoch);
@@ -47,7 +51,9 @@ public final class FitOptions {
     return this;
   }
 
-  /** @return this, with that batch size (default 32) */
+  /**
+   * @return this, with that batch size (default 32)
+   */
   public FitOptions batchSize(int batchSize) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
@@ -56,7 +62,9 @@ public final class FitOptions {
     return this;
   }
 
-  /** @return this, shuffling the training samples before each epoch or not (default on) */
+  /**
+   * @return this, shuffling the training samples before each epoch or not (default on)
+   */
   public FitOptions shuffle(boolean shuffle) {
     this.shuffle = shuffle;
     return this;
@@ -89,13 +97,17 @@ public final class FitOptions {
     return this;
   }
 
-  /** @return this, seeding the shuffling (and, through the model, dropout) */
+  /**
+   * @return this, seeding the shuffling (and, through the model, dropout)
+   */
   public FitOptions seed(long seed) {
     this.seed = seed;
     return this;
   }
 
-  /** @return this, with these callbacks added */
+  /**
+   * @return this, with these callbacks added
+   */
   public FitOptions callbacks(Callback... callbacks) {
     this.callbacks.addAll(Arrays.asList(callbacks));
     return this;
@@ -127,8 +139,8 @@ public final class FitOptions {
   }
 
   /**
-   * Continues from the newest checkpoint in {@link #checkpointDir} when there is one (the epoch
-   * and step it stopped at, the same shuffling order and dropout masks); starts afresh otherwise.
+   * Continues from the newest checkpoint in {@link #checkpointDir} when there is one (the epoch and
+   * step it stopped at, the same shuffling order and dropout masks); starts afresh otherwise.
    *
    * @param resume whether to resume
    * @return this
@@ -138,7 +150,9 @@ public final class FitOptions {
     return this;
   }
 
-  /** @return this, keeping the newest {@code n} checkpoints (default 2) */
+  /**
+   * @return this, keeping the newest {@code n} checkpoints (default 2)
+   */
   public FitOptions keepCheckpoints(int n) {
     if (n <= 0) {
       throw new IllegalArgumentException("checkpoints to keep must be positive, got " + n);
@@ -147,12 +161,16 @@ public final class FitOptions {
     return this;
   }
 
-  /** @return the number of epochs */
+  /**
+   * @return the number of epochs
+   */
   public int epochs() {
     return epochs;
   }
 
-  /** @return the batch size */
+  /**
+   * @return the batch size
+   */
   public int batchSize() {
     return batchSize;
   }

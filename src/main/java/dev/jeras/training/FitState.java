@@ -4,8 +4,8 @@ import dev.jeras.data.FloatArray;
 import java.util.List;
 
 /**
- * The state of a running {@code fit}, shared with callbacks: its size, a stop flag, the learning rate
- * and the model's weights.
+ * The state of a running {@code fit}, shared with callbacks: its size, a stop flag, the learning
+ * rate and the model's weights.
  */
 public final class FitState {
   private final Trainer trainer;
@@ -22,17 +22,23 @@ public final class FitState {
     this.samples = samples;
   }
 
-  /** @return the number of epochs asked for */
+  /**
+   * @return the number of epochs asked for
+   */
   public int epochs() {
     return epochs;
   }
 
-  /** @return the number of steps in each epoch (the last batch may be partial) */
+  /**
+   * @return the number of steps in each epoch (the last batch may be partial)
+   */
   public int stepsPerEpoch() {
     return stepsPerEpoch;
   }
 
-  /** @return the number of training samples */
+  /**
+   * @return the number of training samples
+   */
   public int samples() {
     return samples;
   }
@@ -52,32 +58,44 @@ public final class FitState {
     stopRequested = true;
   }
 
-  /** @return whether {@link #interrupt()} was called */
+  /**
+   * @return whether {@link #interrupt()} was called
+   */
   public boolean interrupted() {
     return interrupted;
   }
 
-  /** @return whether a stop was requested */
+  /**
+   * @return whether a stop was requested
+   */
   public boolean stopRequested() {
     return stopRequested;
   }
 
-  /** @return the current learning rate */
+  /**
+   * @return the current learning rate
+   */
   public double learningRate() {
     return trainer.learningRate();
   }
 
-  /** @param lr the learning rate for the next steps */
+  /**
+   * @param lr the learning rate for the next steps
+   */
   public void setLearningRate(double lr) {
     trainer.setLearningRate(lr);
   }
 
-  /** @return a copy of the model's weights, in Keras' order */
+  /**
+   * @return a copy of the model's weights, in Keras' order
+   */
   public List<FloatArray> getWeights() {
     return trainer.engine().getWeights();
   }
 
-  /** @param weights the model's new weights, in Keras' order */
+  /**
+   * @param weights the model's new weights, in Keras' order
+   */
   public void setWeights(List<FloatArray> weights) {
     trainer.engine().setWeights(weights);
   }

@@ -35,27 +35,37 @@ public final class History {
     stopReason = reason;
   }
 
-  /** @return why training stopped before its last epoch, or {@code null} if it did not */
+  /**
+   * @return why training stopped before its last epoch, or {@code null} if it did not
+   */
   public String stopReason() {
     return stopReason;
   }
 
-  /** @return the number of epochs run */
+  /**
+   * @return the number of epochs run
+   */
   public int epochCount() {
     return epochs.size();
   }
 
-  /** @return each epoch's logs, in order */
+  /**
+   * @return each epoch's logs, in order
+   */
   public List<Map<String, Double>> epochs() {
     return Collections.unmodifiableList(epochs);
   }
 
-  /** @return each epoch's wall-clock seconds */
+  /**
+   * @return each epoch's wall-clock seconds
+   */
   public List<Double> seconds() {
     return Collections.unmodifiableList(seconds);
   }
 
-  /** @return the names recorded ({@code loss}, {@code accuracy}, {@code val_loss}, ...) */
+  /**
+   * @return the names recorded ({@code loss}, {@code accuracy}, {@code val_loss}, ...)
+   */
   public Set<String> keys() {
     Set<String> k = new LinkedHashSet<>();
     epochs.forEach(e -> k.addAll(e.keySet()));
@@ -117,7 +127,9 @@ public final class History {
     return b.append('"').toString();
   }
 
-  /** @return a CSV table: epoch, each key, seconds */
+  /**
+   * @return a CSV table: epoch, each key, seconds
+   */
   public String toCsv() {
     List<String> keys = new ArrayList<>(keys());
     StringBuilder b = new StringBuilder("epoch");

@@ -12,14 +12,15 @@ import org.tensorflow.types.family.TType;
  * over the batch).
  *
  * <ul>
- *   <li>{@code sparse_categorical_crossentropy}: integer labels (batch,), predictions (batch, classes)
+ *   <li>{@code sparse_categorical_crossentropy}: integer labels (batch,), predictions (batch,
+ *       classes)
  *   <li>{@code categorical_crossentropy}: one-hot labels (batch, classes)
  *   <li>{@code binary_crossentropy}: labels in [0, 1], same shape as the predictions
  *   <li>{@code mean_squared_error}: targets of the predictions' shape
  * </ul>
  *
- * <p>With {@code fromLogits = false} and a softmax output, the cross-entropies are computed from the
- * logits behind the softmax, as Keras does: the value is the same and the gradient is stable.
+ * <p>With {@code fromLogits = false} and a softmax output, the cross-entropies are computed from
+ * the logits behind the softmax, as Keras does: the value is the same and the gradient is stable.
  *
  * <pre>{@code
  * model.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
@@ -30,10 +31,14 @@ public interface Loss {
   /** Keras' clipping epsilon for probabilities. */
   float EPSILON = 1e-7f;
 
-  /** @return the Keras name, e.g. {@code sparse_categorical_crossentropy} */
+  /**
+   * @return the Keras name, e.g. {@code sparse_categorical_crossentropy}
+   */
   String kerasName();
 
-  /** @return whether targets are integer class labels (fed as int32) */
+  /**
+   * @return whether targets are integer class labels (fed as int32)
+   */
   default boolean sparseLabels() {
     return false;
   }
@@ -50,7 +55,9 @@ public interface Loss {
   Operand<TFloat32> perSample(
       Ops tf, Operand<? extends TType> yTrue, Operand<TFloat32> yPred, Operand<TFloat32> logits);
 
-  /** @return sparse categorical cross-entropy on probabilities (Keras' default from_logits=False) */
+  /**
+   * @return sparse categorical cross-entropy on probabilities (Keras' default from_logits=False)
+   */
   static Loss sparseCategoricalCrossentropy() {
     return new CrossEntropy(true, false);
   }
@@ -63,7 +70,9 @@ public interface Loss {
     return new CrossEntropy(true, fromLogits);
   }
 
-  /** @return categorical cross-entropy on one-hot targets and probabilities */
+  /**
+   * @return categorical cross-entropy on one-hot targets and probabilities
+   */
   static Loss categoricalCrossentropy() {
     return new CrossEntropy(false, false);
   }
@@ -76,12 +85,16 @@ public interface Loss {
     return new CrossEntropy(false, fromLogits);
   }
 
-  /** @return binary cross-entropy on probabilities */
+  /**
+   * @return binary cross-entropy on probabilities
+   */
   static Loss binaryCrossentropy() {
     return new BinaryCrossEntropy();
   }
 
-  /** @return mean squared error */
+  /**
+   * @return mean squared error
+   */
   static Loss meanSquaredError() {
     return new MeanSquaredError();
   }
@@ -96,9 +109,12 @@ public interface Loss {
       case "categoricalcrossentropy" -> categoricalCrossentropy();
       case "binarycrossentropy" -> binaryCrossentropy();
       case "meansquarederror", "mse" -> meanSquaredError();
-      default -> throw new IllegalArgumentException(
-          "unknown loss '" + name + "'; supported: sparse_categorical_crossentropy,"
-              + " categorical_crossentropy, binary_crossentropy, mean_squared_error");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown loss '"
+                  + name
+                  + "'; supported: sparse_categorical_crossentropy,"
+                  + " categorical_crossentropy, binary_crossentropy, mean_squared_error");
     };
   }
 
@@ -126,7 +142,10 @@ public interface Loss {
       long classes = yPred.shape().get(-1);
       Operand<TFloat32> oneHot =
           sparse
-              ? tf.oneHot((Operand<TInt32>) yTrue, tf.constant((int) classes), tf.constant(1f),
+              ? tf.oneHot(
+                  (Operand<TInt32>) yTrue,
+                  tf.constant((int) classes),
+                  tf.constant(1f),
                   tf.constant(0f))
               : (Operand<TFloat32>) yTrue;
       Operand<TFloat32> z = fromLogits ? yPred : logits;
@@ -137,7 +156,9 @@ public interface Loss {
       // Probabilities: normalise, clip as Keras does, then -sum(y * log p).
       Operand<TFloat32> p =
           tf.math.div(
-              yPred, tf.reduceSum(yPred, tf.constant(-1), org.tensorflow.op.core.ReduceSum.keepDims(true)));
+              yPred,
+              tf.reduceSum(
+                  yPred, tf.constant(-1), org.tensorflow.op.core.ReduceSum.keepDims(true)));
       p = tf.clipByValue(p, tf.constant(EPSILON), tf.constant(1f - EPSILON));
       return tf.math.neg(tf.reduceSum(tf.math.mul(oneHot, tf.math.log(p)), tf.constant(-1)));
     }

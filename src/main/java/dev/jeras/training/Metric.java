@@ -9,9 +9,9 @@ import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /**
- * A metric reported by fit and evaluate: the mean over samples of a per-sample value. Keras'
- * {@code "accuracy"} is resolved against the loss, as Keras does: sparse categorical accuracy for
- * sparse labels, categorical accuracy for one-hot labels, binary accuracy for binary cross-entropy.
+ * A metric reported by fit and evaluate: the mean over samples of a per-sample value. Keras' {@code
+ * "accuracy"} is resolved against the loss, as Keras does: sparse categorical accuracy for sparse
+ * labels, categorical accuracy for one-hot labels, binary accuracy for binary cross-entropy.
  *
  * <pre>{@code
  * model.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
@@ -33,7 +33,9 @@ public enum Metric {
     this.kerasName = kerasName;
   }
 
-  /** @return the Keras name */
+  /**
+   * @return the Keras name
+   */
   public String kerasName() {
     return kerasName;
   }
@@ -53,7 +55,9 @@ public enum Metric {
       }
     }
     throw new IllegalArgumentException(
-        "unknown metric '" + name + "'; supported: accuracy, sparse_categorical_accuracy,"
+        "unknown metric '"
+            + name
+            + "'; supported: accuracy, sparse_categorical_accuracy,"
             + " categorical_accuracy, binary_accuracy");
   }
 
@@ -80,18 +84,20 @@ public enum Metric {
    * @return one value per sample, shape (batch,)
    */
   @SuppressWarnings("unchecked")
-  public Operand<TFloat32> perSample(Ops tf, Operand<? extends TType> yTrue, Operand<TFloat32> yPred) {
+  public Operand<TFloat32> perSample(
+      Ops tf, Operand<? extends TType> yTrue, Operand<TFloat32> yPred) {
     return switch (this) {
       case SPARSE_CATEGORICAL_ACCURACY -> {
         Operand<TInt64> predicted = tf.math.argMax(yPred, tf.constant(-1));
         Operand<TInt64> labels = tf.dtypes.cast((Operand<TInt32>) yTrue, TInt64.class);
         yield tf.dtypes.cast(tf.math.equal(predicted, labels), TFloat32.class);
       }
-      case CATEGORICAL_ACCURACY -> tf.dtypes.cast(
-          tf.math.equal(
-              tf.math.argMax(yPred, tf.constant(-1)),
-              tf.math.argMax((Operand<TFloat32>) yTrue, tf.constant(-1))),
-          TFloat32.class);
+      case CATEGORICAL_ACCURACY ->
+          tf.dtypes.cast(
+              tf.math.equal(
+                  tf.math.argMax(yPred, tf.constant(-1)),
+                  tf.math.argMax((Operand<TFloat32>) yTrue, tf.constant(-1))),
+              TFloat32.class);
       case BINARY_ACCURACY -> {
         Operand<TFloat32> predicted =
             tf.dtypes.cast(tf.math.greater(yPred, tf.constant(0.5f)), TFloat32.class);

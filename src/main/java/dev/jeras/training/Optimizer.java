@@ -32,16 +32,24 @@ import org.tensorflow.types.TFloat32;
  */
 public sealed interface Optimizer permits Optimizer.Adam, Optimizer.Sgd, Optimizer.RmsProp {
 
-  /** @return the Keras class name */
+  /**
+   * @return the Keras class name
+   */
   String kerasClassName();
 
-  /** @return the initial learning rate */
+  /**
+   * @return the initial learning rate
+   */
   double learningRate();
 
-  /** @return the Keras config */
+  /**
+   * @return the Keras config
+   */
   Map<String, Object> getConfig();
 
-  /** @return the names of the per-variable slots, in Keras' order */
+  /**
+   * @return the names of the per-variable slots, in Keras' order
+   */
   List<String> slotNames();
 
   /**
@@ -63,27 +71,37 @@ public sealed interface Optimizer permits Optimizer.Adam, Optimizer.Sgd, Optimiz
       Operand<TFloat32> lr,
       Operand<TFloat32> step);
 
-  /** @return Adam with Keras' defaults */
+  /**
+   * @return Adam with Keras' defaults
+   */
   static Optimizer adam() {
     return new Adam(1e-3, 0.9, 0.999, 1e-7);
   }
 
-  /** @return Adam with that learning rate and Keras' other defaults */
+  /**
+   * @return Adam with that learning rate and Keras' other defaults
+   */
   static Optimizer adam(double learningRate) {
     return new Adam(learningRate, 0.9, 0.999, 1e-7);
   }
 
-  /** @return plain SGD with that learning rate */
+  /**
+   * @return plain SGD with that learning rate
+   */
   static Optimizer sgd(double learningRate) {
     return new Sgd(learningRate, 0, false);
   }
 
-  /** @return SGD with momentum */
+  /**
+   * @return SGD with momentum
+   */
   static Optimizer sgd(double learningRate, double momentum, boolean nesterov) {
     return new Sgd(learningRate, momentum, nesterov);
   }
 
-  /** @return RMSprop with Keras' defaults */
+  /**
+   * @return RMSprop with Keras' defaults
+   */
   static Optimizer rmsprop() {
     return new RmsProp(1e-3, 0.9, 0, 1e-7);
   }
@@ -99,13 +117,16 @@ public sealed interface Optimizer permits Optimizer.Adam, Optimizer.Sgd, Optimiz
           case "adam" -> adam();
           case "sgd" -> new Sgd(0.01, 0, false);
           case "rmsprop" -> rmsprop();
-          default -> throw new IllegalArgumentException(
-              "unknown optimizer '" + name + "'; supported: adam, sgd, rmsprop");
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown optimizer '" + name + "'; supported: adam, sgd, rmsprop");
         };
     return learningRate == null ? o : o.withLearningRate(learningRate);
   }
 
-  /** @return a copy with another learning rate */
+  /**
+   * @return a copy with another learning rate
+   */
   Optimizer withLearningRate(double learningRate);
 
   private static double positive(String what, double v) {
@@ -153,13 +174,25 @@ public sealed interface Optimizer permits Optimizer.Adam, Optimizer.Sgd, Optimiz
 
     @Override
     public Op applyDense(
-        Ops tf, Operand<TFloat32> variable, Operand<TFloat32> gradient,
-        List<Operand<TFloat32>> slots, Operand<TFloat32> lr, Operand<TFloat32> step) {
+        Ops tf,
+        Operand<TFloat32> variable,
+        Operand<TFloat32> gradient,
+        List<Operand<TFloat32>> slots,
+        Operand<TFloat32> lr,
+        Operand<TFloat32> step) {
       Operand<TFloat32> b1 = tf.constant((float) beta1);
       Operand<TFloat32> b2 = tf.constant((float) beta2);
       return tf.train.applyAdam(
-          variable, slots.get(0), slots.get(1), tf.math.pow(b1, step), tf.math.pow(b2, step), lr,
-          b1, b2, tf.constant((float) epsilon), gradient);
+          variable,
+          slots.get(0),
+          slots.get(1),
+          tf.math.pow(b1, step),
+          tf.math.pow(b2, step),
+          lr,
+          b1,
+          b2,
+          tf.constant((float) epsilon),
+          gradient);
     }
 
     @Override
@@ -206,13 +239,21 @@ public sealed interface Optimizer permits Optimizer.Adam, Optimizer.Sgd, Optimiz
 
     @Override
     public Op applyDense(
-        Ops tf, Operand<TFloat32> variable, Operand<TFloat32> gradient,
-        List<Operand<TFloat32>> slots, Operand<TFloat32> lr, Operand<TFloat32> step) {
+        Ops tf,
+        Operand<TFloat32> variable,
+        Operand<TFloat32> gradient,
+        List<Operand<TFloat32>> slots,
+        Operand<TFloat32> lr,
+        Operand<TFloat32> step) {
       if (momentum == 0) {
         return tf.train.applyGradientDescent(variable, lr, gradient);
       }
       return tf.train.applyMomentum(
-          variable, slots.get(0), lr, gradient, tf.constant((float) momentum),
+          variable,
+          slots.get(0),
+          lr,
+          gradient,
+          tf.constant((float) momentum),
           ApplyMomentum.useNesterov(nesterov));
     }
 
@@ -262,11 +303,21 @@ public sealed interface Optimizer permits Optimizer.Adam, Optimizer.Sgd, Optimiz
 
     @Override
     public Op applyDense(
-        Ops tf, Operand<TFloat32> variable, Operand<TFloat32> gradient,
-        List<Operand<TFloat32>> slots, Operand<TFloat32> lr, Operand<TFloat32> step) {
+        Ops tf,
+        Operand<TFloat32> variable,
+        Operand<TFloat32> gradient,
+        List<Operand<TFloat32>> slots,
+        Operand<TFloat32> lr,
+        Operand<TFloat32> step) {
       return tf.train.applyRmsProp(
-          variable, slots.get(0), slots.get(1), lr, tf.constant((float) rho),
-          tf.constant((float) momentum), tf.constant((float) epsilon), gradient);
+          variable,
+          slots.get(0),
+          slots.get(1),
+          lr,
+          tf.constant((float) rho),
+          tf.constant((float) momentum),
+          tf.constant((float) epsilon),
+          gradient);
     }
 
     @Override

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * Epoch 1/5 - 938/938 - 14.2s - 15ms/step - loss: 0.1501 - accuracy: 0.9547 - val_loss: ...
  * </pre>
  *
- * <p>The library's default is {@link Logging}, which writes the same line through SLF4J; the command
- * line uses {@link #console(PrintStream)}.
+ * <p>The library's default is {@link Logging}, which writes the same line through SLF4J; the
+ * command line uses {@link #console(PrintStream)}.
  */
 public class ProgressReporter implements Callback {
   private final PrintStream out;
@@ -106,7 +106,9 @@ public class ProgressReporter implements Callback {
         format(logs));
   }
 
-  /** @return {@code loss: 0.1234 - accuracy: 0.9876} */
+  /**
+   * @return {@code loss: 0.1234 - accuracy: 0.9876}
+   */
   static String format(Map<String, Double> logs) {
     StringBuilder b = new StringBuilder();
     for (Map.Entry<String, Double> e : logs.entrySet()) {

@@ -31,8 +31,8 @@ import org.tensorflow.types.family.TType;
 
 /**
  * A compiled model: the training step (loss, gated gradients of the trainable weights only,
- * optimizer updates, state updates such as BatchNormalization's moving statistics) and the evaluation
- * ops, added to the engine's graph; plus the fit and evaluate loops.
+ * optimizer updates, state updates such as BatchNormalization's moving statistics) and the
+ * evaluation ops, added to the engine's graph; plus the fit and evaluate loops.
  */
 public final class Trainer {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -66,7 +66,11 @@ public final class Trainer {
     int outputs = engine.outputs().size();
     if (losses.size() != 1 && losses.size() != outputs) {
       throw new JerasException(
-          "the model has " + outputs + " outputs; give one loss or " + outputs + ", got "
+          "the model has "
+              + outputs
+              + " outputs; give one loss or "
+              + outputs
+              + ", got "
               + losses.size());
     }
     this.losses = losses.size() == outputs ? List.copyOf(losses) : nCopies(losses.get(0), outputs);
@@ -183,8 +187,7 @@ public final class Trainer {
           optimizerVariables.add(name);
         }
         updates.add(
-            optimizer.applyDense(
-                tf, engine.store().floatVariable(path), g, slots, lr, step));
+            optimizer.applyDense(tf, engine.store().floatVariable(path), g, slots, lr, step));
       }
     }
     Op increment =
@@ -206,22 +209,30 @@ public final class Trainer {
     engine.assignFloats(zeros);
   }
 
-  /** @return trainable weights that no gradient reaches (they are not updated) */
+  /**
+   * @return trainable weights that no gradient reaches (they are not updated)
+   */
   public List<String> weightsWithoutGradient() {
     return List.copyOf(withoutGradient);
   }
 
-  /** @return the engine this trainer extends */
+  /**
+   * @return the engine this trainer extends
+   */
   public Engine engine() {
     return engine;
   }
 
-  /** @return the optimizer */
+  /**
+   * @return the optimizer
+   */
   public Optimizer optimizer() {
     return optimizer;
   }
 
-  /** @return the losses, one per output */
+  /**
+   * @return the losses, one per output
+   */
   public List<Loss> losses() {
     return losses;
   }
@@ -236,7 +247,9 @@ public final class Trainer {
    */
   public record OptimizerState(long iterations, float learningRate, List<FloatArray> slots) {}
 
-  /** @return a copy of the optimizer's state */
+  /**
+   * @return a copy of the optimizer's state
+   */
   public OptimizerState optimizerState() {
     List<String> slotNames = optimizerVariables.subList(1, optimizerVariables.size());
     Map<String, float[]> values = engine.store().readFloats(engine.session(), slotNames);
@@ -256,8 +269,11 @@ public final class Trainer {
   public void restoreOptimizerState(OptimizerState state) {
     List<String> slotNames = optimizerVariables.subList(1, optimizerVariables.size());
     if (state.slots().size() != slotNames.size()) {
-      throw new JerasException("optimizer state has " + state.slots().size()
-          + " slot variables, the compiled optimizer has " + slotNames.size());
+      throw new JerasException(
+          "optimizer state has "
+              + state.slots().size()
+              + " slot variables, the compiled optimizer has "
+              + slotNames.size());
     }
     Map<String, float[]> values = new LinkedHashMap<>();
     for (int i = 0; i < slotNames.size(); i++) {
@@ -266,8 +282,13 @@ public final class Trainer {
         expected *= d;
       }
       if (state.slots().get(i).data().length != expected) {
-        throw new JerasException("optimizer slot " + slotNames.get(i) + " holds " + expected
-            + " values, the state has " + state.slots().get(i).data().length);
+        throw new JerasException(
+            "optimizer slot "
+                + slotNames.get(i)
+                + " holds "
+                + expected
+                + " values, the state has "
+                + state.slots().get(i).data().length);
       }
       values.put(slotNames.get(i), state.slots().get(i).data());
     }
@@ -277,22 +298,33 @@ public final class Trainer {
     engine.assignLong(Engine.ITERATIONS, state.iterations());
   }
 
-  /** @return the metrics as compiled (before resolving "accuracy") */
+  /**
+   * @return the metrics as compiled (before resolving "accuracy")
+   */
   public List<Metric> metrics() {
     return metrics;
   }
 
-  /** @return the optimizer's variable names (learning rate and slots) */
+  /**
+   * @return the optimizer's variable names (learning rate and slots)
+   */
   public List<String> optimizerVariables() {
     return List.copyOf(optimizerVariables);
   }
 
-  /** @return the current learning rate */
+  /**
+   * @return the current learning rate
+   */
   public double learningRate() {
-    return engine.store().readFloats(engine.session(), List.of(LEARNING_RATE)).get(LEARNING_RATE)[0];
+    return engine
+        .store()
+        .readFloats(engine.session(), List.of(LEARNING_RATE))
+        .get(LEARNING_RATE)[0];
   }
 
-  /** @param lr the learning rate for the next steps */
+  /**
+   * @param lr the learning rate for the next steps
+   */
   public void setLearningRate(double lr) {
     if (!(lr > 0) || Double.isInfinite(lr)) {
       throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
@@ -300,7 +332,9 @@ public final class Trainer {
     engine.assignFloats(Map.of(LEARNING_RATE, new float[] {(float) lr}));
   }
 
-  /** @return the number of training steps run so far (the optimizer's iterations) */
+  /**
+   * @return the number of training steps run so far (the optimizer's iterations)
+   */
   public long iterations() {
     return engine.store().readLong(engine.session(), Engine.ITERATIONS);
   }
@@ -315,15 +349,17 @@ public final class Trainer {
   void checkTargets(List<NumericArray> ys, int samples, String what) {
     if (ys.size() != targets.size()) {
       throw new JerasException(
-          "the model has " + targets.size() + " output(s) but " + ys.size()
+          "the model has "
+              + targets.size()
+              + " output(s) but "
+              + ys.size()
               + " target array(s) were given");
     }
     for (int o = 0; o < ys.size(); o++) {
       NumericArray y = ys.get(o);
       SymbolicTensor out = engine.network().outputs().get(o);
       if (y.count() != samples) {
-        throw new JerasException(
-            what + ": x has " + samples + " samples but y has " + y.count());
+        throw new JerasException(what + ": x has " + samples + " samples but y has " + y.count());
       }
       if (losses.get(o).sparseLabels()) {
         checkLabels(y, out, what);
@@ -331,8 +367,15 @@ public final class Trainer {
         TensorShape expected = out.shape();
         if (!expected.isCompatibleWith(TensorShape.of(y.shape()).withBatch(-1))) {
           throw new JerasException(
-              what + ": targets of shape " + NumericArray.format(y.shape()) + " do not match output "
-                  + out.layer().name() + " " + expected + " for loss " + losses.get(o).kerasName());
+              what
+                  + ": targets of shape "
+                  + NumericArray.format(y.shape())
+                  + " do not match output "
+                  + out.layer().name()
+                  + " "
+                  + expected
+                  + " for loss "
+                  + losses.get(o).kerasName());
         }
         if (!(y instanceof FloatArray)) {
           throw new JerasException(
@@ -345,7 +388,8 @@ public final class Trainer {
   private void checkLabels(NumericArray y, SymbolicTensor out, String what) {
     if (y.sampleSize() != 1) {
       throw new JerasException(
-          what + ": sparse labels must hold one class index per sample, got shape "
+          what
+              + ": sparse labels must hold one class index per sample, got shape "
               + NumericArray.format(y.shape()));
     }
     long classes = out.shape().dim(-1);
@@ -369,9 +413,19 @@ public final class Trainer {
     if (lo < 0 || hi >= classes) {
       Layer layer = out.layer();
       throw new JerasException(
-          what + ": labels range over " + lo + ".." + hi + " but output layer " + layer.describe()
-              + " has " + classes + (layer instanceof Dense ? " units" : " classes")
-              + " (labels must be in 0.." + (classes - 1) + ")");
+          what
+              + ": labels range over "
+              + lo
+              + ".."
+              + hi
+              + " but output layer "
+              + layer.describe()
+              + " has "
+              + classes
+              + (layer instanceof Dense ? " units" : " classes")
+              + " (labels must be in 0.."
+              + (classes - 1)
+              + ")");
     }
   }
 
@@ -417,7 +471,9 @@ public final class Trainer {
     }
   }
 
-  /** @return the names of the summed quantities after "loss": per-output losses, metrics */
+  /**
+   * @return the names of the summed quantities after "loss": per-output losses, metrics
+   */
   List<String> sumNames() {
     return sumNames;
   }
@@ -477,7 +533,9 @@ public final class Trainer {
     return out;
   }
 
-  /** @return a Java-side random permutation of {@code 0..n-1} */
+  /**
+   * @return a Java-side random permutation of {@code 0..n-1}
+   */
   static int[] permutation(int n, SplittableRandom rng) {
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {

@@ -64,9 +64,18 @@ class CliTest {
 
   @Test
   void misspelledOptionAfterImages_isUsageError_andPredictsNothing() {
-    assertEquals(2, Main.execute("predict", "--model", "testdata/reference/mnist-basic.keras",
-        "--image", "testdata/images/mnist-t10k-0-label7.png", "--top", "3"));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unknown option: '--top'"),
+    assertEquals(
+        2,
+        Main.execute(
+            "predict",
+            "--model",
+            "testdata/reference/mnist-basic.keras",
+            "--image",
+            "testdata/images/mnist-t10k-0-label7.png",
+            "--top",
+            "3"));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8).contains("Unknown option: '--top'"),
         err.toString(StandardCharsets.UTF_8));
     assertEquals("", out.toString(StandardCharsets.UTF_8));
   }
@@ -75,9 +84,23 @@ class CliTest {
   void train_onFixture_writesMetricsJsonAndSavedModel() throws Exception {
     Path metrics = tmp.resolve("m.json");
     Path sm = tmp.resolve("sm");
-    int rc = Main.execute("train", "--data-dir", "testdata/mnist-small", "--epochs", "2",
-        "--limit", "640", "--seed", "3", "--validation-split", "0.1",
-        "--export-savedmodel", sm.toString(), "--metrics-out", metrics.toString());
+    int rc =
+        Main.execute(
+            "train",
+            "--data-dir",
+            "testdata/mnist-small",
+            "--epochs",
+            "2",
+            "--limit",
+            "640",
+            "--seed",
+            "3",
+            "--validation-split",
+            "0.1",
+            "--export-savedmodel",
+            sm.toString(),
+            "--metrics-out",
+            metrics.toString());
     assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
     JsonNode j = KerasJson.MAPPER.readTree(Files.readString(metrics));
     assertEquals(34826, j.get("params").get("total").asInt());
@@ -102,30 +125,52 @@ class CliTest {
   void train_withoutSeed_printsTheDrawnSeed_whichRepeatsTheRun() throws Exception {
     Path a = tmp.resolve("a.json");
     Path b = tmp.resolve("b.json");
-    String[] common = {"train", "--data-dir", "testdata/mnist-small", "--epochs", "1",
-        "--limit", "256", "--no-export"};
-    assertEquals(0, Main.execute(concat(common, "--metrics-out", a.toString())),
+    String[] common = {
+      "train",
+      "--data-dir",
+      "testdata/mnist-small",
+      "--epochs",
+      "1",
+      "--limit",
+      "256",
+      "--no-export"
+    };
+    assertEquals(
+        0,
+        Main.execute(concat(common, "--metrics-out", a.toString())),
         err.toString(StandardCharsets.UTF_8));
-    java.util.regex.Matcher m = java.util.regex.Pattern
-        .compile("Seed (\\d+) \\(drawn; --seed \\1 repeats this run\\)")
-        .matcher(out.toString(StandardCharsets.UTF_8));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("Seed (\\d+) \\(drawn; --seed \\1 repeats this run\\)")
+            .matcher(out.toString(StandardCharsets.UTF_8));
     assertTrue(m.find(), out.toString(StandardCharsets.UTF_8));
-    assertEquals(0, Main.execute(concat(common, "--seed", m.group(1), "--metrics-out",
-        b.toString())), err.toString(StandardCharsets.UTF_8));
+    assertEquals(
+        0,
+        Main.execute(concat(common, "--seed", m.group(1), "--metrics-out", b.toString())),
+        err.toString(StandardCharsets.UTF_8));
     JsonNode ja = KerasJson.MAPPER.readTree(Files.readString(a));
     JsonNode jb = KerasJson.MAPPER.readTree(Files.readString(b));
     // same initial weights and batch order: the same losses (CPU kernels, to float rounding)
-    assertEquals(ja.get("epochs").get(0).get("loss").asDouble(),
-        jb.get("epochs").get(0).get("loss").asDouble(), 1e-6);
-    assertEquals(ja.get("test").get("loss").asDouble(), jb.get("test").get("loss").asDouble(),
+    assertEquals(
+        ja.get("epochs").get(0).get("loss").asDouble(),
+        jb.get("epochs").get(0).get("loss").asDouble(),
         1e-6);
+    assertEquals(
+        ja.get("test").get("loss").asDouble(), jb.get("test").get("loss").asDouble(), 1e-6);
   }
 
   @Test
   void evaluate_withoutDataset_takesItFromTheModelsInputShape() throws Exception {
     Path metrics = tmp.resolve("e.json");
-    assertEquals(0, Main.execute("evaluate", "--model", "testdata/reference/mnist-basic.keras",
-        "--data-dir", "testdata/mnist-small", "--metrics-out", metrics.toString()),
+    assertEquals(
+        0,
+        Main.execute(
+            "evaluate",
+            "--model",
+            "testdata/reference/mnist-basic.keras",
+            "--data-dir",
+            "testdata/mnist-small",
+            "--metrics-out",
+            metrics.toString()),
         err.toString(StandardCharsets.UTF_8));
     JsonNode j = KerasJson.MAPPER.readTree(Files.readString(metrics));
     assertEquals("mnist", j.get("dataset").asText());
@@ -133,23 +178,44 @@ class CliTest {
     // Keras 3.15 (load_model, predict) on the same 500 digits: accuracy 0.77, loss 0.773004
     assertEquals(0.77, j.get("test").get("accuracy").asDouble(), 1e-9);
     assertEquals(0.773004, j.get("test").get("loss").asDouble(), 1e-4);
-    assertEquals(0, Main.execute("evaluate", "--model",
-        "testdata/reference/cifar10-bn_savedmodel", "--data-dir", "testdata/cifar10-small"),
+    assertEquals(
+        0,
+        Main.execute(
+            "evaluate",
+            "--model",
+            "testdata/reference/cifar10-bn_savedmodel",
+            "--data-dir",
+            "testdata/cifar10-small"),
         err.toString(StandardCharsets.UTF_8));
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("on cifar10 test"),
+    assertTrue(
+        out.toString(StandardCharsets.UTF_8).contains("on cifar10 test"),
         out.toString(StandardCharsets.UTF_8));
   }
 
   @Test
   void train_modelWhoseInputFitsNoDataset_namesTheShape_exit1() throws Exception {
     Path json = tmp.resolve("big.json");
-    Files.writeString(json, Files.readString(Path.of("model-defs/mnist-basic.json"))
-        .replaceFirst("\\[\\s*null,\\s*28,\\s*28,\\s*1\\s*\\]", "[null, 64, 64, 3]"));
-    assertEquals(1, Main.execute("train", "--model", json.toString(), "--data-dir",
-        "testdata/mnist-small", "--epochs", "1", "--no-export"));
+    Files.writeString(
+        json,
+        Files.readString(Path.of("model-defs/mnist-basic.json"))
+            .replaceFirst("\\[\\s*null,\\s*28,\\s*28,\\s*1\\s*\\]", "[null, 64, 64, 3]"));
+    assertEquals(
+        1,
+        Main.execute(
+            "train",
+            "--model",
+            json.toString(),
+            "--data-dir",
+            "testdata/mnist-small",
+            "--epochs",
+            "1",
+            "--no-export"));
     String e = err.toString(StandardCharsets.UTF_8);
-    assertTrue(e.contains("the model's input (None, 64, 64, 3) fits no built-in dataset"
-        + " (mnist and fashion-mnist: 28x28x1, cifar10: 32x32x3); name one with --dataset"), e);
+    assertTrue(
+        e.contains(
+            "the model's input (None, 64, 64, 3) fits no built-in dataset"
+                + " (mnist and fashion-mnist: 28x28x1, cifar10: 32x32x3); name one with --dataset"),
+        e);
   }
 
   private static String[] concat(String[] a, String... b) {

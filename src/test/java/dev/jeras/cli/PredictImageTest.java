@@ -19,8 +19,12 @@ class PredictImageTest {
   @Test
   void mnistPng_decodesToTheExactFixturePixels() {
     FloatArray x = Images.load(IMAGES.resolve("mnist-t10k-0-label7.png"), 28, 28, 1, false);
-    FloatArray fixture = Datasets.loadIdxDirectory(Fixtures.testdata().resolve("mnist-small"),
-        "mnist", Datasets.classNames("mnist")).test().x().slice(0, 1);
+    FloatArray fixture =
+        Datasets.loadIdxDirectory(
+                Fixtures.testdata().resolve("mnist-small"), "mnist", Datasets.classNames("mnist"))
+            .test()
+            .x()
+            .slice(0, 1);
     Fixtures.assertClose(x.data(), fixture.data(), 1e-6, 0);
   }
 
@@ -42,8 +46,15 @@ class PredictImageTest {
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     int rc;
     try {
-      rc = Main.execute("predict", "--model", "testdata/reference/mnist-basic.keras", "--image",
-          IMAGES.resolve("mnist-t10k-0-label7.png").toString(), "--top-k", "2");
+      rc =
+          Main.execute(
+              "predict",
+              "--model",
+              "testdata/reference/mnist-basic.keras",
+              "--image",
+              IMAGES.resolve("mnist-t10k-0-label7.png").toString(),
+              "--top-k",
+              "2");
     } finally {
       System.setOut(old);
     }
@@ -56,8 +67,11 @@ class PredictImageTest {
   @Test
   void rgbImage_hasThreeChannelsInOrder() {
     FloatArray x = Images.load(IMAGES.resolve("cifar-train-0-airplane.png"), 32, 32, 3, false);
-    FloatArray fixture = Datasets.load("cifar10", Fixtures.testdata().resolve("cifar10-small"))
-        .train().x().slice(0, 1);
+    FloatArray fixture =
+        Datasets.load("cifar10", Fixtures.testdata().resolve("cifar10-small"))
+            .train()
+            .x()
+            .slice(0, 1);
     Fixtures.assertClose(x.data(), fixture.data(), 1e-6, 0);
   }
 }

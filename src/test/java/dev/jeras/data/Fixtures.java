@@ -20,7 +20,9 @@ final class Fixtures {
 
   private Fixtures() {}
 
-  /** @return the file's content, gunzipped independently of the code under test */
+  /**
+   * @return the file's content, gunzipped independently of the code under test
+   */
   static byte[] gunzip(Path file) {
     try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
       return in.readAllBytes();

@@ -36,13 +36,21 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 @AddLifecycleHook(FuzzBudget.class)
 class CifarFuzzTest {
   private static final int RECORD = Cifar10Binary.RECORD_BYTES;
-  private static final byte[] CORRUPT_TRAIN = FuzzFiles.read(FuzzFiles.testdata()
-      .resolve("cifar10-small-corrupt/cifar-10-batches-bin/data_batch_1.bin"));
+  private static final byte[] CORRUPT_TRAIN =
+      FuzzFiles.read(
+          FuzzFiles.testdata()
+              .resolve("cifar10-small-corrupt/cifar-10-batches-bin/data_batch_1.bin"));
+
   /** Three valid records (the corrupt fixture without its extra byte). */
   private static final byte[] TRAIN = Arrays.copyOf(CORRUPT_TRAIN, 3 * RECORD);
+
   /** One valid record (the first of the corrupt test batch). */
-  private static final byte[] TEST = Arrays.copyOf(FuzzFiles.read(FuzzFiles.testdata()
-      .resolve("cifar10-small-corrupt/cifar-10-batches-bin/test_batch.bin")), RECORD);
+  private static final byte[] TEST =
+      Arrays.copyOf(
+          FuzzFiles.read(
+              FuzzFiles.testdata()
+                  .resolve("cifar10-small-corrupt/cifar-10-batches-bin/test_batch.bin")),
+          RECORD);
 
   private Path dir;
 
@@ -61,13 +69,15 @@ class CifarFuzzTest {
       @ForAll("mutations") Mutation m, @ForAll @IntRange(min = 0, max = 2) int encoding) {
     Path batches = dir.resolve("cifar-10-batches-bin");
     FuzzFiles.deleteTree(batches);
-    byte[] b = switch (encoding) {
-      case 0 -> m.apply(TRAIN);
-      case 1 -> FuzzFiles.gzip(m.apply(TRAIN));
-      default -> m.apply(FuzzFiles.gzip(TRAIN));
-    };
-    Path f = FuzzFiles.write(batches.resolve(encoding == 0 ? "data_batch_1.bin"
-        : "data_batch_1.bin.gz"), b);
+    byte[] b =
+        switch (encoding) {
+          case 0 -> m.apply(TRAIN);
+          case 1 -> FuzzFiles.gzip(m.apply(TRAIN));
+          default -> m.apply(FuzzFiles.gzip(TRAIN));
+        };
+    Path f =
+        FuzzFiles.write(
+            batches.resolve(encoding == 0 ? "data_batch_1.bin" : "data_batch_1.bin.gz"), b);
     FuzzFiles.write(batches.resolve("test_batch.bin"), TEST);
     Dataset.Split s;
     try {
@@ -105,7 +115,8 @@ class CifarFuzzTest {
       s = Outcomes.within(Outcomes.FAST, () -> Cifar10Binary.readDirectory(batches));
     } catch (CorruptFileException e) {
       Outcomes.assertDocumented(e, IdxFuzzTest.names(f), CorruptFileException.class);
-      assertTrue(records == 0 || remainder != 0 || !labelsValid,
+      assertTrue(
+          records == 0 || remainder != 0 || !labelsValid,
           "refused a well-formed batch: " + e.getMessage());
       return;
     }
@@ -137,16 +148,19 @@ class CifarFuzzTest {
   void datasetsLoad_mutatedBatch_loadsOrDocumentedException(
       @ForAll("mutations") Mutation m, @ForAll boolean mutateTest) {
     Path batches = dir.resolve("cifar10").resolve("cifar-10-batches-bin");
-    Path train = FuzzFiles.write(batches.resolve("data_batch_1.bin"),
-        mutateTest ? TRAIN : m.apply(TRAIN));
-    Path test = FuzzFiles.write(batches.resolve("test_batch.bin"),
-        mutateTest ? m.apply(TEST) : TEST);
+    Path train =
+        FuzzFiles.write(batches.resolve("data_batch_1.bin"), mutateTest ? TRAIN : m.apply(TRAIN));
+    Path test =
+        FuzzFiles.write(batches.resolve("test_batch.bin"), mutateTest ? m.apply(TEST) : TEST);
     Dataset.Split s;
     try {
       s = Outcomes.within(Outcomes.FAST, () -> Datasets.load("cifar10", dir));
     } catch (CorruptFileException | DatasetUnavailableException e) {
-      Outcomes.assertDocumented(e, IdxFuzzTest.names(mutateTest ? test : train),
-          CorruptFileException.class, DatasetUnavailableException.class);
+      Outcomes.assertDocumented(
+          e,
+          IdxFuzzTest.names(mutateTest ? test : train),
+          CorruptFileException.class,
+          DatasetUnavailableException.class);
       return;
     }
     Outcomes.accepted();
@@ -165,7 +179,9 @@ class CifarFuzzTest {
     }
   }
 
-  /** @return a tar of cifar-10-batches-bin/data_batch_1.bin and test_batch.bin */
+  /**
+   * @return a tar of cifar-10-batches-bin/data_batch_1.bin and test_batch.bin
+   */
   static byte[] tar() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
@@ -200,6 +216,8 @@ class CifarFuzzTest {
     return Arbitraries.frequencyOf(
             net.jqwik.api.Tuple.of(9, Arbitraries.integers().between(0, 9)),
             net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(10, 255)))
-        .list().ofMinSize(1).ofMaxSize(5);
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(5);
   }
 }

@@ -54,7 +54,9 @@ public final class FuzzBudget implements AroundPropertyHook {
       PropertyLifecycleContext context, PropertyExecutor property) {
     boolean heavy =
         context.findAnnotation(Heavy.class).isPresent()
-            || context.optionalContainerClass().map(c -> c.isAnnotationPresent(Heavy.class))
+            || context
+                .optionalContainerClass()
+                .map(c -> c.isAnnotationPresent(Heavy.class))
                 .orElse(false);
     int declared = context.attributes().tries().orElse(1000);
     Integer tries = tries(heavy, declared);
@@ -72,7 +74,9 @@ public final class FuzzBudget implements AroundPropertyHook {
     return property.execute();
   }
 
-  /** @return the tries asked for on the command line, or null for the declared ones */
+  /**
+   * @return the tries asked for on the command line, or null for the declared ones
+   */
   static Integer tries(boolean heavy, int declared) {
     String all = System.getProperty(TRIES);
     String h = System.getProperty(HEAVY_TRIES);

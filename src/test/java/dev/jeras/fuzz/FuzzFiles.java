@@ -21,12 +21,14 @@ import java.util.zip.ZipOutputStream;
 final class FuzzFiles {
   private FuzzFiles() {}
 
-  /** @return the repository's testdata directory */
+  /**
+   * @return the repository's testdata directory
+   */
   static Path testdata() {
     Path p = Path.of("testdata");
     if (!Files.isDirectory(p)) {
-      throw new IllegalStateException("run from the repository root: no testdata/ in "
-          + Path.of("").toAbsolutePath());
+      throw new IllegalStateException(
+          "run from the repository root: no testdata/ in " + Path.of("").toAbsolutePath());
     }
     return p;
   }
@@ -66,7 +68,9 @@ final class FuzzFiles {
     return out.toByteArray();
   }
 
-  /** @return the entries of a zip archive, in order */
+  /**
+   * @return the entries of a zip archive, in order
+   */
   static Map<String, byte[]> unzip(byte[] zip) {
     Map<String, byte[]> out = new LinkedHashMap<>();
     try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
@@ -80,7 +84,9 @@ final class FuzzFiles {
     return out;
   }
 
-  /** @return a zip archive of the entries, in order */
+  /**
+   * @return a zip archive of the entries, in order
+   */
   static byte[] zip(Map<String, byte[]> entries) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (ZipOutputStream zip = new ZipOutputStream(out)) {
@@ -105,7 +111,9 @@ final class FuzzFiles {
     String[] signatures = {"TREE", "HEAP", "SNOD", "GCOL", "OHDR", "FRHP", "BTHD", "OCHK"};
     for (int i = 0; i + 4 <= h5.length; i++) {
       for (String sig : signatures) {
-        if (h5[i] == sig.charAt(0) && h5[i + 1] == sig.charAt(1) && h5[i + 2] == sig.charAt(2)
+        if (h5[i] == sig.charAt(0)
+            && h5[i + 1] == sig.charAt(1)
+            && h5[i + 2] == sig.charAt(2)
             && h5[i + 3] == sig.charAt(3)) {
           at.add(i);
         }
@@ -144,13 +152,15 @@ final class FuzzFiles {
       return;
     }
     try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-          // a temporary file; the OS cleans /tmp
-        }
-      });
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                  // a temporary file; the OS cleans /tmp
+                }
+              });
     } catch (IOException ignored) {
       // same
     }

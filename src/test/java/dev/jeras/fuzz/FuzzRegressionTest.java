@@ -33,15 +33,26 @@ class FuzzRegressionTest {
   @Test
   void idxHeaderClaimingGigabytes_refusedWithoutAllocatingThem() throws Exception {
     Path f = tmp.resolve("huge-images-idx3-ubyte");
-    Files.write(f, ByteBuffer.allocate(16).putInt(Idx.IMAGES_MAGIC).putInt(1 << 20).putInt(28)
-        .putInt(28).array());
+    Files.write(
+        f,
+        ByteBuffer.allocate(16)
+            .putInt(Idx.IMAGES_MAGIC)
+            .putInt(1 << 20)
+            .putInt(28)
+            .putInt(28)
+            .array());
     com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long before = mx.getCurrentThreadAllocatedBytes();
     CorruptFileException e = assertThrows(CorruptFileException.class, () -> Idx.readImages(f));
     long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-    assertTrue(e.getMessage().startsWith(f + ": payload expected 822083584 bytes (1048576 x 28 x"
-        + " 28), got 0 bytes (file too short)"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                f
+                    + ": payload expected 822083584 bytes (1048576 x 28 x"
+                    + " 28), got 0 bytes (file too short)"),
+        e.getMessage());
     assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes");
   }
 
@@ -50,8 +61,10 @@ class FuzzRegressionTest {
   void npyDtypeSizeOutOfIntRange_isJerasException() {
     byte[] b = NpyFuzzTest.header("'<f99999999999'", "()", 1, 0);
     JerasException e = assertThrows(JerasException.class, () -> Npy.parse(b, "big-dtype.npy"));
-    assertEquals("big-dtype.npy: not a valid .npy file: dtype expected f2, f4, f8, i1..i8, u1..u8"
-        + " or b1, got f99999999999", e.getMessage());
+    assertEquals(
+        "big-dtype.npy: not a valid .npy file: dtype expected f2, f4, f8, i1..i8, u1..u8"
+            + " or b1, got f99999999999",
+        e.getMessage());
   }
 
   /**
@@ -63,8 +76,10 @@ class FuzzRegressionTest {
     byte[] b = NpyFuzzTest.header("'<f4'", "(2,)", 2, 8);
     ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8, Integer.MAX_VALUE - 8);
     JerasException e = assertThrows(JerasException.class, () -> Npy.parse(b, "long-header.npy"));
-    assertTrue(e.getMessage().startsWith("long-header.npy: not a valid .npy file: header length"
-        + " expected <= "), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith("long-header.npy: not a valid .npy file: header length" + " expected <= "),
+        e.getMessage());
   }
 
   /** Npy multiplied the dimensions in a long that overflowed to 0 and returned a bogus shape. */
@@ -72,28 +87,37 @@ class FuzzRegressionTest {
   void npyShapeWhoseProductOverflows_isRefused() {
     byte[] b = NpyFuzzTest.header("'<f4'", "(4294967296, 4294967296)", 1, 0);
     JerasException e = assertThrows(JerasException.class, () -> Npy.parse(b, "wrap.npy"));
-    assertTrue(e.getMessage().startsWith("wrap.npy: not a valid .npy file: shape expected"
-        + " integers from 0 to 2147483647, got (4294967296, 4294967296"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "wrap.npy: not a valid .npy file: shape expected"
+                    + " integers from 0 to 2147483647, got (4294967296, 4294967296"),
+        e.getMessage());
   }
 
   /** Jackson's nesting limit reports no location: NullPointerException in the error path. */
   @Test
   void jsonNestedDeeperThanJacksonAllows_isJerasException() {
     String json = "[".repeat(3000) + "]".repeat(3000);
-    JerasException e = assertThrows(JerasException.class,
-        () -> KerasJson.fromJson(json, "deep.json"));
-    assertTrue(e.getMessage().startsWith("deep.json: not valid JSON: Document nesting depth"),
+    JerasException e =
+        assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "deep.json"));
+    assertTrue(
+        e.getMessage().startsWith("deep.json: not valid JSON: Document nesting depth"),
         e.getMessage());
   }
 
   /** LayerConfig refused the dtype before the registry's try block: the message had no source. */
   @Test
   void layerDtypeUnsupported_messageNamesTheFile() {
-    String json = sequential("{\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\","
-        + " \"dtype\": {\"class_name\": \"DTypePolicy\"}}}");
+    String json =
+        sequential(
+            "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\","
+                + " \"dtype\": {\"class_name\": \"DTypePolicy\"}}}");
     JerasException e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
-    assertEquals("m.json: layer f (Flatten): unsupported dtype={class_name=DTypePolicy}; jeras"
-        + " supports dtype: float32", e.getMessage());
+    assertEquals(
+        "m.json: layer f (Flatten): unsupported dtype={class_name=DTypePolicy}; jeras"
+            + " supports dtype: float32",
+        e.getMessage());
   }
 
   /** Messages printed whole values: a 10,000-element list gave a 59,000-character line. */
@@ -103,10 +127,15 @@ class FuzzRegressionTest {
     for (int i = 1; i < 10_000; i++) {
       big.append(", ").append(i);
     }
-    String json = sequential("{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\":"
-        + " 2, \"kernel_size\": " + big + "]}}");
+    String json =
+        sequential(
+            "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\":"
+                + " 2, \"kernel_size\": "
+                + big
+                + "]}}");
     JerasException e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
-    assertTrue(e.getMessage().startsWith("m.json: layer d (Dense): unsupported option(s)"),
+    assertTrue(
+        e.getMessage().startsWith("m.json: layer d (Dense): unsupported option(s)"),
         e.getMessage());
     assertTrue(e.getMessage().length() < 600, e.getMessage().length() + " characters");
   }
@@ -118,9 +147,13 @@ class FuzzRegressionTest {
     for (int i = 1; i < 10_000; i++) {
       big.append(", ").append(i);
     }
-    JerasException e = assertThrows(JerasException.class, () -> KerasJson.fromJson(
-        functional("[" + big + "], 0, 0]", "[\"d\", 0, 0]"), "f.json"));
-    assertTrue(e.getMessage().startsWith("f.json: inbound node refers to unknown layer [0, 1, 2,"),
+    JerasException e =
+        assertThrows(
+            JerasException.class,
+            () ->
+                KerasJson.fromJson(functional("[" + big + "], 0, 0]", "[\"d\", 0, 0]"), "f.json"));
+    assertTrue(
+        e.getMessage().startsWith("f.json: inbound node refers to unknown layer [0, 1, 2,"),
         e.getMessage());
     assertTrue(e.getMessage().length() < 300, e.getMessage().length() + " characters");
   }
@@ -131,23 +164,28 @@ class FuzzRegressionTest {
    */
   @Test
   void sizesNoArrayCanHold_areRefused() {
-    String layers = "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c\","
-        + " \"filters\": 1000000, \"kernel_size\": 1}},"
-        + " {\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\"}},"
-        + " {\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 2147483647}}";
-    JerasException e = assertThrows(JerasException.class,
-        () -> KerasJson.fromJson(sequential(layers), "m.json"));
-    assertEquals("m.json: layer d weight kernel expected at most 2147483639 values, got shape"
-        + " (16000000, 2147483647)", e.getMessage());
+    String layers =
+        "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c\","
+            + " \"filters\": 1000000, \"kernel_size\": 1}},"
+            + " {\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\"}},"
+            + " {\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 2147483647}}";
+    JerasException e =
+        assertThrows(JerasException.class, () -> KerasJson.fromJson(sequential(layers), "m.json"));
+    assertEquals(
+        "m.json: layer d weight kernel expected at most 2147483639 values, got shape"
+            + " (16000000, 2147483647)",
+        e.getMessage());
     StringBuilder shape = new StringBuilder("[null");
     for (int i = 0; i < 10_000; i++) {
       shape.append(", 1");
     }
-    String json = sequential("{\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\"}}")
-        .replace("[null, 4, 4, 1]", shape + "]");
+    String json =
+        sequential("{\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\"}}")
+            .replace("[null, 4, 4, 1]", shape + "]");
     e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
-    assertEquals("m.json: input shape expected at most 254 dimensions (TensorFlow's limit), got"
-        + " 10001", e.getMessage());
+    assertEquals(
+        "m.json: input shape expected at most 254 dimensions (TensorFlow's limit), got" + " 10001",
+        e.getMessage());
   }
 
   /** Functional references were cast blindly: NullPointerException, IndexOutOfBounds, CCE. */
@@ -155,22 +193,31 @@ class FuzzRegressionTest {
   void functionalReferencesMalformed_areJerasExceptions() {
     for (String history : List.of("[\"in\", null, 0]", "[\"in\", -1, 0]", "[\"in\", \"0\", 0]")) {
       String json = functional(history, "[\"d\", 0, 0]");
-      JerasException e = assertThrows(JerasException.class,
-          () -> KerasJson.fromJson(json, "f.json"), history);
-      assertTrue(e.getMessage().startsWith("f.json: inbound node expected [layer name, node index,"
-          + " tensor index], got [in, "), e.getMessage());
+      JerasException e =
+          assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "f.json"), history);
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  "f.json: inbound node expected [layer name, node index,"
+                      + " tensor index], got [in, "),
+          e.getMessage());
     }
-    JerasException e = assertThrows(JerasException.class,
-        () -> KerasJson.fromJson(functional("[\"in\", 0, 0]", "[true]"), "f.json"));
-    assertEquals("f.json: input_layers/output_layers expected [layer name, node index, tensor"
-        + " index] entries, got true", e.getMessage());
+    JerasException e =
+        assertThrows(
+            JerasException.class,
+            () -> KerasJson.fromJson(functional("[\"in\", 0, 0]", "[true]"), "f.json"));
+    assertEquals(
+        "f.json: input_layers/output_layers expected [layer name, node index, tensor"
+            + " index] entries, got true",
+        e.getMessage());
   }
 
   /** A model name TensorFlow cannot use threw IllegalArgumentException from Model.named. */
   @Test
   void invalidModelName_isJerasException() {
-    String json = sequential("{\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\"}}")
-        .replace("\"name\": \"s\"", "\"name\": \"__keras_tensor__\"");
+    String json =
+        sequential("{\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\"}}")
+            .replace("\"name\": \"s\"", "\"name\": \"__keras_tensor__\"");
     JerasException e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
     assertTrue(e.getMessage().startsWith("m.json: invalid "), e.getMessage());
   }
@@ -178,33 +225,47 @@ class FuzzRegressionTest {
   /** 2^32 filters became 0 (intValue) and a misleading "must be positive"; 2.5 became 2. */
   @Test
   void integerOptionsOutOfRangeOrFractional_areRefusedAsSuch() {
-    String conv = "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c\", \"filters\": %s,"
-        + " \"kernel_size\": %s}}";
-    JerasException e = assertThrows(JerasException.class, () -> KerasJson.fromJson(
-        sequential(String.format(conv, "4294967296", "3")), "m.json"));
-    assertEquals("m.json: layer c (Conv2D): option filters expected an integer, got 4294967296",
+    String conv =
+        "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c\", \"filters\": %s,"
+            + " \"kernel_size\": %s}}";
+    JerasException e =
+        assertThrows(
+            JerasException.class,
+            () -> KerasJson.fromJson(sequential(String.format(conv, "4294967296", "3")), "m.json"));
+    assertEquals(
+        "m.json: layer c (Conv2D): option filters expected an integer, got 4294967296",
         e.getMessage());
-    e = assertThrows(JerasException.class, () -> KerasJson.fromJson(
-        sequential(String.format(conv, "4", "[2.5, 3]")), "m.json"));
-    assertEquals("m.json: layer c (Conv2D): option kernel_size expected an integer or a list of"
-        + " two integers, got [2.5, 3]", e.getMessage());
+    e =
+        assertThrows(
+            JerasException.class,
+            () -> KerasJson.fromJson(sequential(String.format(conv, "4", "[2.5, 3]")), "m.json"));
+    assertEquals(
+        "m.json: layer c (Conv2D): option kernel_size expected an integer or a list of"
+            + " two integers, got [2.5, 3]",
+        e.getMessage());
   }
 
   /** NaN and Infinity (Python's JSON writes them) passed as an epsilon or a stddev. */
   @Test
   void nonFiniteNumbers_areRefused() {
-    String bn = "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"b\","
-        + " \"epsilon\": Infinity}}";
-    JerasException e = assertThrows(JerasException.class,
-        () -> KerasJson.fromJson(sequential(bn), "m.json"));
-    assertEquals("m.json: layer b (BatchNormalization): option epsilon expected a finite number,"
-        + " got Infinity", e.getMessage());
-    String dense = "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 2,"
-        + " \"kernel_initializer\": {\"class_name\": \"RandomNormal\", \"config\":"
-        + " {\"stddev\": NaN}}}}";
+    String bn =
+        "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"b\","
+            + " \"epsilon\": Infinity}}";
+    JerasException e =
+        assertThrows(JerasException.class, () -> KerasJson.fromJson(sequential(bn), "m.json"));
+    assertEquals(
+        "m.json: layer b (BatchNormalization): option epsilon expected a finite number,"
+            + " got Infinity",
+        e.getMessage());
+    String dense =
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 2,"
+            + " \"kernel_initializer\": {\"class_name\": \"RandomNormal\", \"config\":"
+            + " {\"stddev\": NaN}}}}";
     e = assertThrows(JerasException.class, () -> KerasJson.fromJson(sequential(dense), "m.json"));
-    assertEquals("m.json: layer d (Dense): option kernel_initializer: stddev expected a finite"
-        + " number, got NaN", e.getMessage());
+    assertEquals(
+        "m.json: layer d (Dense): option kernel_initializer: stddev expected a finite"
+            + " number, got NaN",
+        e.getMessage());
   }
 
   /**
@@ -217,8 +278,11 @@ class FuzzRegressionTest {
     FuzzFiles.copyTree(FuzzFiles.testdata().resolve("reference/mnist-basic_savedmodel"), sm);
     Files.delete(sm.resolve("variables/variables.index"));
     JerasException e = assertThrows(JerasException.class, () -> LoadedSavedModel.load(sm));
-    assertEquals(sm + ": variables/variables.index expected (the graph has variables to"
-        + " restore), got no such file: the SavedModel is incomplete", e.getMessage());
+    assertEquals(
+        sm
+            + ": variables/variables.index expected (the graph has variables to"
+            + " restore), got no such file: the SavedModel is incomplete",
+        e.getMessage());
   }
 
   /** A truncated saved_model.pb gave only TensorFlow's "Read less bytes than requested". */
@@ -230,8 +294,12 @@ class FuzzRegressionTest {
     byte[] b = Files.readAllBytes(pb);
     Files.write(pb, java.util.Arrays.copyOf(b, b.length / 2));
     JerasException e = assertThrows(JerasException.class, () -> LoadedSavedModel.load(sm));
-    assertTrue(e.getMessage().startsWith(sm + ": cannot load the SavedModel (tag 'serve'):"
-        + " saved_model.pb expected a SavedModel protocol buffer, got a truncated or damaged one"),
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                sm
+                    + ": cannot load the SavedModel (tag 'serve'): saved_model.pb expected a"
+                    + " SavedModel protocol buffer, got a truncated or damaged one"),
         e.getMessage());
   }
 
@@ -239,12 +307,16 @@ class FuzzRegressionTest {
   @Test
   void cifarArchiveTruncated_saysTruncated() throws Exception {
     byte[] gz = FuzzFiles.gzip(CifarFuzzTest.tar());
-    Path f = Files.write(tmp.resolve("cifar-10-binary.tar.gz"),
-        java.util.Arrays.copyOf(gz, gz.length / 2));
-    CorruptFileException e = assertThrows(CorruptFileException.class,
-        () -> dev.jeras.data.Cifar10Binary.readArchive(f));
-    assertEquals(f + ": tar.gz archive expected a complete archive, got a truncated one (it ends"
-        + " early)", e.getMessage());
+    Path f =
+        Files.write(
+            tmp.resolve("cifar-10-binary.tar.gz"), java.util.Arrays.copyOf(gz, gz.length / 2));
+    CorruptFileException e =
+        assertThrows(CorruptFileException.class, () -> dev.jeras.data.Cifar10Binary.readArchive(f));
+    assertEquals(
+        f
+            + ": tar.gz archive expected a complete archive, got a truncated one (it ends"
+            + " early)",
+        e.getMessage());
   }
 
   /** Found by hand: a missing .npy said "cannot read: <path>". */
@@ -270,7 +342,9 @@ class FuzzRegressionTest {
   private static String sequential(String layer) {
     return "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": ["
         + "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4, 4, 1],"
-        + " \"name\": \"in\"}}, " + layer + "]}}";
+        + " \"name\": \"in\"}}, "
+        + layer
+        + "]}}";
   }
 
   private static String functional(String history, String outputs) {
@@ -280,7 +354,11 @@ class FuzzRegressionTest {
         + "{\"class_name\": \"Dense\", \"name\": \"d\", \"config\": {\"name\": \"d\","
         + " \"units\": 2}, \"inbound_nodes\": [{\"args\": [{\"class_name\":"
         + " \"__keras_tensor__\", \"config\":"
-        + " {\"keras_history\": " + history + "}}], \"kwargs\": {}}]}],"
-        + " \"input_layers\": [[\"in\", 0, 0]], \"output_layers\": " + outputs + "}}";
+        + " {\"keras_history\": "
+        + history
+        + "}}], \"kwargs\": {}}]}],"
+        + " \"input_layers\": [[\"in\", 0, 0]], \"output_layers\": "
+        + outputs
+        + "}}";
   }
 }

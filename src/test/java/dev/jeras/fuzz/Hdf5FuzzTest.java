@@ -23,16 +23,17 @@ import net.jqwik.api.lifecycle.BeforeProperty;
 /**
  * HDF5 weight files mutated at random, with the mutations biased toward the metadata (superblock,
  * B-trees, heaps, object headers): {@link ModelFiles#loadWeights} (Keras 3 {@code
- * model.weights.h5}) and {@link LegacyH5#load} either load weights of the model's shapes, or
- * throw a {@link JerasException} that names the file. jHDF's own exceptions, buffer underflows and
- * absurd sizes must not get through.
+ * model.weights.h5}) and {@link LegacyH5#load} either load weights of the model's shapes, or throw
+ * a {@link JerasException} that names the file. jHDF's own exceptions, buffer underflows and absurd
+ * sizes must not get through.
  */
 @AddLifecycleHook(FuzzBudget.class)
 @FuzzBudget.Heavy
 class Hdf5FuzzTest {
   private static final Path REFERENCE = FuzzFiles.testdata().resolve("reference");
-  static final byte[] WEIGHTS = FuzzFiles.unzip(FuzzFiles.read(REFERENCE.resolve(
-      "mnist-basic.keras"))).get("model.weights.h5");
+  static final byte[] WEIGHTS =
+      FuzzFiles.unzip(FuzzFiles.read(REFERENCE.resolve("mnist-basic.keras")))
+          .get("model.weights.h5");
   private static final byte[] LEGACY = FuzzFiles.read(REFERENCE.resolve("mnist-basic_legacy.h5"));
 
   private Path dir;
@@ -54,10 +55,12 @@ class Hdf5FuzzTest {
   void mutatedWeightsH5_loadOrJerasException(@ForAll("weightMutations") Mutation m) {
     Path f = FuzzFiles.write(dir.resolve("fuzz.weights.h5"), m.apply(WEIGHTS));
     try {
-      Outcomes.within(Outcomes.SLOW, () -> {
-        ModelFiles.loadWeights(model, f);
-        return null;
-      });
+      Outcomes.within(
+          Outcomes.SLOW,
+          () -> {
+            ModelFiles.loadWeights(model, f);
+            return null;
+          });
     } catch (JerasException e) {
       Outcomes.assertDocumented(e, IdxFuzzTest.names(f));
       return;
@@ -89,8 +92,8 @@ class Hdf5FuzzTest {
     assertEquals(specs.size(), ws.size());
     for (int i = 0; i < ws.size(); i++) {
       long[] shape = specs.get(i).spec().shape();
-      assertArrayEquals(shape.length == 0 ? new long[] {1} : shape, ws.get(i).shape(),
-          specs.get(i).path());
+      assertArrayEquals(
+          shape.length == 0 ? new long[] {1} : shape, ws.get(i).shape(), specs.get(i).path());
     }
   }
 

@@ -30,9 +30,11 @@ import net.jqwik.api.lifecycle.BeforeProperty;
 @AddLifecycleHook(FuzzBudget.class)
 class IdxFuzzTest {
   private static final Path SMALL = FuzzFiles.testdata().resolve("mnist-small-corrupt");
+
   /** 20 valid test images, raw: 16-byte header and 20 x 28 x 28 bytes. */
   private static final byte[] IMAGES =
       FuzzFiles.gunzip(FuzzFiles.read(SMALL.resolve("t10k-images-idx3-ubyte.gz")));
+
   /** Their 20 labels, raw. */
   private static final byte[] LABELS =
       FuzzFiles.gunzip(FuzzFiles.read(SMALL.resolve("t10k-labels-idx1-ubyte.gz")));
@@ -53,15 +55,15 @@ class IdxFuzzTest {
   void mutatedImages_readOrCorruptFileException(
       @ForAll("mutations") Mutation m, @ForAll boolean gzipAfter) {
     byte[] b = m.apply(IMAGES);
-    Path f = FuzzFiles.write(dir.resolve("fuzz-images-idx3-ubyte"),
-        gzipAfter ? FuzzFiles.gzip(b) : b);
+    Path f =
+        FuzzFiles.write(dir.resolve("fuzz-images-idx3-ubyte"), gzipAfter ? FuzzFiles.gzip(b) : b);
     readImages(f);
   }
 
   @Property(tries = 200)
   void mutatedGzipBytes_readOrCorruptFileException(@ForAll("mutations") Mutation m) {
-    Path f = FuzzFiles.write(dir.resolve("fuzz-images-idx3-ubyte.gz"),
-        m.apply(FuzzFiles.gzip(IMAGES)));
+    Path f =
+        FuzzFiles.write(dir.resolve("fuzz-images-idx3-ubyte.gz"), m.apply(FuzzFiles.gzip(IMAGES)));
     readImages(f);
   }
 
@@ -92,8 +94,8 @@ class IdxFuzzTest {
   void mutatedLabels_readOrCorruptFileException(
       @ForAll("mutations") Mutation m, @ForAll boolean gzipAfter) {
     byte[] b = m.apply(LABELS);
-    Path f = FuzzFiles.write(dir.resolve("fuzz-labels-idx1-ubyte"),
-        gzipAfter ? FuzzFiles.gzip(b) : b);
+    Path f =
+        FuzzFiles.write(dir.resolve("fuzz-labels-idx1-ubyte"), gzipAfter ? FuzzFiles.gzip(b) : b);
     IntArray y;
     try {
       y = Outcomes.within(Outcomes.FAST, () -> Idx.readLabels(f));
@@ -112,10 +114,12 @@ class IdxFuzzTest {
   @Property(tries = 200)
   void mutatedPair_readDatasetOrCorruptFileException(
       @ForAll("mutations") Mutation m, @ForAll boolean mutateLabels) {
-    Path images = FuzzFiles.write(dir.resolve("pair-images-idx3-ubyte"),
-        mutateLabels ? IMAGES : m.apply(IMAGES));
-    Path labels = FuzzFiles.write(dir.resolve("pair-labels-idx1-ubyte"),
-        mutateLabels ? m.apply(LABELS) : LABELS);
+    Path images =
+        FuzzFiles.write(
+            dir.resolve("pair-images-idx3-ubyte"), mutateLabels ? IMAGES : m.apply(IMAGES));
+    Path labels =
+        FuzzFiles.write(
+            dir.resolve("pair-labels-idx1-ubyte"), mutateLabels ? m.apply(LABELS) : LABELS);
     Dataset d;
     try {
       d = Outcomes.within(Outcomes.FAST, () -> Idx.readDataset("fuzz", images, labels, 10));
@@ -134,8 +138,12 @@ class IdxFuzzTest {
   void datasetsLoad_oneMutatedFile_loadsOrDocumentedException(
       @ForAll("mutations") Mutation m, @ForAll("fileIndex") int which) {
     Path mnist = dir.resolve("mnist");
-    List<String> files = List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+    List<String> files =
+        List.of(
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte");
     for (int i = 0; i < files.size(); i++) {
       byte[] b = i % 2 == 0 ? IMAGES : LABELS;
       FuzzFiles.write(mnist.resolve(files.get(i)), i == which ? m.apply(b) : b);
@@ -144,8 +152,11 @@ class IdxFuzzTest {
     try {
       s = Outcomes.within(Outcomes.FAST, () -> Datasets.load("mnist", dir));
     } catch (CorruptFileException | DatasetUnavailableException e) {
-      Outcomes.assertDocumented(e, new String[] {files.get(which), dir.getFileName().toString()},
-          CorruptFileException.class, DatasetUnavailableException.class);
+      Outcomes.assertDocumented(
+          e,
+          new String[] {files.get(which), dir.getFileName().toString()},
+          CorruptFileException.class,
+          DatasetUnavailableException.class);
       return;
     }
     Outcomes.accepted();
@@ -153,7 +164,9 @@ class IdxFuzzTest {
     assertArrayEquals(s.train().x().sampleShape(), s.test().x().sampleShape());
   }
 
-  /** @return the images, checked, or null when a documented exception was thrown */
+  /**
+   * @return the images, checked, or null when a documented exception was thrown
+   */
   private static FloatArray readImages(Path f) {
     FloatArray x;
     try {
@@ -190,8 +203,10 @@ class IdxFuzzTest {
   Arbitrary<Integer> magics() {
     return Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(4, Arbitraries.just(Idx.IMAGES_MAGIC)),
-        net.jqwik.api.Tuple.of(1, Arbitraries.of(0x801, 0x802, 0x804, 0x903, 0xB03, 0xD03,
-            0x0803_0000, 0x1F8B0803, -1, 0)),
+        net.jqwik.api.Tuple.of(
+            1,
+            Arbitraries.of(
+                0x801, 0x802, 0x804, 0x903, 0xB03, 0xD03, 0x0803_0000, 0x1F8B0803, -1, 0)),
         net.jqwik.api.Tuple.of(1, Arbitraries.integers()));
   }
 
@@ -199,8 +214,20 @@ class IdxFuzzTest {
   Arbitrary<Integer> sizes() {
     return Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(0, 40)),
-        net.jqwik.api.Tuple.of(2, Arbitraries.of(28, 60000, 65536, 1 << 20, 1 << 30, 0x7fffffff,
-            0x7ffffff0, 0x80000000, 0xffffffff, -1, 46341)),
+        net.jqwik.api.Tuple.of(
+            2,
+            Arbitraries.of(
+                28,
+                60000,
+                65536,
+                1 << 20,
+                1 << 30,
+                0x7fffffff,
+                0x7ffffff0,
+                0x80000000,
+                0xffffffff,
+                -1,
+                46341)),
         net.jqwik.api.Tuple.of(1, Arbitraries.integers()));
   }
 

@@ -27,14 +27,52 @@ final class JsonTree {
   record Edit(int at, int op, int value) {}
 
   /** Replacement values: wrong types, boundary numbers, NaN, deep nesting. */
-  static final List<Object> VALUES = List.of(
-      "__null__", true, false, 0, 1, -1, 2, 3, 1.5, -0.0, Integer.MAX_VALUE, 2147483648L,
-      4294967296L, Long.MAX_VALUE, new java.math.BigInteger("99999999999999999999999"), 1e308,
-      -1e308, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, "", "relu",
-      "same", "causal", "x".repeat(300), "channels_first", "float16", "Conv2D", "LSTM",
-      "InputLayer", "Functional", "__keras_tensor__", List.of(), Map.of(), List.of(2, 2),
-      List.of(0, 0), List.of(-1, 3), List.of(1, 2, 3), List.of("a", "b"), List.of(1.5, 2),
-      List.of(2147483648L, 1), "__deep__", "__deep900__", "__wide__");
+  static final List<Object> VALUES =
+      List.of(
+          "__null__",
+          true,
+          false,
+          0,
+          1,
+          -1,
+          2,
+          3,
+          1.5,
+          -0.0,
+          Integer.MAX_VALUE,
+          2147483648L,
+          4294967296L,
+          Long.MAX_VALUE,
+          new java.math.BigInteger("99999999999999999999999"),
+          1e308,
+          -1e308,
+          Double.NaN,
+          Double.POSITIVE_INFINITY,
+          Double.NEGATIVE_INFINITY,
+          "",
+          "relu",
+          "same",
+          "causal",
+          "x".repeat(300),
+          "channels_first",
+          "float16",
+          "Conv2D",
+          "LSTM",
+          "InputLayer",
+          "Functional",
+          "__keras_tensor__",
+          List.of(),
+          Map.of(),
+          List.of(2, 2),
+          List.of(0, 0),
+          List.of(-1, 3),
+          List.of(1, 2, 3),
+          List.of("a", "b"),
+          List.of(1.5, 2),
+          List.of(2147483648L, 1),
+          "__deep__",
+          "__deep900__",
+          "__wide__");
 
   static Arbitrary<List<Edit>> edits() {
     return Combinators.combine(
@@ -42,10 +80,14 @@ final class JsonTree {
             Arbitraries.integers().between(0, 6),
             Arbitraries.integers().between(0, VALUES.size() - 1))
         .as(Edit::new)
-        .list().ofMinSize(1).ofMaxSize(5);
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(5);
   }
 
-  /** @return the parsed JSON of a text, as mutable maps and lists */
+  /**
+   * @return the parsed JSON of a text, as mutable maps and lists
+   */
   static Object parse(String json) {
     try {
       return copy(KerasJson.MAPPER.readValue(json, Object.class));
@@ -54,7 +96,9 @@ final class JsonTree {
     }
   }
 
-  /** @return a deep, mutable copy */
+  /**
+   * @return a deep, mutable copy
+   */
   @SuppressWarnings("unchecked")
   static Object copy(Object o) {
     if (o instanceof Map<?, ?> m) {
@@ -88,11 +132,18 @@ final class JsonTree {
       switch (e.op()) {
         case 0 -> remove(s); // delete the key or element
         case 1, 2 -> set(s, replacement(e.value())); // another value
-        case 3 -> set(s, current instanceof String str ? new ArrayList<>(List.of(str)) // a type
-            : current instanceof Number n ? n.toString()
-            : current instanceof List<?> l ? (l.isEmpty() ? new LinkedHashMap<>() : l.get(0))
-            : current instanceof Map<?, ?> m ? new ArrayList<>(m.values())
-            : "null");
+        case 3 ->
+            set(
+                s,
+                current instanceof String str
+                    ? new ArrayList<>(List.of(str)) // a type
+                    : current instanceof Number n
+                        ? n.toString()
+                        : current instanceof List<?> l
+                            ? (l.isEmpty() ? new LinkedHashMap<>() : l.get(0))
+                            : current instanceof Map<?, ?> m
+                                ? new ArrayList<>(m.values())
+                                : "null");
         case 4 -> { // duplicate a list element, or duplicate a layer-like object
           if (s.container() instanceof List<?> l) {
             ((List<Object>) l).add(((Number) s.key()).intValue(), copy(current));
@@ -160,7 +211,8 @@ final class JsonTree {
   }
 
   private static Object get(Slot s) {
-    return s.container() instanceof Map<?, ?> m ? m.get(s.key())
+    return s.container() instanceof Map<?, ?> m
+        ? m.get(s.key())
         : ((List<?>) s.container()).get((Integer) s.key());
   }
 
@@ -181,7 +233,9 @@ final class JsonTree {
     }
   }
 
-  /** @return JSON text, with NaN and Infinity written bare as Python does */
+  /**
+   * @return JSON text, with NaN and Infinity written bare as Python does
+   */
   static String write(Object o) {
     StringBuilder b = new StringBuilder();
     write(o, b);

@@ -29,8 +29,8 @@ class KerasFileFuzzTest {
   private static final byte[] KERAS =
       FuzzFiles.read(FuzzFiles.testdata().resolve("reference/mnist-basic.keras"));
   private static final Map<String, byte[]> ENTRIES = FuzzFiles.unzip(KERAS);
-  private static final Object CONFIG = JsonTree.parse(
-      new String(ENTRIES.get("config.json"), StandardCharsets.UTF_8));
+  private static final Object CONFIG =
+      JsonTree.parse(new String(ENTRIES.get("config.json"), StandardCharsets.UTF_8));
 
   private Path dir;
 
@@ -52,8 +52,9 @@ class KerasFileFuzzTest {
   @Property(tries = 60)
   void editedConfigJson_loadOrJerasException(@ForAll("edits") List<JsonTree.Edit> edits) {
     Map<String, byte[]> e = new LinkedHashMap<>(ENTRIES);
-    e.put("config.json", JsonTree.write(JsonTree.apply(CONFIG, edits))
-        .getBytes(StandardCharsets.UTF_8));
+    e.put(
+        "config.json",
+        JsonTree.write(JsonTree.apply(CONFIG, edits)).getBytes(StandardCharsets.UTF_8));
     load(FuzzFiles.zip(e));
   }
 

@@ -11,10 +11,10 @@ import dev.jeras.saving.KerasJson;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 
@@ -26,10 +26,10 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
  */
 @AddLifecycleHook(FuzzBudget.class)
 class KerasJsonFuzzTest {
-  private static final List<String> FIXTURES = List.of("mnist-basic", "cifar10-bn",
-      "cifar10-functional");
-  private static final List<Object> TREES = FIXTURES.stream()
-      .map(n -> JsonTree.parse(text(n))).toList();
+  private static final List<String> FIXTURES =
+      List.of("mnist-basic", "cifar10-bn", "cifar10-functional");
+  private static final List<Object> TREES =
+      FIXTURES.stream().map(n -> JsonTree.parse(text(n))).toList();
 
   @Property(tries = 400)
   void structuralEdits_modelOrJerasException(
@@ -69,8 +69,9 @@ class KerasJsonFuzzTest {
     for (var layer : model.network().layers()) {
       assertFinite(layer.getConfig(), layer.name());
       for (var w : layer.weights()) {
-        assertTrue(w.size() >= 0 && w.size() < Integer.MAX_VALUE, layer.name() + " " + w.name()
-            + " holds " + w.size() + " values");
+        assertTrue(
+            w.size() >= 0 && w.size() < Integer.MAX_VALUE,
+            layer.name() + " " + w.name() + " holds " + w.size() + " values");
       }
       for (var node : layer.nodes()) {
         long n = 1;
@@ -102,8 +103,8 @@ class KerasJsonFuzzTest {
   }
 
   static String text(String name) {
-    return new String(FuzzFiles.read(Path.of("model-defs", name + ".json")),
-        StandardCharsets.UTF_8);
+    return new String(
+        FuzzFiles.read(Path.of("model-defs", name + ".json")), StandardCharsets.UTF_8);
   }
 
   @Provide

@@ -59,8 +59,13 @@ public interface Mutation {
 
     @Override
     public String toString() {
-      return "SetInt[at=" + at + ", value=0x" + Integer.toHexString(value) + ", bigEndian="
-          + bigEndian + "]";
+      return "SetInt[at="
+          + at
+          + ", value=0x"
+          + Integer.toHexString(value)
+          + ", bigEndian="
+          + bigEndian
+          + "]";
     }
   }
 
@@ -110,19 +115,49 @@ public interface Mutation {
     }
   }
 
-  /** @return offsets, half of them in the first 64 bytes (headers), half anywhere */
+  /**
+   * @return offsets, half of them in the first 64 bytes (headers), half anywhere
+   */
   static Arbitrary<Integer> offsets() {
     return Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 63)),
         net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, Integer.MAX_VALUE)));
   }
 
-  /** @return 32-bit values that break size fields: 0, 1, -1, 2^31-1, 2^31, powers of two, random */
+  /**
+   * @return 32-bit values that break size fields: 0, 1, -1, 2^31-1, 2^31, powers of two, random
+   */
   static Arbitrary<Integer> interestingInts() {
     return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(3, Arbitraries.of(0, 1, 2, 3, 8, 10, 255, 256, 0x7fff, 0x8000,
-            0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, 0x40000000, 60000, 2049, 2051,
-            0x00000801, 0x00000803, 0x00000903, 0x00000d03, 3073, 28, 784)),
+        net.jqwik.api.Tuple.of(
+            3,
+            Arbitraries.of(
+                0,
+                1,
+                2,
+                3,
+                8,
+                10,
+                255,
+                256,
+                0x7fff,
+                0x8000,
+                0xffff,
+                0x10000,
+                0x7fffffff,
+                0x80000000,
+                0xffffffff,
+                0x40000000,
+                60000,
+                2049,
+                2051,
+                0x00000801,
+                0x00000803,
+                0x00000903,
+                0x00000d03,
+                3073,
+                28,
+                784)),
         net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(-1000, 100_000)),
         net.jqwik.api.Tuple.of(1, Arbitraries.integers()));
   }
@@ -133,20 +168,25 @@ public interface Mutation {
    *     anywhere
    */
   static Arbitrary<Integer> offsetsNear(int[] hotSpots) {
-    Arbitrary<Integer> near = Combinators.combine(
-            Arbitraries.integers().between(0, hotSpots.length - 1),
-            Arbitraries.integers().between(0, 2047))
-        .as((i, d) -> hotSpots[i] + d);
+    Arbitrary<Integer> near =
+        Combinators.combine(
+                Arbitraries.integers().between(0, hotSpots.length - 1),
+                Arbitraries.integers().between(0, 2047))
+            .as((i, d) -> hotSpots[i] + d);
     return Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(2, near), net.jqwik.api.Tuple.of(1, offsets()));
   }
 
-  /** @return one mutation of any kind */
+  /**
+   * @return one mutation of any kind
+   */
   static Arbitrary<Mutation> single() {
     return single(offsets());
   }
 
-  /** @return one mutation of any kind, at the given offsets */
+  /**
+   * @return one mutation of any kind, at the given offsets
+   */
   static Arbitrary<Mutation> single(Arbitrary<Integer> offsets) {
     Arbitrary<Mutation> truncate = offsets.map(Truncate::new);
     Arbitrary<Mutation> flip =
@@ -155,8 +195,9 @@ public interface Mutation {
         Combinators.combine(offsets, interestingInts(), Arbitraries.of(true, false))
             .as(SetInt::new);
     Arbitrary<Mutation> insert =
-        Combinators.combine(offsets, Arbitraries.bytes().array(byte[].class).ofMinSize(1)
-            .ofMaxSize(64)).as(Insert::new);
+        Combinators.combine(
+                offsets, Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(64))
+            .as(Insert::new);
     Arbitrary<Mutation> delete =
         Combinators.combine(offsets, Arbitraries.integers().between(1, 4096)).as(Delete::new);
     return Arbitraries.frequencyOf(
@@ -167,14 +208,21 @@ public interface Mutation {
         net.jqwik.api.Tuple.of(1, delete));
   }
 
-  /** @return one to four mutations applied in order */
+  /**
+   * @return one to four mutations applied in order
+   */
   static Arbitrary<Mutation> any() {
     return any(offsets());
   }
 
-  /** @return one to four mutations at the given offsets, applied in order */
+  /**
+   * @return one to four mutations at the given offsets, applied in order
+   */
   static Arbitrary<Mutation> any(Arbitrary<Integer> offsets) {
-    return single(offsets).list().ofMinSize(1).ofMaxSize(4)
+    return single(offsets)
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(4)
         .map(l -> l.size() == 1 ? l.get(0) : new Chain(l));
   }
 }

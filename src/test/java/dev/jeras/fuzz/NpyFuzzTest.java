@@ -32,14 +32,15 @@ import net.jqwik.api.lifecycle.BeforeProperty;
 @AddLifecycleHook(FuzzBudget.class)
 class NpyFuzzTest {
   private static final Path REFERENCE = FuzzFiles.testdata().resolve("reference");
-  private static final List<byte[]> FIXTURES = List.of(
-      FuzzFiles.read(REFERENCE.resolve("mnist-basic_y.npy")),
-      FuzzFiles.read(REFERENCE.resolve("mnist-basic_x.npy")),
-      header("'<i8'", "(3, 2)", 1, 48),
-      header("'>f8'", "(2,)", 2, 16),
-      header("'<f2'", "()", 3, 2),
-      header("'|b1'", "(4, 1)", 1, 4),
-      header("'<u2'", "(5,)", 1, 10));
+  private static final List<byte[]> FIXTURES =
+      List.of(
+          FuzzFiles.read(REFERENCE.resolve("mnist-basic_y.npy")),
+          FuzzFiles.read(REFERENCE.resolve("mnist-basic_x.npy")),
+          header("'<i8'", "(3, 2)", 1, 48),
+          header("'>f8'", "(2,)", 2, 16),
+          header("'<f2'", "()", 3, 2),
+          header("'|b1'", "(4, 1)", 1, 4),
+          header("'<u2'", "(5,)", 1, 10));
 
   private Path dir;
 
@@ -82,8 +83,8 @@ class NpyFuzzTest {
       @ForAll @IntRange(min = 0, max = 4) int version,
       @ForAll("dataLengths") int dataLength,
       @ForAll("headerLengthDeltas") int headerLengthDelta) {
-    String dict = "{'descr': " + descr + ", 'fortran_order': " + fortran + ", 'shape': " + shape
-        + ", }";
+    String dict =
+        "{'descr': " + descr + ", 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
     byte[] b = build(dict, version, dataLength, headerLengthDelta);
     NumericArray a = parse(b, "header.npy");
     if (a != null) {
@@ -120,18 +121,24 @@ class NpyFuzzTest {
     assertEquals(n, length);
   }
 
-  /** @return a .npy file of the given dtype and shape, with zeroed data */
+  /**
+   * @return a .npy file of the given dtype and shape, with zeroed data
+   */
   static byte[] header(String descr, String shape, int version, int dataLength) {
-    return build("{'descr': " + descr + ", 'fortran_order': False, 'shape': " + shape + ", }",
-        version, dataLength, 0);
+    return build(
+        "{'descr': " + descr + ", 'fortran_order': False, 'shape': " + shape + ", }",
+        version,
+        dataLength,
+        0);
   }
 
   private static byte[] build(String dict, int version, int dataLength, int headerLengthDelta) {
-    byte[] h = (dict + " ".repeat(Math.max(0, 63 - dict.length() % 64)) + "\n")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] h =
+        (dict + " ".repeat(Math.max(0, 63 - dict.length() % 64)) + "\n")
+            .getBytes(StandardCharsets.UTF_8);
     int prefix = version >= 2 ? 12 : 10;
-    ByteBuffer b = ByteBuffer.allocate(prefix + h.length + dataLength)
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(prefix + h.length + dataLength).order(ByteOrder.LITTLE_ENDIAN);
     b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', (byte) version, 0});
     if (version >= 2) {
       b.putInt(h.length + headerLengthDelta);
@@ -152,25 +159,72 @@ class NpyFuzzTest {
 
   @Provide
   Arbitrary<String> descrs() {
-    Arbitrary<String> known = Arbitraries.of("'<f4'", "'<f2'", "'>f8'", "'<i4'", "'|u1'", "'|i1'",
-        "'<i8'", "'|b1'", "'<u8'", "'<c8'", "'<U3'", "'|O'", "'<f16'", "'<f3'", "'<i0'",
-        "'<f99999999999'", "'<f2147483648'", "'=f4'", "[('a', '<f4')]", "'<M8[s]'", "None", "''");
-    Arbitrary<String> made = Arbitraries.strings().withChars("<>|=fiubcUOS0123456789'")
-        .ofMaxLength(14).map(s -> "'" + s + "'");
+    Arbitrary<String> known =
+        Arbitraries.of(
+            "'<f4'",
+            "'<f2'",
+            "'>f8'",
+            "'<i4'",
+            "'|u1'",
+            "'|i1'",
+            "'<i8'",
+            "'|b1'",
+            "'<u8'",
+            "'<c8'",
+            "'<U3'",
+            "'|O'",
+            "'<f16'",
+            "'<f3'",
+            "'<i0'",
+            "'<f99999999999'",
+            "'<f2147483648'",
+            "'=f4'",
+            "[('a', '<f4')]",
+            "'<M8[s]'",
+            "None",
+            "''");
+    Arbitrary<String> made =
+        Arbitraries.strings()
+            .withChars("<>|=fiubcUOS0123456789'")
+            .ofMaxLength(14)
+            .map(s -> "'" + s + "'");
     return Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(4, known), net.jqwik.api.Tuple.of(1, made));
   }
 
   @Provide
   Arbitrary<String> shapes() {
-    Arbitrary<String> dim = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(4, Arbitraries.integers().between(0, 6).map(String::valueOf)),
-        net.jqwik.api.Tuple.of(2, Arbitraries.of("2147483647", "2147483648", "4294967296",
-            "9223372036854775807", "9223372036854775808", "-1", "-0", "1L", "0x10", "1e3", "None",
-            "3.0", "'a'", "", "99999999999999999999", "65536", "46341")),
-        net.jqwik.api.Tuple.of(1, Arbitraries.longs().map(String::valueOf)));
-    return dim.list().ofMaxSize(6).map(l -> l.size() == 1 ? "(" + l.get(0) + ",)"
-        : l.stream().collect(Collectors.joining(", ", "(", ")")));
+    Arbitrary<String> dim =
+        Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(4, Arbitraries.integers().between(0, 6).map(String::valueOf)),
+            net.jqwik.api.Tuple.of(
+                2,
+                Arbitraries.of(
+                    "2147483647",
+                    "2147483648",
+                    "4294967296",
+                    "9223372036854775807",
+                    "9223372036854775808",
+                    "-1",
+                    "-0",
+                    "1L",
+                    "0x10",
+                    "1e3",
+                    "None",
+                    "3.0",
+                    "'a'",
+                    "",
+                    "99999999999999999999",
+                    "65536",
+                    "46341")),
+            net.jqwik.api.Tuple.of(1, Arbitraries.longs().map(String::valueOf)));
+    return dim.list()
+        .ofMaxSize(6)
+        .map(
+            l ->
+                l.size() == 1
+                    ? "(" + l.get(0) + ",)"
+                    : l.stream().collect(Collectors.joining(", ", "(", ")")));
   }
 
   @Provide
@@ -192,7 +246,7 @@ class NpyFuzzTest {
     return Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(8, Arbitraries.just(0)),
         net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(-70, 70)),
-        net.jqwik.api.Tuple.of(1, Arbitraries.of(Integer.MAX_VALUE - 200, Integer.MIN_VALUE,
-            -70000, 70000)));
+        net.jqwik.api.Tuple.of(
+            1, Arbitraries.of(Integer.MAX_VALUE - 200, Integer.MIN_VALUE, -70000, 70000)));
   }
 }

@@ -29,11 +29,12 @@ final class Outcomes {
   private Outcomes() {}
 
   private static ExecutorService newWorker() {
-    return Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "fuzz-parse");
-      t.setDaemon(true);
-      return t;
-    });
+    return Executors.newSingleThreadExecutor(
+        r -> {
+          Thread t = new Thread(r, "fuzz-parse");
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /**
@@ -60,8 +61,8 @@ final class Outcomes {
       if (cause instanceof JerasException j) {
         throw j;
       }
-      throw new AssertionError("undocumented " + cause.getClass().getName() + ": "
-          + cause.getMessage(), cause);
+      throw new AssertionError(
+          "undocumented " + cause.getClass().getName() + ": " + cause.getMessage(), cause);
     }
   }
 
@@ -93,8 +94,8 @@ final class Outcomes {
    * @param names one of them must appear in the message (a file name, a source name)
    */
   @SafeVarargs
-  static void assertDocumented(JerasException e, String[] names,
-      Class<? extends JerasException>... documented) {
+  static void assertDocumented(
+      JerasException e, String[] names, Class<? extends JerasException>... documented) {
     boolean typed = documented.length == 0;
     StringBuilder expected = new StringBuilder();
     for (Class<? extends JerasException> c : documented) {
@@ -102,8 +103,9 @@ final class Outcomes {
       expected.append(expected.length() == 0 ? "" : ", ").append(c.getSimpleName());
     }
     if (!typed) {
-      throw new AssertionError("expected one of " + expected + ", got "
-          + e.getClass().getName() + ": " + e.getMessage(), e);
+      throw new AssertionError(
+          "expected one of " + expected + ", got " + e.getClass().getName() + ": " + e.getMessage(),
+          e);
     }
     String m = e.getMessage();
     net.jqwik.api.statistics.Statistics.collect(category(e));
@@ -111,8 +113,13 @@ final class Outcomes {
       throw new AssertionError("the message names none of " + Arrays.toString(names) + ": " + m, e);
     }
     if (m.length() > 4000) {
-      throw new AssertionError("message of " + m.length() + " characters (unreadable on one line): "
-          + m.substring(0, 300) + "...", e);
+      throw new AssertionError(
+          "message of "
+              + m.length()
+              + " characters (unreadable on one line): "
+              + m.substring(0, 300)
+              + "...",
+          e);
     }
   }
 }

@@ -12,10 +12,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Arbitrary;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterProperty;
@@ -33,8 +33,12 @@ import net.jqwik.api.lifecycle.BeforeProperty;
 class SavedModelFuzzTest {
   private static final Path REFERENCE = FuzzFiles.testdata().resolve("reference");
   private static final Path SAVED = REFERENCE.resolve("mnist-basic_savedmodel");
-  static final List<String> FILES = List.of("saved_model.pb", "variables/variables.index",
-      "variables/variables.data-00000-of-00001", "fingerprint.pb");
+  static final List<String> FILES =
+      List.of(
+          "saved_model.pb",
+          "variables/variables.index",
+          "variables/variables.data-00000-of-00001",
+          "fingerprint.pb");
 
   private Path dir;
   private int tryNumber;
@@ -83,11 +87,14 @@ class SavedModelFuzzTest {
     FloatArray x = (FloatArray) Npy.read(REFERENCE.resolve("mnist-basic_x.npy"));
     List<FloatArray> y;
     try {
-      y = Outcomes.within(Outcomes.SLOW, () -> {
-        try (LoadedSavedModel m = LoadedSavedModel.load(sm)) {
-          return m.predict(List.of(x), 8);
-        }
-      });
+      y =
+          Outcomes.within(
+              Outcomes.SLOW,
+              () -> {
+                try (LoadedSavedModel m = LoadedSavedModel.load(sm)) {
+                  return m.predict(List.of(x), 8);
+                }
+              });
     } catch (JerasException e) {
       Outcomes.assertDocumented(e, IdxFuzzTest.names(sm));
       return;

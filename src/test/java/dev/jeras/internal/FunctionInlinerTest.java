@@ -29,19 +29,26 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * {@link FunctionInliner} on hand-made graphs: a call on the fetches' path is inlined (nested calls
- * too) and computes what the function does; a call off the path is left out even where it could
- * not be inlined (a function the library lacks), and declines the graph only when fetched.
+ * too) and computes what the function does; a call off the path is left out even where it could not
+ * be inlined (a function the library lacks), and declines the graph only when fetched.
  */
 class FunctionInlinerTest {
   private static final AttrValue FLOAT = AttrValue.newBuilder().setType(DataType.DT_FLOAT).build();
-  private static final AttrValue FLOATS = AttrValue.newBuilder()
-      .setList(AttrValue.ListValue.newBuilder().addType(DataType.DT_FLOAT)).build();
+  private static final AttrValue FLOATS =
+      AttrValue.newBuilder()
+          .setList(AttrValue.ListValue.newBuilder().addType(DataType.DT_FLOAT))
+          .build();
 
   private static NodeDef call(String name, String input, String function) {
-    return NodeDef.newBuilder().setName(name).setOp("PartitionedCall").addInput(input)
-        .putAttr("Tin", FLOATS).putAttr("Tout", FLOATS)
-        .putAttr("f", AttrValue.newBuilder().setFunc(NameAttrList.newBuilder().setName(function))
-            .build())
+    return NodeDef.newBuilder()
+        .setName(name)
+        .setOp("PartitionedCall")
+        .addInput(input)
+        .putAttr("Tin", FLOATS)
+        .putAttr("Tout", FLOATS)
+        .putAttr(
+            "f",
+            AttrValue.newBuilder().setFunc(NameAttrList.newBuilder().setName(function)).build())
         .build();
   }
 
@@ -51,26 +58,46 @@ class FunctionInlinerTest {
 
   /** {@code times(x) = x * factor}, a constant and a multiply. */
   private static FunctionDef times(String name, float factor) {
-    NodeDef c = NodeDef.newBuilder().setName("c").setOp("Const").putAttr("dtype", FLOAT)
-        .putAttr("value", AttrValue.newBuilder().setTensor(TensorProto.newBuilder()
-            .setDtype(DataType.DT_FLOAT).setTensorShape(TensorShapeProto.getDefaultInstance())
-            .addFloatVal(factor)).build())
-        .build();
-    NodeDef m = NodeDef.newBuilder().setName("m").setOp("Mul").addInput("x")
-        .addInput("c:output:0").putAttr("T", FLOAT).build();
+    NodeDef c =
+        NodeDef.newBuilder()
+            .setName("c")
+            .setOp("Const")
+            .putAttr("dtype", FLOAT)
+            .putAttr(
+                "value",
+                AttrValue.newBuilder()
+                    .setTensor(
+                        TensorProto.newBuilder()
+                            .setDtype(DataType.DT_FLOAT)
+                            .setTensorShape(TensorShapeProto.getDefaultInstance())
+                            .addFloatVal(factor))
+                    .build())
+            .build();
+    NodeDef m =
+        NodeDef.newBuilder()
+            .setName("m")
+            .setOp("Mul")
+            .addInput("x")
+            .addInput("c:output:0")
+            .putAttr("T", FLOAT)
+            .build();
     return FunctionDef.newBuilder()
         .setSignature(OpDef.newBuilder().setName(name).addInputArg(arg("x")).addOutputArg(arg("y")))
-        .addNodeDef(c).addNodeDef(m).putRet("y", "m:z:0").build();
+        .addNodeDef(c)
+        .addNodeDef(m)
+        .putRet("y", "m:z:0")
+        .build();
   }
 
   /** {@code quad(x) = double(double(x))}: calls inside a function. */
   private static FunctionDef quad() {
     return FunctionDef.newBuilder()
-        .setSignature(OpDef.newBuilder().setName("quad").addInputArg(arg("x"))
-            .addOutputArg(arg("y")))
+        .setSignature(
+            OpDef.newBuilder().setName("quad").addInputArg(arg("x")).addOutputArg(arg("y")))
         .addNodeDef(call("d1", "x", "double"))
         .addNodeDef(call("d2", "d1:output:0", "double"))
-        .putRet("y", "d2:output:0").build();
+        .putRet("y", "d2:output:0")
+        .build();
   }
 
   /** x -> quad -> out, and x -> a call of a function the library lacks -> bad. */
@@ -79,12 +106,12 @@ class FunctionInlinerTest {
     try (Graph empty = new Graph()) {
       g.setVersions(empty.toGraphDef().getVersions());
     }
-    g.setLibrary(FunctionDefLibrary.newBuilder().addFunction(times("double", 2f))
-        .addFunction(quad()));
+    g.setLibrary(
+        FunctionDefLibrary.newBuilder().addFunction(times("double", 2f)).addFunction(quad()));
     g.addNode(NodeDef.newBuilder().setName("x").setOp("Placeholder").putAttr("dtype", FLOAT));
     g.addNode(call("q", "x", "quad"));
-    g.addNode(NodeDef.newBuilder().setName("out").setOp("Identity").addInput("q")
-        .putAttr("T", FLOAT));
+    g.addNode(
+        NodeDef.newBuilder().setName("out").setOp("Identity").addInput("q").putAttr("T", FLOAT));
     g.addNode(call("bad", "x", "missing"));
     return g.build();
   }

@@ -31,16 +31,17 @@ import org.tensorflow.types.TFloat32;
 /**
  * jeras' fused convolution + bias [+ ReLU] + max-pool kernel ({@link NativeOps}) against
  * TensorFlow's Conv2D, BiasAdd, Relu and MaxPool on the same inputs in one graph, over paddings,
- * odd sizes, partial pool windows, channel counts that use each of its code paths (blocks of 16,
- * of 8, single channels) and batches large enough to split over threads; its errors on bad
- * shapes; and where a model's inference graph uses it.
+ * odd sizes, partial pool windows, channel counts that use each of its code paths (blocks of 16, of
+ * 8, single channels) and batches large enough to split over threads; its errors on bad shapes; and
+ * where a model's inference graph uses it.
  */
 class NativeOpsTest {
 
   @BeforeAll
   static void loaded() {
-    assumeTrue(NativeOps.class.getResource("/dev/jeras/native/linux-x86_64/libjeras_ops.so")
-        != null, "built without a C compiler, or not on Linux x86-64");
+    assumeTrue(
+        NativeOps.class.getResource("/dev/jeras/native/linux-x86_64/libjeras_ops.so") != null,
+        "built without a C compiler, or not on Linux x86-64");
     assertTrue(NativeOps.loaded(), () -> "not loaded: " + NativeOps.unavailableReason());
   }
 
@@ -62,8 +63,10 @@ class NativeOpsTest {
     return tf.reshape(tf.constant(v), tf.constant(shape));
   }
 
-  @ParameterizedTest(name = "n{0} {1}x{2}x{3}, kernel {4}x{5}x{6} {7}, relu {8},"
-      + " pool {9}x{10} strides ({11}, {12}) {13}")
+  @ParameterizedTest(
+      name =
+          "n{0} {1}x{2}x{3}, kernel {4}x{5}x{6} {7}, relu {8},"
+              + " pool {9}x{10} strides ({11}, {12}) {13}")
   @CsvSource({
     // MNIST's first layer
     "3, 28, 28, 1, 3, 3, 32, VALID, true, 2, 2, 2, 2, VALID",
@@ -82,15 +85,33 @@ class NativeOpsTest {
     // a single image, kernel as large as the input
     "1, 5, 5, 1, 5, 5, 8, VALID, true, 1, 1, 1, 1, VALID",
   })
-  void matchesTensorFlowsOps(int n, int h, int w, int c, int kh, int kw, int f, String convPad,
-      boolean relu, int ph, int pw, int sh, int sw, String poolPad) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+  void matchesTensorFlowsOps(
+      int n,
+      int h,
+      int w,
+      int c,
+      int kh,
+      int kw,
+      int f,
+      String convPad,
+      boolean relu,
+      int ph,
+      int pw,
+      int sh,
+      int sw,
+      String poolPad) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = constant(tf, random(n * h * w * c, 1), n, h, w, c);
       Operand<TFloat32> k = constant(tf, random(kh * kw * c * f, 2), kh, kw, c, f);
       Operand<TFloat32> b = tf.constant(random(f, 3));
-      Operand<TFloat32> want = tf.nn.maxPool(convolution(tf, x, k, b, convPad, relu),
-          tf.constant(new int[] {1, ph, pw, 1}), tf.constant(new int[] {1, sh, sw, 1}), poolPad);
+      Operand<TFloat32> want =
+          tf.nn.maxPool(
+              convolution(tf, x, k, b, convPad, relu),
+              tf.constant(new int[] {1, ph, pw, 1}),
+              tf.constant(new int[] {1, sh, sw, 1}),
+              poolPad);
       Operand<TFloat32> got = fused(tf, x, k, b, convPad, relu, ph, pw, sh, sw, poolPad);
       try (Result r = s.runner().fetch(want).fetch(got).run()) {
         assertArrayEquals(r.get(0).shape().asArray(), r.get(1).shape().asArray());
@@ -101,8 +122,10 @@ class NativeOpsTest {
     }
   }
 
-  @ParameterizedTest(name = "gradients: n{0} {1}x{2}x{3}, kernel {4}x{5}x{6} {7}, relu {8},"
-      + " pool {9}x{10} strides ({11}, {12}) {13}")
+  @ParameterizedTest(
+      name =
+          "gradients: n{0} {1}x{2}x{3}, kernel {4}x{5}x{6} {7}, relu {8},"
+              + " pool {9}x{10} strides ({11}, {12}) {13}")
   @CsvSource({
     "3, 28, 28, 1, 3, 3, 32, VALID, true, 2, 2, 2, 2, VALID",
     "48, 28, 28, 1, 3, 3, 32, VALID, true, 2, 2, 2, 2, VALID",
@@ -111,44 +134,80 @@ class NativeOpsTest {
     "2, 9, 11, 2, 2, 3, 13, VALID, true, 1, 2, 1, 3, VALID",
     "3, 7, 8, 4, 1, 1, 24, SAME, false, 2, 2, 3, 3, SAME",
   })
-  void gradientsMatchTensorFlowsOps(int n, int h, int w, int c, int kh, int kw, int f,
-      String convPad, boolean relu, int ph, int pw, int sh, int sw, String poolPad) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+  void gradientsMatchTensorFlowsOps(
+      int n,
+      int h,
+      int w,
+      int c,
+      int kh,
+      int kw,
+      int f,
+      String convPad,
+      boolean relu,
+      int ph,
+      int pw,
+      int sh,
+      int sw,
+      String poolPad) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = constant(tf, random(n * h * w * c, 11), n, h, w, c);
       Operand<TFloat32> k = constant(tf, random(kh * kw * c * f, 12), kh, kw, c, f);
       Operand<TFloat32> b = tf.constant(random(f, 13));
       Operand<TFloat32> y = convolution(tf, x, k, b, convPad, relu);
-      Operand<TFloat32> want = tf.nn.maxPool(y, tf.constant(new int[] {1, ph, pw, 1}),
-          tf.constant(new int[] {1, sh, sw, 1}), poolPad);
-      Operand<TFloat32> got = NativeOps.trainingConvMaxPool(tf, y, new int[] {ph, pw},
-          new int[] {sh, sw}, poolPad);
+      Operand<TFloat32> want =
+          tf.nn.maxPool(
+              y,
+              tf.constant(new int[] {1, ph, pw, 1}),
+              tf.constant(new int[] {1, sh, sw, 1}),
+              poolPad);
+      Operand<TFloat32> got =
+          NativeOps.trainingConvMaxPool(tf, y, new int[] {ph, pw}, new int[] {sh, sw}, poolPad);
       if (f % 8 == 0) {
         assertNotNull(got);
-        assertEquals(NativeOps.WITH_ARGMAX, ((GraphOperation) ((GraphOperation) got.op())
-            .input(0).op()).type());
+        assertEquals(
+            NativeOps.WITH_ARGMAX,
+            ((GraphOperation) ((GraphOperation) got.op()).input(0).op()).type());
       } else { // the graphs leave such convolutions to TensorFlow; the kernel computes them too
         assertNull(got);
         assertTrue(NativeOps.registerGradient());
-        got = tf.scope().opBuilder(NativeOps.WITH_ARGMAX, "withArgmax")
-            .addInput(x.asOutput()).addInput(k.asOutput()).addInput(b.asOutput())
-            .setAttr("conv_same", convPad.equals("SAME")).setAttr("relu", relu)
-            .setAttr("ksize", new long[] {ph, pw}).setAttr("strides", new long[] {sh, sw})
-            .setAttr("pool_same", poolPad.equals("SAME")).build().<TFloat32>output(0);
+        got =
+            tf.scope()
+                .opBuilder(NativeOps.WITH_ARGMAX, "withArgmax")
+                .addInput(x.asOutput())
+                .addInput(k.asOutput())
+                .addInput(b.asOutput())
+                .setAttr("conv_same", convPad.equals("SAME"))
+                .setAttr("relu", relu)
+                .setAttr("ksize", new long[] {ph, pw})
+                .setAttr("strides", new long[] {sh, sw})
+                .setAttr("pool_same", poolPad.equals("SAME"))
+                .build()
+                .<TFloat32>output(0);
       }
       // a loss whose gradient with respect to the pooled output is a fixed random tensor
       long pooled = want.shape().size();
       Operand<TFloat32> r = constant(tf, random((int) pooled, 14), want.shape().asArray());
-      Operand<TFloat32> lossWant = tf.reduceSum(tf.math.mul(want, r), tf.constant(new int[] {0, 1,
-          2, 3}));
-      Operand<TFloat32> lossGot = tf.reduceSum(tf.math.mul(got, r), tf.constant(new int[] {0, 1,
-          2, 3}));
+      Operand<TFloat32> lossWant =
+          tf.reduceSum(tf.math.mul(want, r), tf.constant(new int[] {0, 1, 2, 3}));
+      Operand<TFloat32> lossGot =
+          tf.reduceSum(tf.math.mul(got, r), tf.constant(new int[] {0, 1, 2, 3}));
       var gw = tf.gradients(lossWant, List.of(x, k, b));
       var gg = tf.gradients(lossGot, List.of(x, k, b));
-      try (Result res = s.runner().fetch(want).fetch(got).fetch(gw.dy(0)).fetch(gw.dy(1))
-          .fetch(gw.dy(2)).fetch(gg.dy(0)).fetch(gg.dy(1)).fetch(gg.dy(2)).run()) {
-        Fixtures.assertClose(Tensors.toFloats(res.get(1)), Tensors.toFloats(res.get(0)), 1e-5,
-            1e-5);
+      try (Result res =
+          s.runner()
+              .fetch(want)
+              .fetch(got)
+              .fetch(gw.dy(0))
+              .fetch(gw.dy(1))
+              .fetch(gw.dy(2))
+              .fetch(gg.dy(0))
+              .fetch(gg.dy(1))
+              .fetch(gg.dy(2))
+              .run()) {
+        Fixtures.assertClose(
+            Tensors.toFloats(res.get(1)), Tensors.toFloats(res.get(0)), 1e-5, 1e-5);
         String[] names = {"input", "filter", "bias"};
         for (int i = 0; i < 3; i++) {
           float[] expected = Tensors.toFloats(res.get(2 + i));
@@ -166,17 +225,33 @@ class NativeOpsTest {
   }
 
   /** TensorFlow's stride-1 Conv2D + BiasAdd [+ Relu]. */
-  private static Operand<TFloat32> convolution(Ops tf, Operand<TFloat32> x, Operand<TFloat32> k,
-      Operand<TFloat32> b, String padding, boolean relu) {
-    Operand<TFloat32> y = tf.nn.biasAdd(tf.nn.conv2d(x, k, List.of(1L, 1L, 1L, 1L), padding,
-        Conv2d.dataFormat("NHWC")), b);
+  private static Operand<TFloat32> convolution(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> k,
+      Operand<TFloat32> b,
+      String padding,
+      boolean relu) {
+    Operand<TFloat32> y =
+        tf.nn.biasAdd(
+            tf.nn.conv2d(x, k, List.of(1L, 1L, 1L, 1L), padding, Conv2d.dataFormat("NHWC")), b);
     return relu ? tf.nn.relu(y) : y;
   }
 
-  private static Operand<TFloat32> fused(Ops tf, Operand<TFloat32> x, Operand<TFloat32> k,
-      Operand<TFloat32> b, String convPad, boolean relu, int ph, int pw, int sh, int sw,
+  private static Operand<TFloat32> fused(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> k,
+      Operand<TFloat32> b,
+      String convPad,
+      boolean relu,
+      int ph,
+      int pw,
+      int sh,
+      int sw,
       String poolPad) {
-    return tf.scope().opBuilder(NativeOps.CONV_MAX_POOL, "fused")
+    return tf.scope()
+        .opBuilder(NativeOps.CONV_MAX_POOL, "fused")
         .addInput(x.asOutput())
         .addInput(k.asOutput())
         .addInput(b.asOutput())
@@ -191,7 +266,8 @@ class NativeOpsTest {
 
   /** Runs the fused op on fed shapes; returns the output's shape. */
   private static long[] runFed(long[] xShape, long[] kShape, long[] bShape, String convPad) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TFloat32> x = tf.placeholder(TFloat32.class);
       Placeholder<TFloat32> k = tf.placeholder(TFloat32.class);
@@ -208,42 +284,78 @@ class NativeOpsTest {
 
   @Test
   void emptyBatch_emptyOutputOfTheRightShape() {
-    assertArrayEquals(new long[] {0, 3, 3, 8},
+    assertArrayEquals(
+        new long[] {0, 3, 3, 8},
         runFed(new long[] {0, 8, 8, 1}, new long[] {3, 3, 1, 8}, new long[] {8}, "VALID"));
   }
 
   @Test
   void badShapes_clearErrors_noCrash() {
-    Exception e = assertThrows(RuntimeException.class, () -> runFed(
-        new long[] {2, 8, 8, 3}, new long[] {3, 3, 1, 8}, new long[] {8}, "VALID"));
-    assertTrue(e.getMessage().contains("JerasConvMaxPool: expected a filter [kh, kw, 3, f] for"
-        + " an input of 3 channels; got a filter [3, 3, 1, 8]"), e.getMessage());
-    e = assertThrows(RuntimeException.class, () -> runFed(
-        new long[] {2, 8, 8, 1}, new long[] {3, 3, 1, 8}, new long[] {4}, "VALID"));
-    assertTrue(e.getMessage().contains("expected a bias [8] for a filter of 8 outputs; got a bias"
-        + " of rank 1, first dimension 4"), e.getMessage());
-    e = assertThrows(RuntimeException.class, () -> runFed(
-        new long[] {2, 3, 3, 1}, new long[] {3, 3, 1, 8}, new long[] {8}, "VALID"));
-    assertTrue(e.getMessage().contains("an input of 3 x 3 is too small for a 3 x 3 convolution"
-        + " (VALID) and a 2 x 2 pool (VALID)"), e.getMessage());
-    e = assertThrows(RuntimeException.class, () -> runFed(
-        new long[] {8, 8, 1}, new long[] {3, 3, 1, 8}, new long[] {8}, "SAME"));
-    assertTrue(e.getMessage().contains("expected an input of rank 4 and a filter of rank 4; got"
-        + " ranks 3 and 4"), e.getMessage());
+    Exception e =
+        assertThrows(
+            RuntimeException.class,
+            () ->
+                runFed(new long[] {2, 8, 8, 3}, new long[] {3, 3, 1, 8}, new long[] {8}, "VALID"));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "JerasConvMaxPool: expected a filter [kh, kw, 3, f] for"
+                    + " an input of 3 channels; got a filter [3, 3, 1, 8]"),
+        e.getMessage());
+    e =
+        assertThrows(
+            RuntimeException.class,
+            () ->
+                runFed(new long[] {2, 8, 8, 1}, new long[] {3, 3, 1, 8}, new long[] {4}, "VALID"));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "expected a bias [8] for a filter of 8 outputs; got a bias"
+                    + " of rank 1, first dimension 4"),
+        e.getMessage());
+    e =
+        assertThrows(
+            RuntimeException.class,
+            () ->
+                runFed(new long[] {2, 3, 3, 1}, new long[] {3, 3, 1, 8}, new long[] {8}, "VALID"));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "an input of 3 x 3 is too small for a 3 x 3 convolution"
+                    + " (VALID) and a 2 x 2 pool (VALID)"),
+        e.getMessage());
+    e =
+        assertThrows(
+            RuntimeException.class,
+            () -> runFed(new long[] {8, 8, 1}, new long[] {3, 3, 1, 8}, new long[] {8}, "SAME"));
+    assertTrue(
+        e.getMessage()
+            .contains("expected an input of rank 4 and a filter of rank 4; got" + " ranks 3 and 4"),
+        e.getMessage());
     // still usable after the errors
-    assertArrayEquals(new long[] {2, 4, 4, 8},
+    assertArrayEquals(
+        new long[] {2, 4, 4, 8},
         runFed(new long[] {2, 8, 8, 1}, new long[] {3, 3, 1, 8}, new long[] {8}, "SAME"));
   }
 
   /** Conv2D + BiasAdd [+ Relu] on a placeholder, then the DSL's fused pool where it applies. */
-  private static Operand<TFloat32> dslPool(Ops tf, long channels, long filters, long convStride,
-      boolean relu, int[] pool, int[] strides) {
-    Operand<TFloat32> x = tf.placeholder(TFloat32.class,
-        Placeholder.shape(Shape.of(-1, 12, 12, channels)));
-    Operand<TFloat32> k = constant(tf, random((int) (9 * channels * filters), 4), 3, 3, channels,
-        filters);
-    Operand<TFloat32> y = tf.nn.biasAdd(tf.nn.conv2d(x, k, List.of(1L, convStride, convStride,
-        1L), "VALID", Conv2d.dataFormat("NHWC")), tf.constant(random((int) filters, 5)));
+  private static Operand<TFloat32> dslPool(
+      Ops tf,
+      long channels,
+      long filters,
+      long convStride,
+      boolean relu,
+      int[] pool,
+      int[] strides) {
+    Operand<TFloat32> x =
+        tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 12, 12, channels)));
+    Operand<TFloat32> k =
+        constant(tf, random((int) (9 * channels * filters), 4), 3, 3, channels, filters);
+    Operand<TFloat32> y =
+        tf.nn.biasAdd(
+            tf.nn.conv2d(
+                x, k, List.of(1L, convStride, convStride, 1L), "VALID", Conv2d.dataFormat("NHWC")),
+            tf.constant(random((int) filters, 5)));
     if (relu) {
       y = tf.nn.relu(y);
     }
@@ -261,16 +373,19 @@ class NativeOpsTest {
       GraphOperation op = (GraphOperation) ((GraphOperation) y.op()).input(0).op(); // reshape
       assertEquals(NativeOps.CONV_MAX_POOL, op.type());
       assertTrue(op.attributes().getAttrBool("relu"));
-      assertNotNull(dslPool(tf, 3, 8, 1, false, new int[] {2, 2}, new int[] {2, 2}),
+      assertNotNull(
+          dslPool(tf, 3, 8, 1, false, new int[] {2, 2}, new int[] {2, 2}),
           "27-long patch, no ReLU");
-      assertNull(dslPool(tf, 4, 16, 1, true, new int[] {2, 2}, new int[] {2, 2}),
+      assertNull(
+          dslPool(tf, 4, 16, 1, true, new int[] {2, 2}, new int[] {2, 2}),
           "36-long patch: TensorFlow's kernels");
-      assertNull(dslPool(tf, 1, 12, 1, true, new int[] {2, 2}, new int[] {2, 2}),
+      assertNull(
+          dslPool(tf, 1, 12, 1, true, new int[] {2, 2}, new int[] {2, 2}),
           "12 filters: not a multiple of 8");
-      assertNull(dslPool(tf, 1, 16, 2, true, new int[] {2, 2}, new int[] {2, 2}),
-          "strided convolution");
-      assertNull(dslPool(tf, 1, 16, 1, true, new int[] {3, 3}, new int[] {2, 2}),
-          "overlapping windows");
+      assertNull(
+          dslPool(tf, 1, 16, 2, true, new int[] {2, 2}, new int[] {2, 2}), "strided convolution");
+      assertNull(
+          dslPool(tf, 1, 16, 1, true, new int[] {3, 3}, new int[] {2, 2}), "overlapping windows");
       System.setProperty(NativeOps.PROPERTY, "off");
       assertNull(dslPool(tf, 1, 16, 1, true, new int[] {2, 2}, new int[] {2, 2}), "turned off");
     }
@@ -279,17 +394,24 @@ class NativeOpsTest {
   @Test
   void inferenceConvMaxPool_sameValuesAsTheOpsItReplaces() {
     assumeTrue(NativeOps.available(), NativeOps::unavailableReason);
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
-      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class,
-          Placeholder.shape(Shape.of(-1, 12, 12, 2)));
+      Placeholder<TFloat32> x =
+          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 12, 12, 2)));
       Operand<TFloat32> k = constant(tf, random(9 * 2 * 16, 6), 3, 3, 2, 16);
-      Operand<TFloat32> conv = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, k,
-          List.of(1L, 1L, 1L, 1L), "SAME", Conv2d.dataFormat("NHWC")),
-          tf.constant(random(16, 7))));
+      Operand<TFloat32> conv =
+          tf.nn.relu(
+              tf.nn.biasAdd(
+                  tf.nn.conv2d(x, k, List.of(1L, 1L, 1L, 1L), "SAME", Conv2d.dataFormat("NHWC")),
+                  tf.constant(random(16, 7))));
       int[] two = {2, 2};
-      Operand<TFloat32> want = tf.nn.maxPool(conv, tf.constant(new int[] {1, 2, 2, 1}),
-          tf.constant(new int[] {1, 2, 2, 1}), "VALID");
+      Operand<TFloat32> want =
+          tf.nn.maxPool(
+              conv,
+              tf.constant(new int[] {1, 2, 2, 1}),
+              tf.constant(new int[] {1, 2, 2, 1}),
+              "VALID");
       Operand<TFloat32> got = NativeOps.inferenceConvMaxPool(tf, conv, two, two, "VALID");
       assertNotNull(got);
       try (Tensor in = Tensors.floats(random(5 * 144 * 2, 8), 0, 5, 12, 12, 2);

@@ -43,13 +43,16 @@ class OneDnnTest {
     "2, 7, 7, 2, 2, 2, 1, 1, VALID",
     "1, 4, 4, 2, 4, 4, 4, 4, VALID",
   })
-  void maxPool_sameBitsAsTensorFlows(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
-      String padding) {
+  void maxPool_sameBitsAsTensorFlows(
+      int n, int h, int w, int c, int ph, int pw, int sh, int sw, String padding) {
     Random rng = new Random(11L * h + 5L * pw + c + sh);
-    Fixtures.PoolRun run = Fixtures.maxPoolAgainstTensorFlow(rng,
-        new int[] {n, h, w, c, ph, pw, sh, sw}, padding,
-        (tf, x) -> OneDnn.maxPool(tf, x, new int[] {ph, pw}, new int[] {sh, sw}, padding),
-        mine -> assertEquals("_MklNativeMaxPool", mine.op().type()));
+    Fixtures.PoolRun run =
+        Fixtures.maxPoolAgainstTensorFlow(
+            rng,
+            new int[] {n, h, w, c, ph, pw, sh, sw},
+            padding,
+            (tf, x) -> OneDnn.maxPool(tf, x, new int[] {ph, pw}, new int[] {sh, sw}, padding),
+            mine -> assertEquals("_MklNativeMaxPool", mine.op().type()));
     assertArrayEquals(run.yRef(), run.yMine(), "pooled output");
     float[] gRef = run.gRef();
     float[] gMine = run.gMine();
@@ -57,10 +60,12 @@ class OneDnnTest {
     boolean overlap = ph > sh || pw > sw;
     for (int i = 0; i < gRef.length; i++) {
       if (overlap) { // an element in several windows sums their gradients in some order
-        assertEquals(gRef[i], gMine[i], 1e-6 * Math.max(1, Math.abs(gRef[i])),
-            "input gradient[" + i + "]");
+        assertEquals(
+            gRef[i], gMine[i], 1e-6 * Math.max(1, Math.abs(gRef[i])), "input gradient[" + i + "]");
       } else {
-        assertEquals(Float.floatToIntBits(gRef[i]), Float.floatToIntBits(gMine[i]),
+        assertEquals(
+            Float.floatToIntBits(gRef[i]),
+            Float.floatToIntBits(gMine[i]),
             "input gradient[" + i + "]: expected " + gRef[i] + ", got " + gMine[i]);
       }
     }
@@ -86,21 +91,50 @@ class OneDnnTest {
       Operand<TFloat32> gamma = tf.constant(gt);
       Operand<TFloat32> beta = tf.constant(bt);
       Operand<TFloat32> empty = tf.constant(new float[0]);
-      FusedBatchNorm<TFloat32, TFloat32> ref = tf.nn.fusedBatchNorm(x, gamma, beta, empty, empty,
-          FusedBatchNorm.epsilon(1e-3f), FusedBatchNorm.isTraining(true));
+      FusedBatchNorm<TFloat32, TFloat32> ref =
+          tf.nn.fusedBatchNorm(
+              x,
+              gamma,
+              beta,
+              empty,
+              empty,
+              FusedBatchNorm.epsilon(1e-3f),
+              FusedBatchNorm.isTraining(true));
       OneDnn.BatchNorm mine = OneDnn.batchNorm(tf, x, gamma, beta, 1e-3f);
       assertEquals("_MklNativeFusedBatchNormV3", mine.y().op().type());
       Operand<TFloat32> weights = tf.constant(rt);
-      Output<?>[] refGrads = g.addGradients(sum(tf, tf.math.mul(ref.y(), weights)).asOutput(),
-          new Output<?>[] {x.asOutput(), gamma.asOutput(), beta.asOutput()});
-      Output<?>[] myGrads = g.addGradients(sum(tf, tf.math.mul(mine.y(), weights)).asOutput(),
-          new Output<?>[] {x.asOutput(), gamma.asOutput(), beta.asOutput()});
-      List<Output<?>> refs = List.of(ref.y().asOutput(), ref.batchMean().asOutput(),
-          ref.batchVariance().asOutput(), refGrads[0], refGrads[1], refGrads[2]);
-      List<Output<?>> mines = List.of(mine.y().asOutput(), mine.mean().asOutput(),
-          mine.variance().asOutput(), myGrads[0], myGrads[1], myGrads[2]);
-      String[] names = {"output", "batch mean", "batch variance (unbiased)", "input gradient",
-          "scale gradient", "offset gradient"};
+      Output<?>[] refGrads =
+          g.addGradients(
+              sum(tf, tf.math.mul(ref.y(), weights)).asOutput(),
+              new Output<?>[] {x.asOutput(), gamma.asOutput(), beta.asOutput()});
+      Output<?>[] myGrads =
+          g.addGradients(
+              sum(tf, tf.math.mul(mine.y(), weights)).asOutput(),
+              new Output<?>[] {x.asOutput(), gamma.asOutput(), beta.asOutput()});
+      List<Output<?>> refs =
+          List.of(
+              ref.y().asOutput(),
+              ref.batchMean().asOutput(),
+              ref.batchVariance().asOutput(),
+              refGrads[0],
+              refGrads[1],
+              refGrads[2]);
+      List<Output<?>> mines =
+          List.of(
+              mine.y().asOutput(),
+              mine.mean().asOutput(),
+              mine.variance().asOutput(),
+              myGrads[0],
+              myGrads[1],
+              myGrads[2]);
+      String[] names = {
+        "output",
+        "batch mean",
+        "batch variance (unbiased)",
+        "input gradient",
+        "scale gradient",
+        "offset gradient"
+      };
       try (Session s = new Session(g)) {
         for (int k = 0; k < refs.size(); k++) {
           try (Result res = s.runner().fetch(refs.get(k)).fetch(mines.get(k)).run()) {
@@ -120,8 +154,8 @@ class OneDnnTest {
     "8, 8, 6, 4, 3, 3, 1, VALID, true",
     "7, 9, 8, 8, 3, 3, 1, SAME, false",
   })
-  void convolution_matchesTensorFlows(int h, int w, int c, int f, int kh, int kw, int stride,
-      String padding, boolean relu) {
+  void convolution_matchesTensorFlows(
+      int h, int w, int c, int f, int kh, int kw, int stride, String padding, boolean relu) {
     int n = 3;
     Random rng = new Random(31L * h + 7L * c + f);
     try (Graph g = new Graph();
@@ -138,17 +172,24 @@ class OneDnnTest {
       Operand<TFloat32> mine =
           ConvBackprop.conv2d(tf, x, k, b, relu, strides, padding, false, true);
       boolean shortPatch = (long) c * kh * kw <= OneDnn.SHORT_PATCH;
-      assertEquals(shortPatch ? "_MklNativeFusedConv2D" : "_FusedConv2D", mine.op().type(),
+      assertEquals(
+          shortPatch ? "_MklNativeFusedConv2D" : "_FusedConv2D",
+          mine.op().type(),
           "oneDNN runs the forward pass exactly where the patch is short");
       long[] outShape = ref.shape().asArray();
       assertArrayEquals(outShape, mine.shape().asArray(), "static output shape");
-      try (TFloat32 rt = Tensors.floats(
-          gaussian(rng, (int) (n * outShape[1] * outShape[2] * outShape[3])), 0, outShape)) {
+      try (TFloat32 rt =
+          Tensors.floats(
+              gaussian(rng, (int) (n * outShape[1] * outShape[2] * outShape[3])), 0, outShape)) {
         Operand<TFloat32> weights = tf.constant(rt);
-        Output<?>[] refGrads = g.addGradients(sum(tf, tf.math.mul(ref, weights)).asOutput(),
-            new Output<?>[] {x.asOutput(), k.asOutput(), b.asOutput()});
-        Output<?>[] myGrads = g.addGradients(sum(tf, tf.math.mul(mine, weights)).asOutput(),
-            new Output<?>[] {x.asOutput(), k.asOutput(), b.asOutput()});
+        Output<?>[] refGrads =
+            g.addGradients(
+                sum(tf, tf.math.mul(ref, weights)).asOutput(),
+                new Output<?>[] {x.asOutput(), k.asOutput(), b.asOutput()});
+        Output<?>[] myGrads =
+            g.addGradients(
+                sum(tf, tf.math.mul(mine, weights)).asOutput(),
+                new Output<?>[] {x.asOutput(), k.asOutput(), b.asOutput()});
         assertEquals("_MklNativeConv2DBackpropInput", myGrads[0].op().type());
         assertEquals("_MklNativeConv2DBackpropFilter", myGrads[1].op().type());
         String[] names = {"input gradient", "kernel gradient", "bias gradient"};
@@ -158,7 +199,8 @@ class OneDnnTest {
           }
           for (int i = 0; i < 3; i++) {
             try (Result res = s.runner().fetch(refGrads[i]).fetch(myGrads[i]).run()) {
-              assertClose(Tensors.toFloats(res.get(0)), Tensors.toFloats(res.get(1)), 2e-6, names[i]);
+              assertClose(
+                  Tensors.toFloats(res.get(0)), Tensors.toFloats(res.get(1)), 2e-6, names[i]);
             }
           }
         }
@@ -173,10 +215,10 @@ class OneDnnTest {
       assertEquals(false, OneDnn.enabled());
       System.setProperty(OneDnn.PROPERTY, "sometimes");
       IllegalArgumentException e =
-          org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-              OneDnn::enabled);
-      assertTrue(e.getMessage().contains("jeras.oneDnnKernels must be auto or off, got"),
-          e.getMessage());
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, OneDnn::enabled);
+      assertTrue(
+          e.getMessage().contains("jeras.oneDnnKernels must be auto or off, got"), e.getMessage());
     } finally {
       System.clearProperty(OneDnn.PROPERTY);
     }
@@ -195,7 +237,6 @@ class OneDnnTest {
     }
   }
 
-
   private static float[] gaussian(Random rng, int size) {
     float[] v = new float[size];
     for (int i = 0; i < size; i++) {
@@ -207,5 +248,4 @@ class OneDnnTest {
   private static Operand<TFloat32> sum(Ops tf, Operand<TFloat32> v) {
     return tf.reduceSum(v, tf.range(tf.constant(0), tf.rank(v), tf.constant(1)));
   }
-
 }

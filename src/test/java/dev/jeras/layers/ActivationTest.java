@@ -56,8 +56,8 @@ class ActivationTest {
     Random rng = new Random(52);
     FloatArray x = LayerHarness.random(rng, 2, 3, 2, 5);
     FloatArray y = LayerHarness.predict(new Activation("softmax"), x);
-    assertClose(Reference.softmax(LayerHarness.toDouble(x.data()), 5), y, ATOL, 0,
-        "softmax over channels");
+    assertClose(
+        Reference.softmax(LayerHarness.toDouble(x.data()), 5), y, ATOL, 0, "softmax over channels");
   }
 
   @Test

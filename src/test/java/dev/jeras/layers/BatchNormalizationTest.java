@@ -58,8 +58,14 @@ class BatchNormalizationTest {
     FloatArray y = LayerHarness.predict(bn, x, w);
     assertShape(y, shape);
     double[] expected =
-        Reference.batchNorm(x.data(), c, toDouble(w[0].data()), toDouble(w[1].data()),
-            toDouble(w[2].data()), toDouble(w[3].data()), epsilon);
+        Reference.batchNorm(
+            x.data(),
+            c,
+            toDouble(w[0].data()),
+            toDouble(w[1].data()),
+            toDouble(w[2].data()),
+            toDouble(w[3].data()),
+            epsilon);
     assertClose(expected, y, ATOL, 0, "inference BN " + java.util.Arrays.toString(shape));
   }
 
@@ -84,8 +90,14 @@ class BatchNormalizationTest {
     };
     FloatArray y = LayerHarness.predict(new BatchNormalization().epsilon(0.1), x, w);
     double[] expected =
-        Reference.batchNorm(x.data(), 3, new double[] {1, 1, 1}, new double[3], new double[3],
-            toDouble(w[3].data()), 0.1);
+        Reference.batchNorm(
+            x.data(),
+            3,
+            new double[] {1, 1, 1},
+            new double[3],
+            new double[3],
+            toDouble(w[3].data()),
+            0.1);
     assertClose(expected, y, ATOL, 0, "epsilon 0.1");
   }
 
@@ -115,9 +127,13 @@ class BatchNormalizationTest {
       FloatArray y = m.engine().predictTrainingMode(List.of(x), x.count()).get(0);
       assertShape(y, shape);
       double[] expected =
-          Reference.batchNormTraining(toDouble(x.data()), c, toDouble(w[0].data()),
-              toDouble(w[1].data()), KERAS_EPSILON);
-      assertClose(expected, y, ATOL, 0,
+          Reference.batchNormTraining(
+              toDouble(x.data()), c, toDouble(w[0].data()), toDouble(w[1].data()), KERAS_EPSILON);
+      assertClose(
+          expected,
+          y,
+          ATOL,
+          0,
           "training BN (batch mean, biased variance) " + java.util.Arrays.toString(shape));
       // the training-mode forward alone leaves the moving statistics alone
       List<FloatArray> after = m.getWeights();
@@ -154,8 +170,8 @@ class BatchNormalizationTest {
     try (Model m = LayerHarness.model(bn, LayerHarness.sampleShape(x))) {
       m.setWeights(List.of(w));
       m.compile(Optimizer.sgd(1e-6), Loss.meanSquaredError());
-      m.fit(x, target,
-          new FitOptions().epochs(1).batchSize(x.count()).shuffle(false).progress(null));
+      m.fit(
+          x, target, new FitOptions().epochs(1).batchSize(x.count()).shuffle(false).progress(null));
       List<FloatArray> after = m.getWeights();
       double[][] batch = Reference.channelMoments(x.data(), c);
       double[] mm = toDouble(w[2].data());
@@ -165,8 +181,8 @@ class BatchNormalizationTest {
         mv[ch] = mom * mv[ch] + (1 - mom) * batch[1][ch];
       }
       assertClose(mm, after.get(2), ATOL, 0, "moving_mean, momentum " + mom);
-      assertClose(mv, after.get(3), ATOL, 0,
-          "moving_variance (biased batch variance), momentum " + mom);
+      assertClose(
+          mv, after.get(3), ATOL, 0, "moving_variance (biased batch variance), momentum " + mom);
     }
   }
 
@@ -234,11 +250,17 @@ class BatchNormalizationTest {
     double[] beta = toDouble(w[1].data());
     double[] xd = toDouble(x.data());
     double[] numGamma =
-        numericGradient(gamma, g -> Reference.meanSquaredError(
-            Reference.batchNormTraining(xd, c, g, beta, KERAS_EPSILON), target.data()));
+        numericGradient(
+            gamma,
+            g ->
+                Reference.meanSquaredError(
+                    Reference.batchNormTraining(xd, c, g, beta, KERAS_EPSILON), target.data()));
     double[] numBeta =
-        numericGradient(beta, b -> Reference.meanSquaredError(
-            Reference.batchNormTraining(xd, c, gamma, b, KERAS_EPSILON), target.data()));
+        numericGradient(
+            beta,
+            b ->
+                Reference.meanSquaredError(
+                    Reference.batchNormTraining(xd, c, gamma, b, KERAS_EPSILON), target.data()));
     try (Model m = LayerHarness.model(new BatchNormalization(), LayerHarness.sampleShape(x))) {
       List<double[]> g = analyticGradients(m, List.of(w), x, target, 1.0);
       String where = " of mean((BN(x) - t)^2), shape " + java.util.Arrays.toString(shape);
@@ -277,12 +299,15 @@ class BatchNormalizationTest {
     double[] beta = toDouble(w[1].data());
     double[] xd = toDouble(x.data());
     double[] numKernel =
-        numericGradient(toDouble(kernel.data()), k -> Reference.meanSquaredError(
-            Reference.batchNormTraining(Reference.dense(xd, n, in, k, c), c, gamma, beta,
-                KERAS_EPSILON), target.data()));
+        numericGradient(
+            toDouble(kernel.data()),
+            k ->
+                Reference.meanSquaredError(
+                    Reference.batchNormTraining(
+                        Reference.dense(xd, n, in, k, c), c, gamma, beta, KERAS_EPSILON),
+                    target.data()));
     SymbolicTensor input = Input.shape(in);
-    SymbolicTensor out =
-        new BatchNormalization().apply(new Dense(c).useBias(false).apply(input));
+    SymbolicTensor out = new BatchNormalization().apply(new Dense(c).useBias(false).apply(input));
     try (Model m = new Model(input, out)) {
       m.seed(LayerHarness.SEED);
       List<double[]> g =

@@ -17,12 +17,24 @@ class ConfigRoundTripTest {
   void everyLayer_nonDefaultOptions_sameConfigAfterKerasJsonRoundTrip() {
     SymbolicTensor in = Input.shape(16, 16, 3);
     SymbolicTensor x =
-        new Conv2D(8, 3, 5).strides(2, 1).padding("same").activation("relu").useBias(false)
-            .kernelInitializer(Initializer.heNormal()).apply(in);
-    x = new BatchNormalization().momentum(0.9).epsilon(1e-5).center(false)
-        .initializers(Initializer.zeros(), Initializer.constant(0.5f), Initializer.zeros(),
-            Initializer.ones())
-        .apply(x);
+        new Conv2D(8, 3, 5)
+            .strides(2, 1)
+            .padding("same")
+            .activation("relu")
+            .useBias(false)
+            .kernelInitializer(Initializer.heNormal())
+            .apply(in);
+    x =
+        new BatchNormalization()
+            .momentum(0.9)
+            .epsilon(1e-5)
+            .center(false)
+            .initializers(
+                Initializer.zeros(),
+                Initializer.constant(0.5f),
+                Initializer.zeros(),
+                Initializer.ones())
+            .apply(x);
     x = new MaxPooling2D(3, 3).strides(1, 1).padding("same").apply(x);
     SymbolicTensor a = new Activation("elu").apply(x);
     SymbolicTensor s = new Add().apply(x, a);
@@ -32,8 +44,11 @@ class ConfigRoundTripTest {
     SymbolicTensor f = new Flatten().apply(g);
     SymbolicTensor d = new Dropout(0.3).apply(f);
     SymbolicTensor out =
-        new Dense(5).activation("softmax").useBias(false)
-            .kernelInitializer(Initializer.heUniform()).apply(d);
+        new Dense(5)
+            .activation("softmax")
+            .useBias(false)
+            .kernelInitializer(Initializer.heUniform())
+            .apply(d);
     try (Model original = new Model(in, out)) {
       String json = KerasJson.toJson(original);
       try (Model restored = KerasJson.fromJson(json, "round trip")) {

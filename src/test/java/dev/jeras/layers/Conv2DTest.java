@@ -15,14 +15,28 @@ class Conv2DTest {
 
   /** Runs Conv2D with random weights and compares with {@link Reference#conv2d}. */
   private static void checkAgainstReference(
-      long seed, int n, int h, int w, int c, int filters, int kh, int kw, int sh, int sw,
-      String padding, boolean useBias, String activation) {
+      long seed,
+      int n,
+      int h,
+      int w,
+      int c,
+      int filters,
+      int kh,
+      int kw,
+      int sh,
+      int sw,
+      String padding,
+      boolean useBias,
+      String activation) {
     Random rng = new Random(seed);
     FloatArray x = LayerHarness.random(rng, n, h, w, c);
     FloatArray kernel = LayerHarness.random(rng, kh, kw, c, filters);
     FloatArray bias = LayerHarness.random(rng, filters);
     Conv2D layer =
-        new Conv2D(filters, kh, kw).strides(sh, sw).padding(padding).useBias(useBias)
+        new Conv2D(filters, kh, kw)
+            .strides(sh, sw)
+            .padding(padding)
+            .useBias(useBias)
             .activation(activation);
     FloatArray y =
         useBias
@@ -30,13 +44,42 @@ class Conv2DTest {
             : LayerHarness.predict(layer, x, kernel);
     boolean same = padding.equals("same");
     double[] expected =
-        Reference.conv2d(x.data(), n, h, w, c, kernel.data(), kh, kw, filters,
-            useBias ? bias.data() : null, sh, sw, same);
+        Reference.conv2d(
+            x.data(),
+            n,
+            h,
+            w,
+            c,
+            kernel.data(),
+            kh,
+            kw,
+            filters,
+            useBias ? bias.data() : null,
+            sh,
+            sw,
+            same);
     expected = Reference.activation(activation, expected, filters);
-    assertShape(y, n, Reference.outLength(h, kh, sh, same), Reference.outLength(w, kw, sw, same),
-        filters);
-    assertClose(expected, y, ATOL, 0, "conv2d " + padding + " " + kh + "x" + kw + " stride ("
-        + sh + ", " + sw + ") bias " + useBias + " " + activation);
+    assertShape(
+        y, n, Reference.outLength(h, kh, sh, same), Reference.outLength(w, kw, sw, same), filters);
+    assertClose(
+        expected,
+        y,
+        ATOL,
+        0,
+        "conv2d "
+            + padding
+            + " "
+            + kh
+            + "x"
+            + kw
+            + " stride ("
+            + sh
+            + ", "
+            + sw
+            + ") bias "
+            + useBias
+            + " "
+            + activation);
   }
 
   @Test
@@ -86,7 +129,9 @@ class Conv2DTest {
     float[] ones = new float[4];
     Arrays.fill(ones, 1f);
     FloatArray y =
-        LayerHarness.predict(new Conv2D(1, 2).useBias(false), FloatArray.of(img, 1, 3, 4, 1),
+        LayerHarness.predict(
+            new Conv2D(1, 2).useBias(false),
+            FloatArray.of(img, 1, 3, 4, 1),
             FloatArray.of(ones, 2, 2, 1, 1));
     assertShape(y, 1, 2, 3, 1);
     // rows (1 2 3 4 / 5 6 7 8 / 9 10 11 12): 1+2+5+6=14, 16+2=18... each step right adds 4
@@ -101,9 +146,16 @@ class Conv2DTest {
     float[] ones = new float[9];
     Arrays.fill(ones, 1f);
     FloatArray y =
-        LayerHarness.predict(new Conv2D(1, 3).padding("same"), FloatArray.of(img, 1, 3, 3, 1),
-            FloatArray.of(ones, 3, 3, 1, 1), FloatArray.of(new float[] {0.5f}, 1));
-    assertClose(new double[] {4.5, 6.5, 4.5, 6.5, 9.5, 6.5, 4.5, 6.5, 4.5}, y, 1e-6, 0,
+        LayerHarness.predict(
+            new Conv2D(1, 3).padding("same"),
+            FloatArray.of(img, 1, 3, 3, 1),
+            FloatArray.of(ones, 3, 3, 1, 1),
+            FloatArray.of(new float[] {0.5f}, 1));
+    assertClose(
+        new double[] {4.5, 6.5, 4.5, 6.5, 9.5, 6.5, 4.5, 6.5, 4.5},
+        y,
+        1e-6,
+        0,
         "same-padding neighbour counts plus bias");
   }
 

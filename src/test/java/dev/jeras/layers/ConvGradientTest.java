@@ -21,11 +21,11 @@ import org.tensorflow.op.nn.Conv2d;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The convolution gradient jeras registers for training ({@link ConvBackprop}) against
- * TensorFlow's own gradient of {@code Conv2D}, on the same inputs in one graph: the input and
- * kernel gradients of {@code sum(conv(x, w) * r)} for random x, w, r, over paddings, kernel sizes
- * (odd, even, non-square, as large as the input), channel counts and strides (stride 2 takes the
- * fallback to TensorFlow's backprop kernels).
+ * The convolution gradient jeras registers for training ({@link ConvBackprop}) against TensorFlow's
+ * own gradient of {@code Conv2D}, on the same inputs in one graph: the input and kernel gradients
+ * of {@code sum(conv(x, w) * r)} for random x, w, r, over paddings, kernel sizes (odd, even,
+ * non-square, as large as the input), channel counts and strides (stride 2 takes the fallback to
+ * TensorFlow's backprop kernels).
  */
 class ConvGradientTest {
   /** Float32 sums of up to a few hundred products, compared relative to the largest value. */
@@ -60,8 +60,18 @@ class ConvGradientTest {
     }
   }
 
-  private static void check(int n, int h, int w, int c, int f, int kh, int kw, int sh, int sw,
-      String padding, String variant) {
+  private static void check(
+      int n,
+      int h,
+      int w,
+      int c,
+      int f,
+      int kh,
+      int kw,
+      int sh,
+      int sw,
+      String padding,
+      String variant) {
     boolean useBias = !variant.equals("conv");
     boolean relu = variant.endsWith("relu");
     Random rng = new Random(31L * h + 7L * kh + c + f + sh);
@@ -85,17 +95,20 @@ class ConvGradientTest {
           ConvBackprop.conv2d(tf, x, k, useBias ? b : null, relu, strides, padding);
       long[] outShape = ref.shape().asArray();
       int outSize = (int) (outShape[1] * outShape[2] * outShape[3]) * n;
-      Output<?>[] wrt = useBias
-          ? new Output<?>[] {x.asOutput(), k.asOutput(), b.asOutput()}
-          : new Output<?>[] {x.asOutput(), k.asOutput()};
+      Output<?>[] wrt =
+          useBias
+              ? new Output<?>[] {x.asOutput(), k.asOutput(), b.asOutput()}
+              : new Output<?>[] {x.asOutput(), k.asOutput()};
       try (TFloat32 rt = Tensors.floats(uniform(rng, outSize), 0, outShape)) {
         Operand<TFloat32> r = tf.constant(rt);
-        Output<?>[] refGrads = g.addGradients(
-            tf.reduceSum(tf.math.mul(ref, r), tf.constant(new int[] {0, 1, 2, 3})).asOutput(),
-            wrt);
-        Output<?>[] myGrads = g.addGradients(
-            tf.reduceSum(tf.math.mul(mine, r), tf.constant(new int[] {0, 1, 2, 3})).asOutput(),
-            wrt);
+        Output<?>[] refGrads =
+            g.addGradients(
+                tf.reduceSum(tf.math.mul(ref, r), tf.constant(new int[] {0, 1, 2, 3})).asOutput(),
+                wrt);
+        Output<?>[] myGrads =
+            g.addGradients(
+                tf.reduceSum(tf.math.mul(mine, r), tf.constant(new int[] {0, 1, 2, 3})).asOutput(),
+                wrt);
         Session.Runner runner;
         try (Session s = new Session(g)) {
           runner = s.runner().fetch(ref).fetch(mine);
@@ -108,8 +121,8 @@ class ConvGradientTest {
               TFloat32 expected = (TFloat32) res.get(2 * i);
               TFloat32 actual = (TFloat32) res.get(2 * i + 1);
               String where = variant + " " + what[i];
-              assertArrayEquals(expected.shape().asArray(), actual.shape().asArray(),
-                  where + " shape");
+              assertArrayEquals(
+                  expected.shape().asArray(), actual.shape().asArray(), where + " shape");
               assertClose(read(expected), read(actual), where);
             }
           }
@@ -141,9 +154,20 @@ class ConvGradientTest {
     assertTrue(scale > 0.1, what + " is not trivially zero");
     for (int i = 0; i < expected.length; i++) {
       double diff = Math.abs(expected[i] - actual[i]);
-      assertTrue(diff <= RTOL * scale,
-          what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i] + " (diff " + diff
-              + ", scale " + scale + ")");
+      assertTrue(
+          diff <= RTOL * scale,
+          what
+              + "["
+              + i
+              + "]: expected "
+              + expected[i]
+              + ", got "
+              + actual[i]
+              + " (diff "
+              + diff
+              + ", scale "
+              + scale
+              + ")");
     }
   }
 }

@@ -20,8 +20,8 @@ class DenseFlattenTest {
     FloatArray bias = LayerHarness.random(rng, 4);
     FloatArray y = LayerHarness.predict(new Dense(4), x, kernel, bias);
     assertShape(y, 5, 4);
-    assertClose(Reference.dense(x.data(), 5, 7, kernel.data(), 4, bias.data()), y, ATOL, 0,
-        "dense rank 2");
+    assertClose(
+        Reference.dense(x.data(), 5, 7, kernel.data(), 4, bias.data()), y, ATOL, 0, "dense rank 2");
   }
 
   @Test
@@ -45,8 +45,8 @@ class DenseFlattenTest {
     FloatArray y = LayerHarness.predict(new Dense(5), x, kernel, bias);
     assertShape(y, 2, 3, 5);
     // each of the 2*3 rows is an independent Dense application
-    assertClose(Reference.dense(x.data(), 6, 4, kernel.data(), 5, bias.data()), y, ATOL, 0,
-        "dense rank 3");
+    assertClose(
+        Reference.dense(x.data(), 6, 4, kernel.data(), 5, bias.data()), y, ATOL, 0, "dense rank 3");
   }
 
   @Test
@@ -92,8 +92,12 @@ class DenseFlattenTest {
     try (dev.jeras.models.Model m = new dev.jeras.models.Model(in, out)) {
       m.seed(LayerHarness.SEED);
       m.setWeights(java.util.List.of(kernel, bias));
-      assertClose(Reference.dense(x.data(), 2, 24, kernel.data(), 3, bias.data()), m.predict(x),
-          ATOL, 0, "flatten + dense");
+      assertClose(
+          Reference.dense(x.data(), 2, 24, kernel.data(), 3, bias.data()),
+          m.predict(x),
+          ATOL,
+          0,
+          "flatten + dense");
     }
   }
 }

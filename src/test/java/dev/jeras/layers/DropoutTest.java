@@ -58,7 +58,8 @@ class DropoutTest {
     double fraction = dropped / (double) xv.length;
     // binomial: sd = sqrt(rate (1 - rate) / n) ~ 0.0035 at rate 0.5; allow ~5.5 sd
     double tol = 5.5 * Math.sqrt(rate * (1 - rate) / xv.length);
-    assertTrue(Math.abs(fraction - rate) <= tol,
+    assertTrue(
+        Math.abs(fraction - rate) <= tol,
         "dropped fraction " + fraction + " not within " + rate + " +- " + tol);
   }
 

@@ -48,7 +48,9 @@ class GradientCoverageTest {
       m.seed(LayerHarness.SEED);
       m.compile(Optimizer.sgd(0.1), Loss.sparseCategoricalCrossentropy());
       List<FloatArray> before = m.getWeights();
-      m.fit(xs, IntArray.of(labels, 16),
+      m.fit(
+          xs,
+          IntArray.of(labels, 16),
           new FitOptions().epochs(1).batchSize(16).shuffle(false).progress(null));
       assertEquals(List.of(), m.trainer().weightsWithoutGradient(), "weights without gradient");
       List<FloatArray> after = m.getWeights();

@@ -18,6 +18,7 @@ class InitializerTest {
   private static final long[] CONV = {3, 3, 64, 128};
   private static final double FAN_IN = 3 * 3 * 64; // 576
   private static final double FAN_OUT = 3 * 3 * 128; // 1152
+
   /** The standard deviation of a unit normal truncated at +-2. */
   private static final double TRUNCATED_STD = 0.87962566103423978;
 
@@ -130,8 +131,10 @@ class InitializerTest {
 
   @Test
   void sameSeed_sameValues_otherSeed_otherValues() {
-    for (Initializer init : new Initializer[] {
-        Initializer.glorotUniform(), Initializer.heNormal(), Initializer.glorotNormal()}) {
+    for (Initializer init :
+        new Initializer[] {
+          Initializer.glorotUniform(), Initializer.heNormal(), Initializer.glorotNormal()
+        }) {
       float[] a = init.generate(new long[] {5, 7}, new SplittableRandom(42));
       float[] b = init.generate(new long[] {5, 7}, new SplittableRandom(42));
       float[] c = init.generate(new long[] {5, 7}, new SplittableRandom(43));
@@ -159,8 +162,17 @@ class InitializerTest {
         assertThrows(IllegalArgumentException.class, () -> Initializer.of("orthogonalish"));
     String m = e.getMessage();
     assertTrue(m.contains("orthogonalish"), m);
-    for (String name : new String[] {"glorot_uniform", "glorot_normal", "he_normal", "he_uniform",
-        "lecun_normal", "lecun_uniform", "zeros", "ones"}) {
+    for (String name :
+        new String[] {
+          "glorot_uniform",
+          "glorot_normal",
+          "he_normal",
+          "he_uniform",
+          "lecun_normal",
+          "lecun_uniform",
+          "zeros",
+          "ones"
+        }) {
       assertTrue(m.contains(name), "message should list " + name + ": " + m);
     }
   }

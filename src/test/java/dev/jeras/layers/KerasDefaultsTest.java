@@ -42,8 +42,13 @@ class KerasDefaultsTest {
   @Test
   void conv2D_nonSquareKernel_andOptions_appearInConfig() {
     Map<String, Object> c =
-        new Conv2D(8, 3, 5).strides(2, 1).padding("same").activation("relu").useBias(false)
-            .kernelInitializer(Initializer.heNormal()).getConfig();
+        new Conv2D(8, 3, 5)
+            .strides(2, 1)
+            .padding("same")
+            .activation("relu")
+            .useBias(false)
+            .kernelInitializer(Initializer.heNormal())
+            .getConfig();
     assertEquals(List.of(3, 5), c.get("kernel_size"));
     assertEquals(List.of(2, 1), c.get("strides"));
     assertEquals("same", c.get("padding"));
@@ -172,10 +177,10 @@ class KerasDefaultsTest {
     BatchNormalization bn = new BatchNormalization();
     bn.apply(Input.shape(5, 5, 6));
     List<WeightSpec> w = bn.weights();
-    assertEquals(List.of("gamma", "beta", "moving_mean", "moving_variance"),
+    assertEquals(
+        List.of("gamma", "beta", "moving_mean", "moving_variance"),
         w.stream().map(WeightSpec::name).toList());
-    assertEquals(List.of(true, true, false, false),
-        w.stream().map(WeightSpec::trainable).toList());
+    assertEquals(List.of(true, true, false, false), w.stream().map(WeightSpec::trainable).toList());
     for (WeightSpec s : w) {
       assertArrayEquals(new long[] {6}, s.shape(), s.name());
     }
@@ -189,11 +194,13 @@ class KerasDefaultsTest {
   void batchNormalization_withoutCenterOrScale_dropsBetaOrGamma() {
     BatchNormalization noScale = new BatchNormalization().scale(false);
     noScale.apply(Input.shape(3));
-    assertEquals(List.of("beta", "moving_mean", "moving_variance"),
+    assertEquals(
+        List.of("beta", "moving_mean", "moving_variance"),
         noScale.weights().stream().map(WeightSpec::name).toList());
     BatchNormalization noCenter = new BatchNormalization().center(false);
     noCenter.apply(Input.shape(3));
-    assertEquals(List.of("gamma", "moving_mean", "moving_variance"),
+    assertEquals(
+        List.of("gamma", "moving_mean", "moving_variance"),
         noCenter.weights().stream().map(WeightSpec::name).toList());
   }
 
@@ -226,8 +233,14 @@ class KerasDefaultsTest {
 
   @Test
   void weightlessLayers_declareNoWeights() {
-    for (Layer l : List.of(new MaxPooling2D(), new AveragePooling2D(), new Flatten(),
-        new Dropout(0.1), new Activation("relu"), new GlobalAveragePooling2D())) {
+    for (Layer l :
+        List.of(
+            new MaxPooling2D(),
+            new AveragePooling2D(),
+            new Flatten(),
+            new Dropout(0.1),
+            new Activation("relu"),
+            new GlobalAveragePooling2D())) {
       l.apply(Input.shape(4, 4, 2));
       assertTrue(l.weights().isEmpty(), l.className());
       assertEquals(0, l.countParams(), l.className());
@@ -241,11 +254,18 @@ class KerasDefaultsTest {
     SymbolicTensor x = new BatchNormalization().apply(new Conv2D(3, 3).apply(in));
     SymbolicTensor out = new Dense(4).apply(new Flatten().apply(x));
     try (Model m = new Model(in, out)) {
-      List<String> paths =
-          m.network().weights().stream().map(Network.LayerWeight::path).toList();
-      assertEquals(List.of("conv2d/kernel", "conv2d/bias", "batch_normalization/gamma",
-          "batch_normalization/beta", "batch_normalization/moving_mean",
-          "batch_normalization/moving_variance", "dense/kernel", "dense/bias"), paths);
+      List<String> paths = m.network().weights().stream().map(Network.LayerWeight::path).toList();
+      assertEquals(
+          List.of(
+              "conv2d/kernel",
+              "conv2d/bias",
+              "batch_normalization/gamma",
+              "batch_normalization/beta",
+              "batch_normalization/moving_mean",
+              "batch_normalization/moving_variance",
+              "dense/kernel",
+              "dense/bias"),
+          paths);
     }
   }
 }

@@ -86,7 +86,9 @@ final class LayerHarness {
     }
   }
 
-  /** @return the shape of one sample of x */
+  /**
+   * @return the shape of one sample of x
+   */
   static long[] sampleShape(FloatArray x) {
     long[] s = x.shape();
     return Arrays.copyOfRange(s, 1, s.length);
@@ -95,7 +97,9 @@ final class LayerHarness {
   // ---------------------------------------------------------------------------------------------
   // Data
 
-  /** @return n values uniform in [lo, hi) */
+  /**
+   * @return n values uniform in [lo, hi)
+   */
   static float[] uniform(Random rng, int n, double lo, double hi) {
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
@@ -104,17 +108,23 @@ final class LayerHarness {
     return v;
   }
 
-  /** @return an array of that shape with values uniform in [-1, 1) */
+  /**
+   * @return an array of that shape with values uniform in [-1, 1)
+   */
   static FloatArray random(Random rng, long... shape) {
     return FloatArray.of(uniform(rng, size(shape), -1, 1), shape);
   }
 
-  /** @return an array of that shape with values uniform in [lo, hi) */
+  /**
+   * @return an array of that shape with values uniform in [lo, hi)
+   */
   static FloatArray randomIn(Random rng, double lo, double hi, long... shape) {
     return FloatArray.of(uniform(rng, size(shape), lo, hi), shape);
   }
 
-  /** @return the number of values in a shape */
+  /**
+   * @return the number of values in a shape
+   */
   static int size(long... shape) {
     long n = 1;
     for (long d : shape) {
@@ -123,7 +133,9 @@ final class LayerHarness {
     return Math.toIntExact(n);
   }
 
-  /** @return the floats widened to doubles */
+  /**
+   * @return the floats widened to doubles
+   */
   static double[] toDouble(float[] v) {
     double[] d = new double[v.length];
     for (int i = 0; i < v.length; i++) {
@@ -145,7 +157,8 @@ final class LayerHarness {
    * @param rtol relative tolerance
    * @param what what is compared, for the message
    */
-  static void assertClose(double[] expected, FloatArray actual, double atol, double rtol, String what) {
+  static void assertClose(
+      double[] expected, FloatArray actual, double atol, double rtol, String what) {
     assertClose(expected, actual.data(), actual.shape(), atol, rtol, what);
   }
 
@@ -153,23 +166,36 @@ final class LayerHarness {
   static void assertClose(
       double[] expected, float[] actual, long[] shape, double atol, double rtol, String what) {
     if (expected.length != actual.length) {
-      fail(what + ": expected " + expected.length + " values, got " + actual.length
-          + (shape == null ? "" : " (shape " + Arrays.toString(shape) + ")"));
+      fail(
+          what
+              + ": expected "
+              + expected.length
+              + " values, got "
+              + actual.length
+              + (shape == null ? "" : " (shape " + Arrays.toString(shape) + ")"));
     }
     for (int i = 0; i < expected.length; i++) {
       double diff = Math.abs(actual[i] - expected[i]);
       double tol = atol + rtol * Math.abs(expected[i]);
       if (!(diff <= tol)) {
-        fail(String.format(
-            "%s: first mismatch at index %d%s: expected %.9g, got %.9g (|diff| %.3g > tol %.3g)",
-            what, i, shape == null ? "" : " " + Arrays.toString(unravel(i, shape)), expected[i],
-            (double) actual[i], diff, tol));
+        fail(
+            String.format(
+                "%s: first mismatch at index %d%s: expected %.9g, got %.9g (|diff| %.3g > tol"
+                    + " %.3g)",
+                what,
+                i,
+                shape == null ? "" : " " + Arrays.toString(unravel(i, shape)),
+                expected[i],
+                (double) actual[i],
+                diff,
+                tol));
       }
     }
   }
 
   /** As above, for double results compared with double references. */
-  static void assertClose(double[] expected, double[] actual, double atol, double rtol, String what) {
+  static void assertClose(
+      double[] expected, double[] actual, double atol, double rtol, String what) {
     if (expected.length != actual.length) {
       fail(what + ": expected " + expected.length + " values, got " + actual.length);
     }
@@ -177,9 +203,10 @@ final class LayerHarness {
       double diff = Math.abs(actual[i] - expected[i]);
       double tol = atol + rtol * Math.abs(expected[i]);
       if (!(diff <= tol)) {
-        fail(String.format(
-            "%s: first mismatch at index %d: expected %.9g, got %.9g (|diff| %.3g > tol %.3g)",
-            what, i, expected[i], actual[i], diff, tol));
+        fail(
+            String.format(
+                "%s: first mismatch at index %d: expected %.9g, got %.9g (|diff| %.3g > tol %.3g)",
+                what, i, expected[i], actual[i], diff, tol));
       }
     }
   }

@@ -51,22 +51,38 @@ class PoolGradientTest {
     "2, 9, 9, 3, 3, 3, 2, 2, VALID, false",
     "2, 10, 10, 2, 5, 5, 5, 5, VALID, false",
   })
-  void gradient_sameBitsAsTensorFlows(int n, int h, int w, int c, int ph, int pw, int sh, int sw,
-      String padding, boolean jerasPath) {
+  void gradient_sameBitsAsTensorFlows(
+      int n,
+      int h,
+      int w,
+      int c,
+      int ph,
+      int pw,
+      int sh,
+      int sw,
+      String padding,
+      boolean jerasPath) {
     Random rng = new Random(7L * h + 3L * pw + c + sh);
-    Fixtures.PoolRun run = Fixtures.maxPoolAgainstTensorFlow(rng,
-        new int[] {n, h, w, c, ph, pw, sh, sw}, padding,
-        (tf, x) -> PoolBackprop.maxPoolOwnGradient(
-            tf, x, new int[] {ph, pw}, new int[] {sh, sw}, padding),
-        mine -> assertEquals(jerasPath, mine.op().type().equals("IdentityN"),
-            "which gradient is built"));
+    Fixtures.PoolRun run =
+        Fixtures.maxPoolAgainstTensorFlow(
+            rng,
+            new int[] {n, h, w, c, ph, pw, sh, sw},
+            padding,
+            (tf, x) ->
+                PoolBackprop.maxPoolOwnGradient(
+                    tf, x, new int[] {ph, pw}, new int[] {sh, sw}, padding),
+            mine ->
+                assertEquals(
+                    jerasPath, mine.op().type().equals("IdentityN"), "which gradient is built"));
     float[] gRef = run.gRef();
     float[] gMine = run.gMine();
     assertArrayEquals(run.yRef(), run.yMine(), "pooled output");
     assertEquals(run.inputs(), gMine.length, "gradient size");
     int nonzero = 0;
     for (int i = 0; i < gRef.length; i++) {
-      assertEquals(Float.floatToIntBits(gRef[i]), Float.floatToIntBits(gMine[i]),
+      assertEquals(
+          Float.floatToIntBits(gRef[i]),
+          Float.floatToIntBits(gMine[i]),
           "input gradient[" + i + "]: expected " + gRef[i] + ", got " + gMine[i]);
       nonzero += gRef[i] != 0 ? 1 : 0;
     }
@@ -85,8 +101,7 @@ class PoolGradientTest {
       @SuppressWarnings("unchecked")
       Operand<TFloat32> a2 = (Operand<TFloat32>) (Operand<?>) both.output().get(0);
       // only the first output is used: the second input's gradient is zero
-      Operand<TFloat32> loss =
-          sum(tf, tf.math.mul(a2, tf.constant(new float[] {0.5f, -1f, 2f})));
+      Operand<TFloat32> loss = sum(tf, tf.math.mul(a2, tf.constant(new float[] {0.5f, -1f, 2f})));
       Output<?>[] grads =
           g.addGradients(loss.asOutput(), new Output<?>[] {a.asOutput(), b.asOutput()});
       try (Session s = new Session(g);
@@ -107,5 +122,4 @@ class PoolGradientTest {
   private static Operand<TFloat32> sum(Ops tf, Operand<TFloat32> v) {
     return tf.reduceSum(v, tf.range(tf.constant(0), tf.rank(v), tf.constant(1)));
   }
-
 }

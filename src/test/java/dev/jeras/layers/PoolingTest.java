@@ -12,7 +12,16 @@ class PoolingTest {
   private static final double ATOL = 1e-5;
 
   private static void checkPool(
-      long seed, boolean max, int n, int h, int w, int c, int ph, int pw, Integer sh, Integer sw,
+      long seed,
+      boolean max,
+      int n,
+      int h,
+      int w,
+      int c,
+      int ph,
+      int pw,
+      Integer sh,
+      Integer sw,
       String padding) {
     Random rng = new Random(seed);
     FloatArray x = LayerHarness.random(rng, n, h, w, c);
@@ -28,12 +37,29 @@ class PoolingTest {
     int strideW = sw == null ? pw : sw;
     boolean same = padding.equals("same");
     FloatArray y = LayerHarness.predict(layer, x);
-    assertShape(y, n, Reference.outLength(h, ph, strideH, same),
-        Reference.outLength(w, pw, strideW, same), c);
-    double[] expected =
-        Reference.pool(x.data(), n, h, w, c, ph, pw, strideH, strideW, same, max);
-    assertClose(expected, y, ATOL, 0, (max ? "max" : "average") + " pool " + ph + "x" + pw
-        + " stride (" + strideH + ", " + strideW + ") " + padding);
+    assertShape(
+        y,
+        n,
+        Reference.outLength(h, ph, strideH, same),
+        Reference.outLength(w, pw, strideW, same),
+        c);
+    double[] expected = Reference.pool(x.data(), n, h, w, c, ph, pw, strideH, strideW, same, max);
+    assertClose(
+        expected,
+        y,
+        ATOL,
+        0,
+        (max ? "max" : "average")
+            + " pool "
+            + ph
+            + "x"
+            + pw
+            + " stride ("
+            + strideH
+            + ", "
+            + strideW
+            + ") "
+            + padding);
   }
 
   @Test
@@ -81,8 +107,8 @@ class PoolingTest {
     float[] ones = new float[25];
     java.util.Arrays.fill(ones, 1f);
     FloatArray y =
-        LayerHarness.predict(new AveragePooling2D(2, 2).padding("same"),
-            FloatArray.of(ones, 1, 5, 5, 1));
+        LayerHarness.predict(
+            new AveragePooling2D(2, 2).padding("same"), FloatArray.of(ones, 1, 5, 5, 1));
     double[] expected = new double[9];
     java.util.Arrays.fill(expected, 1);
     assertClose(expected, y, 1e-6, 0, "average of ones");
@@ -103,7 +129,7 @@ class PoolingTest {
     FloatArray x = LayerHarness.random(rng, 3, 4, 5, 6);
     FloatArray y = LayerHarness.predict(new GlobalAveragePooling2D().keepDims(true), x);
     assertShape(y, 3, 1, 1, 6);
-    assertClose(Reference.globalAveragePool(x.data(), 3, 4, 5, 6), y, ATOL, 0,
-        "global average keepdims");
+    assertClose(
+        Reference.globalAveragePool(x.data(), 3, 4, 5, 6), y, ATOL, 0, "global average keepdims");
   }
 }

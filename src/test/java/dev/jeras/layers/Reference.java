@@ -11,12 +11,16 @@ package dev.jeras.layers;
 final class Reference {
   private Reference() {}
 
-  /** @return the output length along one axis */
+  /**
+   * @return the output length along one axis
+   */
   static int outLength(int in, int k, int stride, boolean same) {
     return same ? (in + stride - 1) / stride : (in - k) / stride + 1;
   }
 
-  /** @return the padding before the first element (top or left) along one axis */
+  /**
+   * @return the padding before the first element (top or left) along one axis
+   */
   static int padBefore(int in, int k, int stride, boolean same) {
     if (!same) {
       return 0;
@@ -35,8 +39,19 @@ final class Reference {
    * @return (n, oh, ow, f)
    */
   static double[] conv2d(
-      float[] x, int n, int h, int w, int c, float[] kernel, int kh, int kw, int f, float[] bias,
-      int sh, int sw, boolean same) {
+      float[] x,
+      int n,
+      int h,
+      int w,
+      int c,
+      float[] kernel,
+      int kh,
+      int kw,
+      int f,
+      float[] bias,
+      int sh,
+      int sw,
+      boolean same) {
     int oh = outLength(h, kh, sh, same);
     int ow = outLength(w, kw, sw, same);
     int pt = padBefore(h, kh, sh, same);
@@ -58,8 +73,9 @@ final class Reference {
                   continue;
                 }
                 for (int ch = 0; ch < c; ch++) {
-                  s += (double) x[((b * h + r) * w + col) * c + ch]
-                      * kernel[((di * kw + dj) * c + ch) * f + o];
+                  s +=
+                      (double) x[((b * h + r) * w + col) * c + ch]
+                          * kernel[((di * kw + dj) * c + ch) * f + o];
                 }
               }
             }
@@ -78,7 +94,16 @@ final class Reference {
    * @return (n, oh, ow, c)
    */
   static double[] pool(
-      float[] x, int n, int h, int w, int c, int ph, int pw, int sh, int sw, boolean same,
+      float[] x,
+      int n,
+      int h,
+      int w,
+      int c,
+      int ph,
+      int pw,
+      int sh,
+      int sw,
+      boolean same,
       boolean max) {
     int oh = outLength(h, ph, sh, same);
     int ow = outLength(w, pw, sw, same);
@@ -111,7 +136,9 @@ final class Reference {
     return y;
   }
 
-  /** @return the mean of each channel over height and width, (n, c) */
+  /**
+   * @return the mean of each channel over height and width, (n, c)
+   */
   static double[] globalAveragePool(float[] x, int n, int h, int w, int c) {
     double[] y = new double[n * c];
     for (int b = 0; b < n; b++) {
@@ -161,7 +188,9 @@ final class Reference {
     return y;
   }
 
-  /** @return softmax over consecutive rows of {@code width} values */
+  /**
+   * @return softmax over consecutive rows of {@code width} values
+   */
   static double[] softmax(double[] x, int width) {
     double[] y = new double[x.length];
     for (int r = 0; r < x.length / width; r++) {
@@ -183,6 +212,7 @@ final class Reference {
 
   /** SELU's alpha (Klambauer et al., as Keras and TensorFlow). */
   static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+
   /** SELU's scale. */
   static final double SELU_SCALE = 1.0507009873554804934193349852946;
 
@@ -198,16 +228,17 @@ final class Reference {
     double[] y = new double[x.length];
     for (int i = 0; i < x.length; i++) {
       double v = x[i];
-      y[i] = switch (name) {
-        case "linear" -> v;
-        case "relu" -> Math.max(v, 0);
-        case "sigmoid" -> 1 / (1 + Math.exp(-v));
-        case "tanh" -> Math.tanh(v);
-        case "elu" -> v > 0 ? v : Math.exp(v) - 1;
-        case "selu" -> SELU_SCALE * (v > 0 ? v : SELU_ALPHA * (Math.exp(v) - 1));
-        case "softplus" -> Math.log1p(Math.exp(v));
-        default -> throw new IllegalArgumentException("no reference for " + name);
-      };
+      y[i] =
+          switch (name) {
+            case "linear" -> v;
+            case "relu" -> Math.max(v, 0);
+            case "sigmoid" -> 1 / (1 + Math.exp(-v));
+            case "tanh" -> Math.tanh(v);
+            case "elu" -> v > 0 ? v : Math.exp(v) - 1;
+            case "selu" -> SELU_SCALE * (v > 0 ? v : SELU_ALPHA * (Math.exp(v) - 1));
+            case "softplus" -> Math.log1p(Math.exp(v));
+            default -> throw new IllegalArgumentException("no reference for " + name);
+          };
     }
     return y;
   }
@@ -264,13 +295,17 @@ final class Reference {
     return y;
   }
 
-  /** Training-mode batch normalization: normalises with the batch's own mean and biased variance. */
+  /**
+   * Training-mode batch normalization: normalises with the batch's own mean and biased variance.
+   */
   static double[] batchNormTraining(double[] x, int c, double[] gamma, double[] beta, double eps) {
     double[][] m = channelMoments(x, c);
     return batchNorm(x, c, gamma, beta, m[0], m[1], eps);
   }
 
-  /** @return the mean of (y - t)^2 over all elements (Keras' mean_squared_error, any rank) */
+  /**
+   * @return the mean of (y - t)^2 over all elements (Keras' mean_squared_error, any rank)
+   */
   static double meanSquaredError(double[] y, float[] t) {
     double s = 0;
     for (int i = 0; i < y.length; i++) {
@@ -280,7 +315,9 @@ final class Reference {
     return s / y.length;
   }
 
-  /** @return the element-wise sum */
+  /**
+   * @return the element-wise sum
+   */
   static double[] add(float[]... xs) {
     double[] y = new double[xs[0].length];
     for (float[] x : xs) {

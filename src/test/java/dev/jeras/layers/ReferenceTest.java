@@ -61,8 +61,8 @@ class ReferenceTest {
   @Test
   void dense_and_softmax_matchHandValues() {
     double[] y =
-        Reference.dense(new float[] {1, 2}, 1, 2, new float[] {1, 2, 3, 4, 5, 6}, 3,
-            new float[] {1, 0, -1});
+        Reference.dense(
+            new float[] {1, 2}, 1, 2, new float[] {1, 2, 3, 4, 5, 6}, 3, new float[] {1, 0, -1});
     assertArrayEquals(new double[] {1 + 1 + 8, 2 + 10, 3 + 12 - 1}, y, EPS);
     double[] s = Reference.softmax(new double[] {0, Math.log(3)}, 2);
     assertArrayEquals(new double[] {0.25, 0.75}, s, EPS);
@@ -74,8 +74,7 @@ class ReferenceTest {
     double[][] m = Reference.channelMoments(x, 2);
     assertArrayEquals(new double[] {2, 20}, m[0], EPS);
     assertArrayEquals(new double[] {1, 100}, m[1], EPS); // divide by N = 2, not N - 1
-    double[] y =
-        Reference.batchNorm(x, 2, new double[] {2, 1}, new double[] {0, 5}, m[0], m[1], 0);
+    double[] y = Reference.batchNorm(x, 2, new double[] {2, 1}, new double[] {0, 5}, m[0], m[1], 0);
     assertArrayEquals(new double[] {-2, 4, 2, 6}, y, EPS);
   }
 

@@ -26,7 +26,8 @@ class ShapeInferenceTest {
   private static IllegalArgumentException assertRefused(Executable call, String... fragments) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
     for (String f : fragments) {
-      assertTrue(e.getMessage() != null && e.getMessage().contains(f),
+      assertTrue(
+          e.getMessage() != null && e.getMessage().contains(f),
           "message should contain '" + f + "': " + e.getMessage());
     }
     return e;
@@ -41,8 +42,8 @@ class ShapeInferenceTest {
 
   @Test
   void conv2d_sameStride2_on32_gives16() {
-    assertShape("(None, 16, 16, 8)",
-        shapeOf(new Conv2D(8, 3).padding("same").strides(2, 2), 32, 32, 3));
+    assertShape(
+        "(None, 16, 16, 8)", shapeOf(new Conv2D(8, 3).padding("same").strides(2, 2), 32, 32, 3));
   }
 
   @Test
@@ -53,8 +54,8 @@ class ShapeInferenceTest {
   @Test
   void conv2d_same_stride1KeepsSize_stride2RoundsUpOddSizes() {
     assertShape("(None, 9, 7, 4)", shapeOf(new Conv2D(4, 3).padding("same"), 9, 7, 2));
-    assertShape("(None, 4, 3, 4)",
-        shapeOf(new Conv2D(4, 3).padding("same").strides(2, 3), 7, 7, 2));
+    assertShape(
+        "(None, 4, 3, 4)", shapeOf(new Conv2D(4, 3).padding("same").strides(2, 3), 7, 7, 2));
   }
 
   @Test
@@ -109,13 +110,15 @@ class ShapeInferenceTest {
     assertShape("(None, 4, 4, 8)", new Concatenate().apply(a, b).shape());
     SymbolicTensor c = Input.shape(2, 4, 3);
     assertShape("(None, 6, 4, 3)", new Concatenate(1).apply(Input.shape(4, 4, 3), c).shape());
-    assertShape("(None, 9)",
+    assertShape(
+        "(None, 9)",
         new Concatenate().apply(Input.shape(2), Input.shape(3), Input.shape(4)).shape());
   }
 
   @Test
   void add_keepsTheCommonShape() {
-    assertShape("(None, 4, 4, 3)",
+    assertShape(
+        "(None, 4, 4, 3)",
         new Add().apply(Input.shape(4, 4, 3), Input.shape(4, 4, 3), Input.shape(4, 4, 3)).shape());
   }
 
@@ -156,20 +159,22 @@ class ShapeInferenceTest {
   @Test
   void pooling_onRank2Input_messageNamesLayerAndShape() {
     assertRefused(() -> shapeOf(new MaxPooling2D(), 10), "max_pooling2d", "(None, 10)");
-    assertRefused(() -> shapeOf(new GlobalAveragePooling2D(), 10),
-        "global_average_pooling2d", "(None, 10)");
+    assertRefused(
+        () -> shapeOf(new GlobalAveragePooling2D(), 10), "global_average_pooling2d", "(None, 10)");
   }
 
   @Test
   void dense_unknownLastDim_messageNamesLayerAndShape() {
-    assertRefused(() -> new Dense(3).computeOutputShape(List.of(TensorShape.of(-1, -1))),
-        "dense", "(None, None)");
+    assertRefused(
+        () -> new Dense(3).computeOutputShape(List.of(TensorShape.of(-1, -1))),
+        "dense",
+        "(None, None)");
   }
 
   @Test
   void add_differentShapes_messageNamesBothShapes() {
-    assertRefused(() -> new Add().apply(Input.shape(4), Input.shape(8)),
-        "add", "(None, 4)", "(None, 8)");
+    assertRefused(
+        () -> new Add().apply(Input.shape(4), Input.shape(8)), "add", "(None, 4)", "(None, 8)");
   }
 
   @Test
@@ -180,14 +185,17 @@ class ShapeInferenceTest {
 
   @Test
   void concatenate_mismatchOffTheAxis_messageNamesBothShapes() {
-    assertRefused(() -> new Concatenate().apply(Input.shape(4, 4, 3), Input.shape(5, 4, 3)),
-        "concatenate", "(None, 4, 4, 3)", "(None, 5, 4, 3)");
+    assertRefused(
+        () -> new Concatenate().apply(Input.shape(4, 4, 3), Input.shape(5, 4, 3)),
+        "concatenate",
+        "(None, 4, 4, 3)",
+        "(None, 5, 4, 3)");
   }
 
   @Test
   void concatenate_batchAxis_isRefused() {
-    assertRefused(() -> new Concatenate(0).apply(Input.shape(4), Input.shape(4)),
-        "concatenate", "axis 0");
+    assertRefused(
+        () -> new Concatenate(0).apply(Input.shape(4), Input.shape(4)), "concatenate", "axis 0");
   }
 
   @Test
@@ -198,17 +206,20 @@ class ShapeInferenceTest {
   @Test
   void conv2d_kernelBiggerThanInput_withStride2_isRefused() {
     // valid: floor((2 - 3) / 2) + 1 = 0 output rows; truncating division would say 1
-    assertRefused(() -> shapeOf(new Conv2D(1, 3).strides(2, 2), 2, 2, 1),
-        "conv2d", "(None, 2, 2, 1)");
+    assertRefused(
+        () -> shapeOf(new Conv2D(1, 3).strides(2, 2), 2, 2, 1), "conv2d", "(None, 2, 2, 1)");
   }
 
   @Test
   void pooling_windowBiggerThanInput_isRefused() {
     // valid: floor((2 - 3) / 3) + 1 = 0 output rows; TensorFlow refuses the op later with
     // "Negative dimension size caused by subtracting 3 from 2"
-    assertRefused(() -> shapeOf(new MaxPooling2D(3, 3), 2, 2, 1), "max_pooling2d", "(None, 2, 2, 1)");
-    assertRefused(() -> shapeOf(new AveragePooling2D(4, 4).strides(1, 1), 3, 3, 1),
-        "average_pooling2d", "(None, 3, 3, 1)");
+    assertRefused(
+        () -> shapeOf(new MaxPooling2D(3, 3), 2, 2, 1), "max_pooling2d", "(None, 2, 2, 1)");
+    assertRefused(
+        () -> shapeOf(new AveragePooling2D(4, 4).strides(1, 1), 3, 3, 1),
+        "average_pooling2d",
+        "(None, 3, 3, 1)");
   }
 
   @Test
@@ -286,7 +297,8 @@ class ShapeInferenceTest {
 
   @Test
   void batchNormalization_rank3Input_isRefused() {
-    assertRefused(() -> shapeOf(new BatchNormalization(), 5, 4), "batch_normalization", "(None, 5, 4)");
+    assertRefused(
+        () -> shapeOf(new BatchNormalization(), 5, 4), "batch_normalization", "(None, 5, 4)");
   }
 
   @Test

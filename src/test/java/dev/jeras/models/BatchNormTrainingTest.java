@@ -33,18 +33,28 @@ class BatchNormTrainingTest {
     Dataset.Split data = Datasets.load("cifar10", Fixtures.testdata().resolve("cifar10-small"));
     Dataset train = data.train();
     assertEquals(300, train.size());
-    try (Sequential m = new Sequential(Input.shape(32, 32, 3),
-        new Conv2D(8, 3).padding("same").activation("relu"), new BatchNormalization(),
-        new MaxPooling2D(), new Flatten(), new Dense(32).activation("relu"),
-        new BatchNormalization(), new Dense(10).activation("softmax"))) {
+    try (Sequential m =
+        new Sequential(
+            Input.shape(32, 32, 3),
+            new Conv2D(8, 3).padding("same").activation("relu"),
+            new BatchNormalization(),
+            new MaxPooling2D(),
+            new Flatten(),
+            new Dense(32).activation("relu"),
+            new BatchNormalization(),
+            new Dense(10).activation("softmax"))) {
       m.seed(4);
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      History h = m.fit(train.x(), train.y(),
-          new FitOptions().epochs(8).batchSize(32).seed(4).progress(null));
+      History h =
+          m.fit(
+              train.x(),
+              train.y(),
+              new FitOptions().epochs(8).batchSize(32).seed(4).progress(null));
       List<Double> loss = h.get("loss");
       assertTrue(loss.get(7) < loss.get(0) * 0.7, "loss should fall: " + loss);
 
-      // moving statistics of the first BN (layer weights: gamma, beta, moving_mean, moving_variance)
+      // moving statistics of the first BN (layer weights: gamma, beta, moving_mean,
+      // moving_variance)
       List<FloatArray> w = m.getWeights();
       float[] movingMean = w.get(4).data();
       float[] movingVar = w.get(5).data();

@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A DAG that branches and merges, with a layer shared by two inputs, two inputs and two outputs. */
+/**
+ * A DAG that branches and merges, with a layer shared by two inputs, two inputs and two outputs.
+ */
 class FunctionalModelTest {
   private static final int N = 6;
 
@@ -54,18 +56,24 @@ class FunctionalModelTest {
     Dag d = dag();
     try (Model m = d.model()) {
       assertEquals(3 * 2 + 2 + 4 * 3 + 3, m.countParams(), "the shared Dense counts once");
-      assertEquals(List.of("a", "b", "shared", "sum", "cat", "head"),
+      assertEquals(
+          List.of("a", "b", "shared", "sum", "cat", "head"),
           m.layers().stream().map(l -> l.name()).toList());
       assertEquals(2, d.shared().nodes().size());
       float[] w = ramp(6, 0.7f);
       float[] bias = {0.1f, -0.2f};
       float[] hw = ramp(12, 0.3f);
       float[] hb = {0f, 0.5f, -0.5f};
-      m.setWeights(List.of(FloatArray.of(w, 3, 2), FloatArray.of(bias, 2),
-          FloatArray.of(hw, 4, 3), FloatArray.of(hb, 3)));
+      m.setWeights(
+          List.of(
+              FloatArray.of(w, 3, 2),
+              FloatArray.of(bias, 2),
+              FloatArray.of(hw, 4, 3),
+              FloatArray.of(hb, 3)));
       float[] xa = ramp(N * 3, 0.9f);
       float[] xb = ramp(N * 3, 1.3f);
-      List<FloatArray> out = m.predict(List.of(FloatArray.of(xa, N, 3), FloatArray.of(xb, N, 3)), 4);
+      List<FloatArray> out =
+          m.predict(List.of(FloatArray.of(xa, N, 3), FloatArray.of(xb, N, 3)), 4);
       assertEquals(2, out.size());
       float[] sum = new float[N * 2];
       float[] probs = new float[N * 3];
@@ -110,16 +118,19 @@ class FunctionalModelTest {
     Dag d = dag();
     try (Model m = d.model()) {
       m.seed(2);
-      m.compile(Optimizer.adam(0.05), List.of(Loss.meanSquaredError(),
-          Loss.sparseCategoricalCrossentropy()), List.of(Metric.ACCURACY));
+      m.compile(
+          Optimizer.adam(0.05),
+          List.of(Loss.meanSquaredError(), Loss.sparseCategoricalCrossentropy()),
+          List.of(Metric.ACCURACY));
       FloatArray xa = FloatArray.of(ramp(N * 3, 0.9f), N, 3);
       FloatArray xb = FloatArray.of(ramp(N * 3, 1.3f), N, 3);
       FloatArray ySum = FloatArray.of(ramp(N * 2, 0.4f), N, 2);
       IntArray yCls = IntArray.of(new int[] {0, 1, 2, 0, 1, 2});
       List<NumericArray> ys = List.of(ySum, yCls);
-      History h = m.fit(List.of(xa, xb), ys, new FitOptions().epochs(40).batchSize(N)
-          .progress(null));
-      assertTrue(h.keys().containsAll(List.of("loss", "sum_loss", "head_loss", "head_accuracy")),
+      History h =
+          m.fit(List.of(xa, xb), ys, new FitOptions().epochs(40).batchSize(N).progress(null));
+      assertTrue(
+          h.keys().containsAll(List.of("loss", "sum_loss", "head_loss", "head_accuracy")),
           h.keys().toString());
       assertTrue(h.last("loss") < h.get("loss").get(0) * 0.5, h.get("loss").toString());
       Map<String, Double> ev = m.evaluate(List.of(xa, xb), ys, N);

@@ -34,7 +34,8 @@ class ReferenceModelsTest {
       assertEquals(seq.countParams(), fun.countParams());
       assertEquals(seq.countTrainableParams(), fun.countTrainableParams());
       var a = seq.layers();
-      var b = fun.layers().stream().filter(l -> !(l instanceof dev.jeras.layers.InputLayer)).toList();
+      var b =
+          fun.layers().stream().filter(l -> !(l instanceof dev.jeras.layers.InputLayer)).toList();
       assertEquals(a.size(), b.size());
       for (int i = 0; i < a.size(); i++) {
         Layer x = a.get(i);
@@ -49,8 +50,9 @@ class ReferenceModelsTest {
 
   @Test
   void unknownBuiltin_listsKnownNames() {
-    var e = org.junit.jupiter.api.Assertions.assertThrows(
-        dev.jeras.JerasException.class, () -> Builtins.create("resnet"));
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.jeras.JerasException.class, () -> Builtins.create("resnet"));
     assertEquals(
         "unknown model 'resnet'; built-in models: [cifar10-bn, cifar10-functional, mnist-basic]",
         e.getMessage());

@@ -55,8 +55,14 @@ class SummaryTest {
       String s = m.summary();
       assertTrue(s.contains("┃ Connected to      ┃"), s);
       assertTrue(s.contains("│ input_layer         │ (None, 8)         │          0 │ -  "), s);
-      assertTrue(s.contains("│ add (Add)           │ (None, 4)         │          0 │ dense[0][0],      │"), s);
-      assertTrue(s.contains("│                     │                   │            │ dense_1[0][0]     │"), s);
+      assertTrue(
+          s.contains(
+              "│ add (Add)           │ (None, 4)         │          0 │ dense[0][0],      │"),
+          s);
+      assertTrue(
+          s.contains(
+              "│                     │                   │            │ dense_1[0][0]     │"),
+          s);
       assertTrue(s.contains(" Total params: 72 (288.00 B)"), s);
     }
   }

@@ -32,16 +32,20 @@ class ConcurrentPredictTest {
       List<Future<Integer>> results = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
         final int thread = t;
-        results.add(pool.submit(() -> {
-          int checked = 0;
-          for (int round = 0; round < 25; round++) {
-            int i = (thread * 7 + round) % x.count();
-            assertArrayEquals(expected.get(i), p.predict(x.slice(i, i + 1), 1).data(),
-                "thread " + thread + ", sample " + i);
-            checked++;
-          }
-          return checked;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  int checked = 0;
+                  for (int round = 0; round < 25; round++) {
+                    int i = (thread * 7 + round) % x.count();
+                    assertArrayEquals(
+                        expected.get(i),
+                        p.predict(x.slice(i, i + 1), 1).data(),
+                        "thread " + thread + ", sample " + i);
+                    checked++;
+                  }
+                  return checked;
+                }));
       }
       int total = 0;
       for (Future<Integer> f : results) {

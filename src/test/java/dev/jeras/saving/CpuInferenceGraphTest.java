@@ -40,9 +40,9 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * {@link CpuInferenceGraph} through {@link LoadedSavedModel}: which convolutions move to oneDNN's
- * kernel (short patches followed by a bias, with the ReLU where the bias' result has no other
- * use), which stay (long patches, no bias, a convolution whose result is used twice), when the copy
- * is declined (stateful ops, oneDNN's kernels off, nothing to replace), batch normalization of images
+ * kernel (short patches followed by a bias, with the ReLU where the bias' result has no other use),
+ * which stay (long patches, no bias, a convolution whose result is used twice), when the copy is
+ * declined (stateful ops, oneDNN's kernels off, nothing to replace), batch normalization of images
  * on oneDNN too, short-patch convolutions followed by a max pool in jeras' fused kernel (MaxPool
  * and MaxPoolV2; with oneDNN on for the process too), the model's own inference graph making the
  * same choices while its exported graph keeps TensorFlow's standard ops, and that predictions agree
@@ -112,8 +112,11 @@ class CpuInferenceGraphTest {
       oneDnn[1] = loaded.oneDnnBatchNorms();
       fused[0] = loaded.fusedConvPools();
       Map<String, Integer> exported = opCounts(loaded.bundle().graph());
-      oneDnn[4] = exported.entrySet().stream().filter(e -> e.getKey().startsWith("_Mkl"))
-          .mapToInt(Map.Entry::getValue).sum();
+      oneDnn[4] =
+          exported.entrySet().stream()
+              .filter(e -> e.getKey().startsWith("_Mkl"))
+              .mapToInt(Map.Entry::getValue)
+              .sum();
       fused[2] = exported.getOrDefault(NativeOps.CONV_MAX_POOL, 0);
       return new float[][] {own, loaded.predict(x, 16).data()};
     }
@@ -142,7 +145,9 @@ class CpuInferenceGraphTest {
       p = exportAndLoad(m, x, oneDnn);
     }
     Fixtures.assertClose(p[1], p[0], 1e-5, 1e-5);
-    assertEquals(perOp() ? 3 : 0, oneDnn[0],
+    assertEquals(
+        perOp() ? 3 : 0,
+        oneDnn[0],
         "18-, 8- and 16-long patches with a bias; not the bias-free nor the 54-long one");
     assertEquals(perOp() ? 1 : 0, oneDnn[1], "the one batch normalization (rank 4)");
     assertEquals(oneDnn[0], oneDnn[2], "the model's own inference graph makes the same choice");
@@ -206,27 +211,35 @@ class CpuInferenceGraphTest {
   @Test
   void handGraph_maxPoolV1AfterConvolution_fused() {
     assumeTrue(NativeOps.available(), NativeOps::unavailableReason);
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
-      Operand<TFloat32> x = tf.withName("x").placeholder(TFloat32.class,
-          Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 9, 9, 1)));
+      Operand<TFloat32> x =
+          tf.withName("x")
+              .placeholder(
+                  TFloat32.class, Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 9, 9, 1)));
       float[] k = new float[9 * 8];
       for (int i = 0; i < k.length; i++) {
         k[i] = (i % 11 - 5) / 7f;
       }
       var kv = tf.variable(tf.reshape(tf.constant(k), tf.constant(new long[] {3, 3, 1, 8})));
       var bv = tf.variable(tf.constant(new float[] {0.1f, -0.2f, 0.3f, 0f, 0.5f, -1f, 0f, 2f}));
-      Operand<TFloat32> conv = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, kv,
-          List.of(1L, 1L, 1L, 1L), "VALID", Conv2d.dataFormat("NHWC")), bv));
-      Operand<TFloat32> pooled = g.baseScope().opBuilder("MaxPool", "pool")
-          .addInput(conv.asOutput())
-          .setAttr("ksize", new long[] {1, 2, 2, 1})
-          .setAttr("strides", new long[] {1, 2, 2, 1})
-          .setAttr("padding", "SAME")
-          .build()
-          .<TFloat32>output(0);
-      tf.withName("y").identity(tf.reduceSum(tf.math.square(pooled), tf.constant(new int[] {1, 2,
-          3})));
+      Operand<TFloat32> conv =
+          tf.nn.relu(
+              tf.nn.biasAdd(
+                  tf.nn.conv2d(x, kv, List.of(1L, 1L, 1L, 1L), "VALID", Conv2d.dataFormat("NHWC")),
+                  bv));
+      Operand<TFloat32> pooled =
+          g.baseScope()
+              .opBuilder("MaxPool", "pool")
+              .addInput(conv.asOutput())
+              .setAttr("ksize", new long[] {1, 2, 2, 1})
+              .setAttr("strides", new long[] {1, 2, 2, 1})
+              .setAttr("padding", "SAME")
+              .build()
+              .<TFloat32>output(0);
+      tf.withName("y")
+          .identity(tf.reduceSum(tf.math.square(pooled), tf.constant(new int[] {1, 2, 3})));
       s.initialize();
       float[] in = new float[3 * 81];
       for (int i = 0; i < in.length; i++) {
@@ -240,8 +253,8 @@ class CpuInferenceGraphTest {
         Map<String, Integer> ops = opCounts(copy.graph());
         assertEquals(1, ops.getOrDefault(NativeOps.CONV_MAX_POOL, 0));
         assertEquals(0, ops.getOrDefault("MaxPool", 0) + ops.getOrDefault("Conv2D", 0));
-        Fixtures.assertClose(Tensors.toFloats(got.get(0)), Tensors.toFloats(want.get(0)), 1e-5,
-            1e-5);
+        Fixtures.assertClose(
+            Tensors.toFloats(got.get(0)), Tensors.toFloats(want.get(0)), 1e-5, 1e-5);
       }
     }
   }
@@ -249,30 +262,35 @@ class CpuInferenceGraphTest {
   /** Three convolutions by hand, weights in variables (see the comments). */
   private static float[] conv(Graph g, Session s, boolean stateful, int[] replaced) {
     Ops tf = Ops.create(g);
-    Operand<TFloat32> x = tf.withName("x").placeholder(TFloat32.class,
-        Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 6, 6, 1)));
+    Operand<TFloat32> x =
+        tf.withName("x")
+            .placeholder(
+                TFloat32.class, Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 6, 6, 1)));
     float[] k = new float[9 * 4];
     for (int i = 0; i < k.length; i++) {
       k[i] = (i % 7 - 3) / 5f;
     }
-    var kv = tf.withName("kernel").variable(tf.reshape(tf.constant(k), tf.constant(new long[] {
-        3, 3, 1, 4})));
+    var kv =
+        tf.withName("kernel")
+            .variable(tf.reshape(tf.constant(k), tf.constant(new long[] {3, 3, 1, 4})));
     var bv = tf.withName("bias").variable(tf.constant(new float[] {0.1f, -0.2f, 0.3f, 0f}));
     var unit = List.of(1L, 1L, 1L, 1L);
     // used once: replaced
-    Operand<TFloat32> a = tf.nn.relu(tf.nn.biasAdd(
-        tf.nn.conv2d(x, kv, unit, "VALID", Conv2d.dataFormat("NHWC")), bv));
+    Operand<TFloat32> a =
+        tf.nn.relu(
+            tf.nn.biasAdd(tf.nn.conv2d(x, kv, unit, "VALID", Conv2d.dataFormat("NHWC")), bv));
     // the bias' result used twice: convolution and bias fused, the ReLU apart
-    Operand<TFloat32> b = tf.nn.biasAdd(
-        tf.nn.conv2d(x, kv, unit, "SAME", Conv2d.dataFormat("NHWC")), bv);
+    Operand<TFloat32> b =
+        tf.nn.biasAdd(tf.nn.conv2d(x, kv, unit, "SAME", Conv2d.dataFormat("NHWC")), bv);
     Operand<TFloat32> b2 = tf.math.add(tf.nn.relu(b), b);
     // the convolution's result used twice: kept
-    Operand<TFloat32> c = tf.nn.conv2d(x, kv, List.of(1L, 2L, 2L, 1L), "SAME",
-        Conv2d.dataFormat("NHWC"));
+    Operand<TFloat32> c =
+        tf.nn.conv2d(x, kv, List.of(1L, 2L, 2L, 1L), "SAME", Conv2d.dataFormat("NHWC"));
     Operand<TFloat32> c2 = tf.math.mul(tf.nn.biasAdd(c, bv), c);
     var axes = tf.constant(new int[] {1, 2, 3});
-    Operand<TFloat32> y = tf.math.add(tf.math.add(tf.reduceSum(a, axes), tf.reduceSum(b2, axes)),
-        tf.reduceSum(c2, axes));
+    Operand<TFloat32> y =
+        tf.math.add(
+            tf.math.add(tf.reduceSum(a, axes), tf.reduceSum(b2, axes)), tf.reduceSum(c2, axes));
     if (stateful) {
       y = tf.math.add(y, tf.random.randomUniform(tf.constant(new long[] {1}), TFloat32.class));
     }
@@ -288,7 +306,8 @@ class CpuInferenceGraphTest {
         replaced[0] = -1;
         return null;
       }
-      try (copy; Result want = s.runner().feed("x:0", t).fetch("y:0").run();
+      try (copy;
+          Result want = s.runner().feed("x:0", t).fetch("y:0").run();
           Result got = copy.run(Map.of("x:0", t), List.of("y:0"))) {
         replaced[0] = copy.oneDnnConvolutions();
         assertEquals(3, copy.convolutions());
@@ -307,7 +326,8 @@ class CpuInferenceGraphTest {
   void handGraph_reluAndBiasFusedWhereUsedOnce_variablesFrozen() {
     assumeTrue(perOp(), "the copy is for oneDNN-off CPUs");
     int[] replaced = new int[1];
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       assertNotNull(conv(g, s, false, replaced));
     }
     assertEquals(2, replaced[0]);
@@ -317,7 +337,8 @@ class CpuInferenceGraphTest {
   void statefulOpOnThePath_declined() {
     assumeTrue(perOp(), "the copy is for oneDNN-off CPUs");
     int[] replaced = new int[1];
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       assertNull(conv(g, s, true, replaced));
     }
     assertEquals(-1, replaced[0]);

@@ -26,13 +26,16 @@ class ExportRoundTripTest {
 
   @Test
   void trainedBnModel_keras_json_savedModel_allReloadIdentical() {
-    Dataset train = dev.jeras.data.Datasets.load("cifar10", Fixtures.testdata().resolve("cifar10-small"))
-        .train();
+    Dataset train =
+        dev.jeras.data.Datasets.load("cifar10", Fixtures.testdata().resolve("cifar10-small"))
+            .train();
     FloatArray x = train.x().slice(0, 16);
     try (Model m = Builtins.create("cifar10-functional")) {
       m.seed(5);
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      m.fit(train.x().slice(0, 64), train.y().slice(0, 64),
+      m.fit(
+          train.x().slice(0, 64),
+          train.y().slice(0, 64),
           new FitOptions().epochs(1).batchSize(32).progress(null));
       float[] expected = m.predict(x, 16).data();
       List<FloatArray> weights = m.getWeights();
@@ -48,8 +51,8 @@ class ExportRoundTripTest {
       for (Path p : List.of(keras, json, sm)) {
         try (Model back = ModelFiles.load(p)) {
           assertArrayEquals(expected, back.predict(x, 16).data(), "predictions from " + p);
-          assertArrayEquals(Fixtures.flatten(weights), Fixtures.flatten(back.getWeights()),
-              "weights from " + p);
+          assertArrayEquals(
+              Fixtures.flatten(weights), Fixtures.flatten(back.getWeights()), "weights from " + p);
         }
       }
       try (Predictor p = ModelFiles.loadPredictor(sm)) {

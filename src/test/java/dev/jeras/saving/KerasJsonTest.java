@@ -11,9 +11,9 @@ import dev.jeras.models.Model;
 import dev.jeras.models.Sequential;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class KerasJsonTest {
   /** model-defs/ holds Keras' own JSON (made by scripts/make_model_defs.py with Keras 3.15.1). */
@@ -51,72 +51,96 @@ class KerasJsonTest {
 
   @Test
   void unsupportedLayerClass_namesTheLayerAndTheSupportedSet() {
-    String json = """
+    String json =
+        """
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "InputLayer", "config": {"batch_shape": [null, 8], "name": "in"}},
-          {"class_name": "LSTM", "config": {"name": "lstm", "units": 4}}]}}""";
+          {"class_name": "LSTM", "config": {"name": "lstm", "units": 4}}]}}\
+        """;
     var e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
-    assertTrue(e.getMessage().startsWith("m.json: layer lstm has unsupported class LSTM;"
-        + " supported layer classes: InputLayer, Conv2D,"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "m.json: layer lstm has unsupported class LSTM;"
+                    + " supported layer classes: InputLayer, Conv2D,"),
+        e.getMessage());
   }
 
   @Test
   void unsupportedOption_namesLayerOptionValueAndSupported() {
-    String json = """
+    String json =
+        """
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 1]}},
           {"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": [3, 3],
-           "dilation_rate": [2, 2]}}]}}""";
+           "dilation_rate": [2, 2]}}]}}\
+        """;
     var e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
-    assertEquals("m.json: layer c (Conv2D): unsupported dilation_rate=[2, 2]; jeras supports"
-        + " dilation_rate: [1, 1]", e.getMessage());
-    String reg = json.replace("\"dilation_rate\": [2, 2]",
-        "\"kernel_regularizer\": {\"class_name\": \"L2\"}");
+    assertEquals(
+        "m.json: layer c (Conv2D): unsupported dilation_rate=[2, 2]; jeras supports"
+            + " dilation_rate: [1, 1]",
+        e.getMessage());
+    String reg =
+        json.replace(
+            "\"dilation_rate\": [2, 2]", "\"kernel_regularizer\": {\"class_name\": \"L2\"}");
     var e2 = assertThrows(JerasException.class, () -> KerasJson.fromJson(reg, "m.json"));
     assertTrue(e2.getMessage().contains("unsupported kernel_regularizer="), e2.getMessage());
   }
 
   @Test
   void unknownOptionWithAValue_isRefused_nullIsAccepted() {
-    String base = """
+    String base =
+        """
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "InputLayer", "config": {"batch_shape": [null, 8]}},
-          {"class_name": "Dense", "config": {"name": "d", "units": 2, "OPTION}}]}}""";
+          {"class_name": "Dense", "config": {"name": "d", "units": 2, "OPTION}}]}}\
+        """;
     try (Model m = KerasJson.fromJson(base.replace("\"OPTION", "\"future_flag\": null"), "ok")) {
       assertEquals(18, m.countParams());
     }
-    var e = assertThrows(JerasException.class,
-        () -> KerasJson.fromJson(base.replace("\"OPTION", "\"future_flag\": 3"), "m.json"));
+    var e =
+        assertThrows(
+            JerasException.class,
+            () -> KerasJson.fromJson(base.replace("\"OPTION", "\"future_flag\": 3"), "m.json"));
     assertTrue(e.getMessage().contains("unsupported option(s) [future_flag=3]"), e.getMessage());
   }
 
   @Test
   void brokenJson_saysWhere() {
-    var e = assertThrows(JerasException.class,
-        () -> KerasJson.fromJson("{\"class_name\": \"Sequential\", ", "broken.json"));
+    var e =
+        assertThrows(
+            JerasException.class,
+            () -> KerasJson.fromJson("{\"class_name\": \"Sequential\", ", "broken.json"));
     assertTrue(e.getMessage().startsWith("broken.json: not valid JSON:"), e.getMessage());
     assertTrue(e.getMessage().contains("line 1"), e.getMessage());
   }
 
   @Test
   void shapeError_inJson_namesFileAndLayer() {
-    String json = """
+    String json =
+        """
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "InputLayer", "config": {"batch_shape": [null, 784]}},
-          {"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": 3}}]}}""";
+          {"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": 3}}]}}\
+        """;
     var e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
-    assertEquals("m.json: c (Conv2D): expected input of rank 4 (batch, height, width, channels),"
-        + " got (None, 784)", e.getMessage());
+    assertEquals(
+        "m.json: c (Conv2D): expected input of rank 4 (batch, height, width, channels),"
+            + " got (None, 784)",
+        e.getMessage());
   }
 
   @Test
   void batchNormalizationOnAnotherAxis_isRefused_notApproximated() {
-    String json = """
+    String json =
+        """
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 3]}},
-          {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": 1}}]}}""";
+          {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": 1}}]}}\
+        """;
     var e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
-    assertTrue(e.getMessage().contains("axis 1 of input (None, 8, 8, 3) is not supported"),
+    assertTrue(
+        e.getMessage().contains("axis 1 of input (None, 8, 8, 3) is not supported"),
         e.getMessage());
     try (Model ok = KerasJson.fromJson(json.replace("\"axis\": 1", "\"axis\": 3"), "m.json")) {
       assertEquals(12, ok.countParams());

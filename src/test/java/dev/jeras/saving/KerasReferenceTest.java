@@ -11,9 +11,9 @@ import dev.jeras.training.FitOptions;
 import dev.jeras.training.Optimizer;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Java against Python Keras: the reference models trained and saved by Keras 3.15.1
@@ -55,8 +55,8 @@ class KerasReferenceTest {
       // Keras' export calls functions; inlined into the CPU copy, the first convolution (1 or 3
       // channels, 3x3) runs with the max pool after it in jeras' fused kernel (MNIST), else on
       // oneDNN where jeras picks kernels op by op (CIFAR: a batch normalization follows it)
-      boolean perOp = !dev.jeras.internal.Devices.oneDnnOn()
-          && !dev.jeras.internal.Devices.gpuUsable();
+      boolean perOp =
+          !dev.jeras.internal.Devices.oneDnnOn() && !dev.jeras.internal.Devices.gpuUsable();
       boolean fused = name.equals("mnist-basic") && dev.jeras.internal.NativeOps.available();
       assertEquals(fused ? 1 : 0, m.fusedConvPools(), name);
       assertEquals(perOp && !fused ? 1 : 0, m.oneDnnConvolutions(), name);
@@ -66,8 +66,8 @@ class KerasReferenceTest {
   @Test
   void legacyH5_importedInJava_predictsKerasOutputs() {
     try (Model m = LegacyH5.load(REF.resolve("mnist-basic_legacy.h5"))) {
-      double diff = Fixtures.maxAbsDiff(m.predict(x("mnist-basic"), 8).data(),
-          y("mnist-basic").data());
+      double diff =
+          Fixtures.maxAbsDiff(m.predict(x("mnist-basic"), 8).data(), y("mnist-basic").data());
       assertTrue(diff <= ATOL, "max |java - keras| = " + diff);
     }
   }
@@ -82,7 +82,9 @@ class KerasReferenceTest {
       assertEquals(32, m.trainer().iterations(), "Keras ran ceil(2000/64) = 32 steps");
       var data = Fixtures.mnistSmall();
       double before = m.evaluate(data.test().x(), data.test().y()).get("loss");
-      m.fit(data.train().x(), data.train().y(),
+      m.fit(
+          data.train().x(),
+          data.train().y(),
           new FitOptions().epochs(1).batchSize(64).seed(1).progress(null));
       assertEquals(64, m.trainer().iterations());
       double after = m.evaluate(data.test().x(), data.test().y()).get("loss");

@@ -56,7 +56,9 @@ class SavedModelExportTest {
     try (Model m = Builtins.create("mnist-basic")) {
       m.seed(1);
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      m.fit(data.train().x().slice(0, 256), data.train().y().slice(0, 256),
+      m.fit(
+          data.train().x().slice(0, 256),
+          data.train().y().slice(0, 256),
           new FitOptions().epochs(1).batchSize(64).progress(null));
       expected = m.predict(x, 37).data();
       SavedModels.export(m, dir);
@@ -103,10 +105,16 @@ class SavedModelExportTest {
     assertTrue(Files.exists(dir.resolve("new.txt")));
     assertFalse(Files.exists(dir.resolve("old.txt")));
 
-    var e = assertThrows(JerasException.class, () -> AtomicFiles.writeDirectory(dir, d -> {
-      Files.writeString(d.resolve("half.txt"), "half");
-      throw new IOException("disk full (simulated)");
-    }));
+    var e =
+        assertThrows(
+            JerasException.class,
+            () ->
+                AtomicFiles.writeDirectory(
+                    dir,
+                    d -> {
+                      Files.writeString(d.resolve("half.txt"), "half");
+                      throw new IOException("disk full (simulated)");
+                    }));
     assertTrue(e.getMessage().contains("disk full (simulated)"), e.getMessage());
     assertTrue(Files.exists(dir.resolve("new.txt")), "the previous content survives");
     assertFalse(Files.exists(dir.resolve("half.txt")));
@@ -118,9 +126,14 @@ class SavedModelExportTest {
   @Test
   void failedFirstExport_leavesNoDirectory() {
     Path dir = tmp.resolve("never");
-    assertThrows(JerasException.class, () -> AtomicFiles.writeDirectory(dir, d -> {
-      throw new IOException("boom");
-    }));
+    assertThrows(
+        JerasException.class,
+        () ->
+            AtomicFiles.writeDirectory(
+                dir,
+                d -> {
+                  throw new IOException("boom");
+                }));
     assertFalse(Files.exists(dir));
   }
 }

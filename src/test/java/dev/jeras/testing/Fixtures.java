@@ -20,20 +20,24 @@ import org.tensorflow.types.TFloat32;
 public final class Fixtures {
   private Fixtures() {}
 
-  /** @return the repository's testdata directory */
+  /**
+   * @return the repository's testdata directory
+   */
   public static Path testdata() {
     Path p = Path.of("testdata");
     if (!Files.isDirectory(p)) {
-      throw new IllegalStateException("run tests from the repository root: no testdata/ in "
-          + Path.of("").toAbsolutePath());
+      throw new IllegalStateException(
+          "run tests from the repository root: no testdata/ in " + Path.of("").toAbsolutePath());
     }
     return p;
   }
 
-  /** @return the 2,000 / 500 MNIST fixture */
+  /**
+   * @return the 2,000 / 500 MNIST fixture
+   */
   public static Dataset.Split mnistSmall() {
-    return Datasets.loadIdxDirectory(testdata().resolve("mnist-small"), "mnist-small",
-        Datasets.classNames("mnist"));
+    return Datasets.loadIdxDirectory(
+        testdata().resolve("mnist-small"), "mnist-small", Datasets.classNames("mnist"));
   }
 
   /**
@@ -60,13 +64,23 @@ public final class Fixtures {
     for (int i = 0; i < actual.length; i++) {
       double tol = atol + rtol * Math.abs(expected[i]);
       if (!(Math.abs((double) actual[i] - expected[i]) <= tol)) {
-        throw new AssertionError("index " + i + ": got " + actual[i] + ", expected " + expected[i]
-            + " (tolerance " + tol + ")");
+        throw new AssertionError(
+            "index "
+                + i
+                + ": got "
+                + actual[i]
+                + ", expected "
+                + expected[i]
+                + " (tolerance "
+                + tol
+                + ")");
       }
     }
   }
 
-  /** @return the concatenation of the weights, for comparisons */
+  /**
+   * @return the concatenation of the weights, for comparisons
+   */
   public static float[] flatten(List<dev.jeras.data.FloatArray> weights) {
     int n = weights.stream().mapToInt(w -> w.data().length).sum();
     float[] out = new float[n];
@@ -104,13 +118,13 @@ public final class Fixtures {
    * @param inputs the number of input values
    * @param outputs the number of pooled values
    */
-  public record PoolRun(float[] yRef, float[] yMine, float[] gRef, float[] gMine, int inputs,
-      int outputs) {}
+  public record PoolRun(
+      float[] yRef, float[] yMine, float[] gRef, float[] gMine, int inputs, int outputs) {}
 
   /**
-   * Pools an input full of ties ({@link #ties}) with TensorFlow's {@code MaxPool} and with
-   * {@code mine}, in one graph, and differentiates the sum of each output weighted by the same
-   * Gaussian values; asserts the two have the same static output shape.
+   * Pools an input full of ties ({@link #ties}) with TensorFlow's {@code MaxPool} and with {@code
+   * mine}, in one graph, and differentiates the sum of each output weighted by the same Gaussian
+   * values; asserts the two have the same static output shape.
    *
    * @param rng draws the input, then the weights
    * @param dims n, h, w, c, pool height, pool width, stride height, stride width
@@ -119,7 +133,10 @@ public final class Fixtures {
    * @param built sees the other pool's result as built (to check its op)
    * @return the four results
    */
-  public static PoolRun maxPoolAgainstTensorFlow(java.util.Random rng, int[] dims, String padding,
+  public static PoolRun maxPoolAgainstTensorFlow(
+      java.util.Random rng,
+      int[] dims,
+      String padding,
       java.util.function.BiFunction<Ops, Operand<TFloat32>, Operand<TFloat32>> mine,
       java.util.function.Consumer<Operand<TFloat32>> built) {
     int n = dims[0];
@@ -131,8 +148,12 @@ public final class Fixtures {
         TFloat32 xt = Tensors.floats(values, 0, n, h, w, c)) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = tf.constant(xt);
-      Operand<TFloat32> ref = tf.nn.maxPool(x, tf.constant(new int[] {1, dims[4], dims[5], 1}),
-          tf.constant(new int[] {1, dims[6], dims[7], 1}), padding);
+      Operand<TFloat32> ref =
+          tf.nn.maxPool(
+              x,
+              tf.constant(new int[] {1, dims[4], dims[5], 1}),
+              tf.constant(new int[] {1, dims[6], dims[7], 1}),
+              padding);
       Operand<TFloat32> other = mine.apply(tf, x);
       built.accept(other);
       long[] outShape = ref.shape().asArray();
@@ -148,14 +169,21 @@ public final class Fixtures {
         Output<?> myGrad = weightedSumGradient(g, tf, other, weights, x);
         try (Session s = new Session(g);
             Result res = s.runner().fetch(ref).fetch(other).fetch(refGrad).fetch(myGrad).run()) {
-          return new PoolRun(Tensors.toFloats(res.get(0)), Tensors.toFloats(res.get(1)),
-              Tensors.toFloats(res.get(2)), Tensors.toFloats(res.get(3)), values.length, outSize);
+          return new PoolRun(
+              Tensors.toFloats(res.get(0)),
+              Tensors.toFloats(res.get(1)),
+              Tensors.toFloats(res.get(2)),
+              Tensors.toFloats(res.get(3)),
+              values.length,
+              outSize);
         }
       }
     }
   }
 
-  /** @return the gradient of {@code sum(y * weights)} with respect to {@code x} */
+  /**
+   * @return the gradient of {@code sum(y * weights)} with respect to {@code x}
+   */
   public static Output<?> weightedSumGradient(
       Graph g, Ops tf, Operand<TFloat32> y, Operand<TFloat32> weights, Operand<TFloat32> x) {
     Operand<TFloat32> product = tf.math.mul(y, weights);

@@ -28,7 +28,9 @@ class AdamTest {
     try (Model m = new Model(in, new Dense(OUT).apply(in))) {
       m.setWeights(List.of(FloatArray.of(w0.clone(), IN, OUT), FloatArray.of(b0.clone(), OUT)));
       m.compile(Optimizer.adam(0.01), Loss.meanSquaredError());
-      m.fit(FloatArray.of(x, N, IN), FloatArray.of(y, N, OUT),
+      m.fit(
+          FloatArray.of(x, N, IN),
+          FloatArray.of(y, N, OUT),
           new FitOptions().epochs(3).batchSize(N).shuffle(false).progress(null));
       assertEquals(3, m.trainer().iterations());
 
@@ -55,8 +57,16 @@ class AdamTest {
   }
 
   /** Keras' Adam on y = xW + b with MSE (mean over outputs and batch), in double precision. */
-  static double[][] reference(float[] x, float[] y, float[] w0, float[] b0, double lr,
-      double b1, double b2, double eps, int steps) {
+  static double[][] reference(
+      float[] x,
+      float[] y,
+      float[] w0,
+      float[] b0,
+      double lr,
+      double b1,
+      double b2,
+      double eps,
+      int steps) {
     double[] w = toDouble(w0);
     double[] b = toDouble(b0);
     double[] mw = new double[w.length];
@@ -86,8 +96,15 @@ class AdamTest {
     return new double[][] {w, b};
   }
 
-  private static void update(double[] p, double[] g, double[] m, double[] v, double alpha,
-      double b1, double b2, double eps) {
+  private static void update(
+      double[] p,
+      double[] g,
+      double[] m,
+      double[] v,
+      double alpha,
+      double b1,
+      double b2,
+      double eps) {
     for (int i = 0; i < p.length; i++) {
       m[i] = b1 * m[i] + (1 - b1) * g[i];
       v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];

@@ -37,16 +37,27 @@ class CheckpointResumeTest {
   @TempDir Path tmp;
 
   private static Sequential model() {
-    Sequential m = new Sequential(Input.shape(28, 28, 1),
-        new Conv2D(4, 3).activation("relu"), new BatchNormalization(), new MaxPooling2D(),
-        new Flatten(), new Dropout(0.3), new Dense(10).activation("softmax"));
+    Sequential m =
+        new Sequential(
+            Input.shape(28, 28, 1),
+            new Conv2D(4, 3).activation("relu"),
+            new BatchNormalization(),
+            new MaxPooling2D(),
+            new Flatten(),
+            new Dropout(0.3),
+            new Dense(10).activation("softmax"));
     m.seed(21);
     m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
     return m;
   }
 
   private static FitOptions options(Path dir) {
-    return new FitOptions().epochs(3).batchSize(50).seed(8).progress(null).checkpointDir(dir)
+    return new FitOptions()
+        .epochs(3)
+        .batchSize(50)
+        .seed(8)
+        .progress(null)
+        .checkpointDir(dir)
         .resume(true);
   }
 
@@ -62,23 +73,30 @@ class CheckpointResumeTest {
     }
     Path dir = tmp.resolve("b");
     try (Model m = model()) {
-      History h = m.fit(train.x(), train.y(), options(dir).callbacks(new Callback() {
-        @Override
-        public void onBatchEnd(int step, Map<String, Double> logs, FitState state) {
-          if (state.learningRate() > 0 && m.trainer().iterations() == 14) {
-            state.interrupt();    // epoch 2, step 4 of 10
-          }
-        }
-      }));
+      History h =
+          m.fit(
+              train.x(),
+              train.y(),
+              options(dir)
+                  .callbacks(
+                      new Callback() {
+                        @Override
+                        public void onBatchEnd(int step, Map<String, Double> logs, FitState state) {
+                          if (state.learningRate() > 0 && m.trainer().iterations() == 14) {
+                            state.interrupt(); // epoch 2, step 4 of 10
+                          }
+                        }
+                      }));
       assertNotNull(h.stopReason());
       assertTrue(h.stopReason().startsWith("interrupted at epoch 2, step 4"), h.stopReason());
       assertEquals(1, h.epochCount());
     }
     try (Stream<Path> s = Files.list(dir)) {
-      assertEquals(List.of("checkpoint", "ckpt-000001-000000", "ckpt-000001-000004"),
+      assertEquals(
+          List.of("checkpoint", "ckpt-000001-000000", "ckpt-000001-000004"),
           s.map(p -> p.getFileName().toString()).sorted().toList());
     }
-    try (Model m = model()) {     // a fresh process would do the same: new model, same seed
+    try (Model m = model()) { // a fresh process would do the same: new model, same seed
       History h = m.fit(train.x(), train.y(), options(dir));
       assertEquals(30, m.trainer().iterations());
       assertEquals(3, h.epochCount());
@@ -86,7 +104,10 @@ class CheckpointResumeTest {
       double diff = Fixtures.maxAbsDiff(resumed, reference);
       assertTrue(diff <= 1e-6, "max |resumed - uninterrupted| = " + diff);
       assertEquals(full.get("loss").get(2), h.get("loss").get(2), 1e-6);
-      assertEquals(full.get("loss").get(1), h.get("loss").get(1), 1e-6,
+      assertEquals(
+          full.get("loss").get(1),
+          h.get("loss").get(1),
+          1e-6,
           "the resumed epoch's mean includes the steps before the interruption");
     }
   }
@@ -115,11 +136,12 @@ class CheckpointResumeTest {
     try (Model m = model()) {
       m.fit(train.x(), train.y(), options(dir).epochs(1));
     }
-    try (Sequential other = new Sequential(Input.shape(28, 28, 1), new Flatten(),
-        new Dense(10).activation("softmax"))) {
+    try (Sequential other =
+        new Sequential(
+            Input.shape(28, 28, 1), new Flatten(), new Dense(10).activation("softmax"))) {
       other.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      var e = assertThrows(JerasException.class,
-          () -> other.fit(train.x(), train.y(), options(dir)));
+      var e =
+          assertThrows(JerasException.class, () -> other.fit(train.x(), train.y(), options(dir)));
       assertTrue(e.getMessage().contains("written by another model or optimizer"), e.getMessage());
     }
   }
@@ -136,8 +158,11 @@ class CheckpointResumeTest {
       for (int i = 0; i < big.length; i++) {
         big[i] *= 1e20f;
       }
-      History h = m.fit(FloatArray.of(big, train.x().shape()), train.y(),
-          options(dir).epochs(5).resume(false));
+      History h =
+          m.fit(
+              FloatArray.of(big, train.x().shape()),
+              train.y(),
+              options(dir).epochs(5).resume(false));
       assertTrue(h.stopReason().contains("non-finite loss"), h.stopReason());
       assertTrue(h.stopReason().contains("last good checkpoint"), h.stopReason());
       float[] now = Fixtures.flatten(m.getWeights());

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.tensorflow.GraphOperation;
 
 /**
- * Training with jeras' max-pool gradient ({@link PoolBackprop}) against TensorFlow's: the same
- * bits in every weight after three Adam steps. Training with jeras' convolution gradient ({@link
+ * Training with jeras' max-pool gradient ({@link PoolBackprop}) against TensorFlow's: the same bits
+ * in every weight after three Adam steps. Training with jeras' convolution gradient ({@link
  * ConvBackprop}) against training with TensorFlow's Conv2D gradient: same weights after three Adam
  * steps, on a model with same and valid padding, odd and even kernels, a convolution without bias,
  * a strided one (TensorFlow's backprop kernels inside the jeras gradient), ReLU fused and not.
@@ -93,8 +93,11 @@ class ConvGradientTrainingTest {
     try (Model m = build.get()) {
       m.seed(17);
       m.compile(Optimizer.adam(0.01), Loss.sparseCategoricalCrossentropy());
-      History h = m.fit(FloatArray.of(xs, n, size, size, 3), IntArray.of(ys, n),
-          new FitOptions().epochs(1).batchSize(8).shuffle(false).progress(null));
+      History h =
+          m.fit(
+              FloatArray.of(xs, n, size, size, 3),
+              IntArray.of(ys, n),
+              new FitOptions().epochs(1).batchSize(8).shuffle(false).progress(null));
       Map<String, Integer> counts = new HashMap<>();
       var it = m.trainer().engine().graph().operations();
       while (it.hasNext()) {
@@ -194,7 +197,9 @@ class ConvGradientTrainingTest {
       float[] a = tf.weights().get(i).data();
       float[] b = mine.weights().get(i).data();
       for (int j = 0; j < a.length; j++) {
-        assertEquals(Float.floatToIntBits(a[j]), Float.floatToIntBits(b[j]),
+        assertEquals(
+            Float.floatToIntBits(a[j]),
+            Float.floatToIntBits(b[j]),
             "weight " + i + "[" + j + "]: " + a[j] + " vs " + b[j]);
       }
     }

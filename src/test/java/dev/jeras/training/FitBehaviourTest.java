@@ -53,13 +53,20 @@ class FitBehaviourTest {
     try (Model m = classifier(1)) {
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
       List<Integer> steps = new ArrayList<>();
-      m.fit(x(), y(), new FitOptions().epochs(2).batchSize(32).progress(null)
-          .callbacks(new Callback() {
-            @Override
-            public void onTrainBegin(FitState state) {
-              steps.add(state.stepsPerEpoch());
-            }
-          }));
+      m.fit(
+          x(),
+          y(),
+          new FitOptions()
+              .epochs(2)
+              .batchSize(32)
+              .progress(null)
+              .callbacks(
+                  new Callback() {
+                    @Override
+                    public void onTrainBegin(FitState state) {
+                      steps.add(state.stepsPerEpoch());
+                    }
+                  }));
       assertEquals(List.of(3), steps);
       assertEquals(6, m.trainer().iterations(), "2 epochs x ceil(70/32) steps");
     }
@@ -69,10 +76,13 @@ class FitBehaviourTest {
   void validationSplit_holdsOutTheLastSamples_andReportsValMetrics() {
     try (Model m = classifier(1)) {
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      History h = m.fit(x(), y(), new FitOptions().epochs(1).batchSize(10).validationSplit(0.2)
-          .progress(null));
-      assertEquals(List.of("loss", "accuracy", "val_loss", "val_accuracy"),
-          new ArrayList<>(h.keys()));
+      History h =
+          m.fit(
+              x(),
+              y(),
+              new FitOptions().epochs(1).batchSize(10).validationSplit(0.2).progress(null));
+      assertEquals(
+          List.of("loss", "accuracy", "val_loss", "val_accuracy"), new ArrayList<>(h.keys()));
       assertEquals(6, m.trainer().iterations(), "56 training samples in batches of 10");
       Map<String, Double> val = m.evaluate(x().slice(56, 70), y().slice(56, 70), 10);
       // the model changed after the validation pass? no: validation is at epoch end
@@ -121,8 +131,10 @@ class FitBehaviourTest {
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
       int[] labels = y().data().clone();
       labels[5] = 3;
-      var e = assertThrows(JerasException.class,
-          () -> m.fit(x(), IntArray.of(labels), new FitOptions().progress(null)));
+      var e =
+          assertThrows(
+              JerasException.class,
+              () -> m.fit(x(), IntArray.of(labels), new FitOptions().progress(null)));
       assertTrue(e.getMessage().contains("labels range over 0..3"), e.getMessage());
       assertTrue(e.getMessage().contains("dense_1 (Dense) has 3 units"), e.getMessage());
       assertEquals(0, m.trainer().iterations());
@@ -133,10 +145,14 @@ class FitBehaviourTest {
   void wrongInputShape_namesBothShapes() {
     try (Model m = classifier(1)) {
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      var e = assertThrows(JerasException.class, () -> m.fit(FloatArray.zeros(N, 5), y(),
-          new FitOptions().progress(null)));
-      assertEquals("model input input_layer expects (None, 4), got data of shape (70, 5)"
-          + " from training data", e.getMessage());
+      var e =
+          assertThrows(
+              JerasException.class,
+              () -> m.fit(FloatArray.zeros(N, 5), y(), new FitOptions().progress(null)));
+      assertEquals(
+          "model input input_layer expects (None, 4), got data of shape (70, 5)"
+              + " from training data",
+          e.getMessage());
     }
   }
 
@@ -144,11 +160,19 @@ class FitBehaviourTest {
   void mismatchedCounts_andEmptyData_areClearErrors() {
     try (Model m = classifier(1)) {
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      var e = assertThrows(JerasException.class,
-          () -> m.fit(x(), y().slice(0, 60), new FitOptions().progress(null)));
+      var e =
+          assertThrows(
+              JerasException.class,
+              () -> m.fit(x(), y().slice(0, 60), new FitOptions().progress(null)));
       assertEquals("training data: x has 70 samples but y has 60", e.getMessage());
-      var empty = assertThrows(JerasException.class, () -> m.fit(FloatArray.zeros(0, 4),
-          IntArray.of(new int[0]), new FitOptions().progress(null)));
+      var empty =
+          assertThrows(
+              JerasException.class,
+              () ->
+                  m.fit(
+                      FloatArray.zeros(0, 4),
+                      IntArray.of(new int[0]),
+                      new FitOptions().progress(null)));
       assertEquals("training data is empty", empty.getMessage());
     }
   }
@@ -161,8 +185,11 @@ class FitBehaviourTest {
       for (int i = 0; i < big.length; i++) {
         big[i] *= 1e6f;
       }
-      History h = m.fit(FloatArray.of(big, N, 4), y(),
-          new FitOptions().epochs(5).batchSize(10).shuffle(false).progress(null));
+      History h =
+          m.fit(
+              FloatArray.of(big, N, 4),
+              y(),
+              new FitOptions().epochs(5).batchSize(10).shuffle(false).progress(null));
       assertNotNull(h.stopReason());
       assertTrue(h.stopReason().startsWith("non-finite loss"), h.stopReason());
       assertTrue(h.epochCount() <= 1, "stopped in the first epoch: " + h.epochCount());
@@ -174,16 +201,25 @@ class FitBehaviourTest {
     try (Model m = classifier(1)) {
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
       List<Integer> epochs = new ArrayList<>();
-      History h = m.fit(x(), y(), new FitOptions().epochs(10).batchSize(35).progress(null)
-          .callbacks(new Callback() {
-            @Override
-            public void onEpochEnd(int epoch, Map<String, Double> logs, FitState state) {
-              epochs.add(epoch);
-              if (epoch == 2) {
-                state.stopTraining();
-              }
-            }
-          }));
+      History h =
+          m.fit(
+              x(),
+              y(),
+              new FitOptions()
+                  .epochs(10)
+                  .batchSize(35)
+                  .progress(null)
+                  .callbacks(
+                      new Callback() {
+                        @Override
+                        public void onEpochEnd(
+                            int epoch, Map<String, Double> logs, FitState state) {
+                          epochs.add(epoch);
+                          if (epoch == 2) {
+                            state.stopTraining();
+                          }
+                        }
+                      }));
       assertEquals(List.of(0, 1, 2), epochs);
       assertEquals(3, h.epochCount());
     }

@@ -37,10 +37,16 @@ class GradientCoverageTest {
 
   static Stream<Arguments> models() {
     return Stream.of(
-        Arguments.of("every layer in one DAG", (java.util.function.Supplier<Model>) GradientCoverageTest::allLayers),
-        Arguments.of("mnist-basic", (java.util.function.Supplier<Model>) () -> Builtins.create("mnist-basic")),
-        Arguments.of("cifar10-bn", (java.util.function.Supplier<Model>) () -> Builtins.create("cifar10-bn")),
-        Arguments.of("cifar10-functional",
+        Arguments.of(
+            "every layer in one DAG",
+            (java.util.function.Supplier<Model>) GradientCoverageTest::allLayers),
+        Arguments.of(
+            "mnist-basic",
+            (java.util.function.Supplier<Model>) () -> Builtins.create("mnist-basic")),
+        Arguments.of(
+            "cifar10-bn", (java.util.function.Supplier<Model>) () -> Builtins.create("cifar10-bn")),
+        Arguments.of(
+            "cifar10-functional",
             (java.util.function.Supplier<Model>) () -> Builtins.create("cifar10-functional")));
   }
 
@@ -84,7 +90,9 @@ class GradientCoverageTest {
         x[i] = r.nextFloat();
       }
       List<FloatArray> before = m.getWeights();
-      m.fit(FloatArray.of(x, shape), IntArray.of(new int[] {0, 1, 2, 1}),
+      m.fit(
+          FloatArray.of(x, shape),
+          IntArray.of(new int[] {0, 1, 2, 1}),
           new FitOptions().epochs(1).batchSize(4).progress(null));
       List<FloatArray> after = m.getWeights();
       List<Network.LayerWeight> specs = m.network().weights();

@@ -26,7 +26,8 @@ class HistoryTest {
 
   @Test
   void toCsv_hasHeaderAndRows() {
-    assertEquals("epoch,loss,accuracy,seconds\n0,0.500000,0.800000,1.250\n1,NaN,0.900000,2.000\n",
+    assertEquals(
+        "epoch,loss,accuracy,seconds\n0,0.500000,0.800000,1.250\n1,NaN,0.900000,2.000\n",
         sample().toCsv());
   }
 

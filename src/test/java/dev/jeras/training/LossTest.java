@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /** Losses and accuracy from evaluate(), against values computed in Java from predict(). */
 class LossTest {
-  private static final float[] X = {0.5f, -1f, 2f, 0.1f, -0.3f, 0.7f, 1.5f, -2f, 0f, 0.2f, 0.9f, -0.4f};
+  private static final float[] X = {
+    0.5f, -1f, 2f, 0.1f, -0.3f, 0.7f, 1.5f, -2f, 0f, 0.2f, 0.9f, -0.4f
+  };
   private static final int[] LABELS = {2, 0, 1, 1};
 
   private static Model model(String activation) {
@@ -51,7 +53,8 @@ class LossTest {
   @Test
   void categoricalCrossEntropy_equalsSparseOnOneHot() {
     try (Model m = model("softmax")) {
-      m.compile(Optimizer.adam(), List.of(Loss.categoricalCrossentropy()), List.of(Metric.ACCURACY));
+      m.compile(
+          Optimizer.adam(), List.of(Loss.categoricalCrossentropy()), List.of(Metric.ACCURACY));
       float[] oneHot = new float[12];
       for (int i = 0; i < 4; i++) {
         oneHot[i * 3 + LABELS[i]] = 1;
@@ -100,12 +103,13 @@ class LossTest {
 
   @Test
   void names_resolveLikeKeras() {
-    assertEquals("sparse_categorical_crossentropy",
-        Loss.of("sparse_categorical_crossentropy").kerasName());
+    assertEquals(
+        "sparse_categorical_crossentropy", Loss.of("sparse_categorical_crossentropy").kerasName());
     assertEquals("categorical_crossentropy", Loss.of("CategoricalCrossentropy").kerasName());
-    assertEquals(Metric.SPARSE_CATEGORICAL_ACCURACY,
+    assertEquals(
+        Metric.SPARSE_CATEGORICAL_ACCURACY,
         Metric.of("accuracy").resolve(Loss.sparseCategoricalCrossentropy()));
-    assertEquals(Metric.CATEGORICAL_ACCURACY,
-        Metric.of("acc").resolve(Loss.categoricalCrossentropy()));
+    assertEquals(
+        Metric.CATEGORICAL_ACCURACY, Metric.of("acc").resolve(Loss.categoricalCrossentropy()));
   }
 }

@@ -24,10 +24,14 @@ class MnistFixtureTrainingTest {
     try (Model m = Builtins.create("mnist-basic")) {
       m.seed(42);
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      History h = m.fit(data.train().x(), data.train().y(),
-          new FitOptions().epochs(5).batchSize(64).seed(42).progress(null));
+      History h =
+          m.fit(
+              data.train().x(),
+              data.train().y(),
+              new FitOptions().epochs(5).batchSize(64).seed(42).progress(null));
       assertEquals(5, h.epochCount());
-      assertTrue(h.get("loss").get(4) < h.get("loss").get(0) * 0.5,
+      assertTrue(
+          h.get("loss").get(4) < h.get("loss").get(0) * 0.5,
           "loss should fall by half: " + h.get("loss"));
       Map<String, Double> test = m.evaluate(data.test().x(), data.test().y());
       assertTrue(test.get("accuracy") >= 0.90, "test accuracy " + test);

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
  * batch variance in the moving average instead of Keras' biased one fails it, 1.8e-4 already for
  * the second convolution's normalization, which averages 2,048 values a channel); the trainable
  * weights within 5e-3 (measured: 8e-4 at most, the dense kernel; float32 gradients computed in
- * another order than Keras' differ in the last digits, which Adam's first steps, about the
- * learning rate times the gradient's sign, pass on where a gradient is near zero). The losses of
- * the three steps within 1e-5 relative.
+ * another order than Keras' differ in the last digits, which Adam's first steps, about the learning
+ * rate times the gradient's sign, pass on where a gradient is near zero). The losses of the three
+ * steps within 1e-5 relative.
  */
 class TrainingParityTest {
   private static final Path REF = Path.of("testdata", "training-step");
@@ -46,20 +46,22 @@ class TrainingParityTest {
       m.compile("adam", "sparse_categorical_crossentropy");
       FitOptions oneEpochInOrder = new FitOptions().epochs(1).batchSize(batch).shuffle(false);
       History first = m.fit(x.slice(0, batch), y.slice(0, batch), oneEpochInOrder);
-      assertEquals(ref.get("losses").get(0).asDouble(), first.last("loss"),
+      assertEquals(
+          ref.get("losses").get(0).asDouble(),
+          first.last("loss"),
           1e-5 * ref.get("losses").get(0).asDouble());
       compare(ref, init, m.getWeights(), Npy.readFloats(REF.resolve("after1.npy")).data());
       History next = m.fit(x.slice(batch, 3 * batch), y.slice(batch, 3 * batch), oneEpochInOrder);
       // fit reports the mean of the epoch's two batch losses
-      double kerasMean = (ref.get("losses").get(1).asDouble() + ref.get("losses").get(2).asDouble())
-          / 2;
+      double kerasMean =
+          (ref.get("losses").get(1).asDouble() + ref.get("losses").get(2).asDouble()) / 2;
       assertEquals(kerasMean, next.last("loss"), 1e-5 * kerasMean);
       compare(ref, init, m.getWeights(), Npy.readFloats(REF.resolve("after3.npy")).data());
     }
   }
 
-  private static void compare(JsonNode ref, List<FloatArray> init, List<FloatArray> now,
-      float[] keras) {
+  private static void compare(
+      JsonNode ref, List<FloatArray> init, List<FloatArray> now, float[] keras) {
     int offset = 0;
     for (int i = 0; i < now.size(); i++) {
       String name = ref.get("weights").get(i).get("path").asText();
@@ -76,8 +78,13 @@ class TrainingParityTest {
       assertTrue(move > 0, name + " did not move in Keras");
       double ratio = Math.sqrt(diff / move);
       double tolerance = name.contains("moving_") ? MOVING_TOLERANCE : TRAINABLE_TOLERANCE;
-      assertTrue(ratio <= tolerance, name + ": rms(jeras - keras) / rms(keras - initial) = "
-          + ratio + ", tolerance " + tolerance);
+      assertTrue(
+          ratio <= tolerance,
+          name
+              + ": rms(jeras - keras) / rms(keras - initial) = "
+              + ratio
+              + ", tolerance "
+              + tolerance);
     }
     assertEquals(keras.length, offset, "values in the reference");
   }

@@ -15,8 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Streams epoch results to a CSV file, as Keras' {@code CSVLogger}: a header {@code
- * epoch,<keys in sorted order>} then one row per epoch, flushed as it is written.
+ * Streams epoch results to a CSV file, as Keras' {@code CSVLogger}: a header {@code epoch,<keys in
+ * sorted order>} then one row per epoch, flushed as it is written.
  *
  * <p>Defaults: separator ",", append false (an existing file is replaced; with append, rows are
  * added and the header is written only to a new file).
@@ -32,7 +32,9 @@ public final class CsvLogger implements Callback {
   private BufferedWriter out;
   private List<String> keys;
 
-  /** @param file the CSV file */
+  /**
+   * @param file the CSV file
+   */
   public CsvLogger(Path file) {
     this(file, ",", false);
   }
@@ -55,9 +57,12 @@ public final class CsvLogger implements Callback {
         Files.createDirectories(file.toAbsolutePath().getParent());
       }
       boolean existing = append && Files.exists(file) && Files.size(file) > 0;
-      out = Files.newBufferedWriter(file, StandardOpenOption.CREATE,
-          append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE);
+      out =
+          Files.newBufferedWriter(
+              file,
+              StandardOpenOption.CREATE,
+              append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE);
       keys = existing ? header() : null;
     } catch (IOException e) {
       throw new JerasException(file + ": cannot open the CSV log: " + e.getMessage(), e);
@@ -66,7 +71,8 @@ public final class CsvLogger implements Callback {
 
   private List<String> header() throws IOException {
     List<String> lines = Files.readAllLines(file);
-    List<String> k = new ArrayList<>(List.of(lines.get(0).split(java.util.regex.Pattern.quote(separator))));
+    List<String> k =
+        new ArrayList<>(List.of(lines.get(0).split(java.util.regex.Pattern.quote(separator))));
     k.remove(0);
     return k;
   }

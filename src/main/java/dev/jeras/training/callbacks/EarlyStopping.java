@@ -43,7 +43,9 @@ public final class EarlyStopping implements Callback {
     this("val_loss", "auto");
   }
 
-  /** @param monitor the log key to monitor (mode auto) */
+  /**
+   * @param monitor the log key to monitor (mode auto)
+   */
   public EarlyStopping(String monitor) {
     this(monitor, "auto");
   }
@@ -56,13 +58,17 @@ public final class EarlyStopping implements Callback {
     this.monitor = new Monitor(monitor, mode);
   }
 
-  /** @return this, with that minimum improvement (default 0) */
+  /**
+   * @return this, with that minimum improvement (default 0)
+   */
   public EarlyStopping minDelta(double minDelta) {
     this.minDelta = Math.abs(minDelta);
     return this;
   }
 
-  /** @return this, waiting that many epochs without improvement (default 0) */
+  /**
+   * @return this, waiting that many epochs without improvement (default 0)
+   */
   public EarlyStopping patience(int patience) {
     if (patience < 0) {
       throw new IllegalArgumentException("patience must be >= 0, got " + patience);
@@ -71,19 +77,25 @@ public final class EarlyStopping implements Callback {
     return this;
   }
 
-  /** @return this, requiring the monitored value to beat a baseline (default none) */
+  /**
+   * @return this, requiring the monitored value to beat a baseline (default none)
+   */
   public EarlyStopping baseline(double baseline) {
     this.baseline = baseline;
     return this;
   }
 
-  /** @return this, restoring the best epoch's weights when stopping (default false) */
+  /**
+   * @return this, restoring the best epoch's weights when stopping (default false)
+   */
   public EarlyStopping restoreBestWeights(boolean restore) {
     this.restoreBestWeights = restore;
     return this;
   }
 
-  /** @return this, ignoring the first epochs (warm-up; default 0) */
+  /**
+   * @return this, ignoring the first epochs (warm-up; default 0)
+   */
   public EarlyStopping startFromEpoch(int epoch) {
     this.startFromEpoch = epoch;
     return this;
@@ -125,8 +137,11 @@ public final class EarlyStopping implements Callback {
       state.stopTraining();
       if (restoreBestWeights && bestWeights != null) {
         state.setWeights(bestWeights);
-        LOG.info("EarlyStopping: restored the weights of epoch {} ({} = {})", bestEpoch + 1,
-            monitor.name(), best);
+        LOG.info(
+            "EarlyStopping: restored the weights of epoch {} ({} = {})",
+            bestEpoch + 1,
+            monitor.name(),
+            best);
       }
     }
   }
@@ -134,23 +149,34 @@ public final class EarlyStopping implements Callback {
   @Override
   public void onTrainEnd(History history, FitState state) {
     if (stoppedEpoch >= 0) {
-      LOG.info("EarlyStopping: stopped after epoch {}: {} did not improve for {} epoch(s);"
-          + " best {} at epoch {}", stoppedEpoch + 1, monitor.name(), patience, best,
+      LOG.info(
+          "EarlyStopping: stopped after epoch {}: {} did not improve for {} epoch(s);"
+              + " best {} at epoch {}",
+          stoppedEpoch + 1,
+          monitor.name(),
+          patience,
+          best,
           bestEpoch + 1);
     }
   }
 
-  /** @return the epoch (0-based) after which training stopped, or -1 */
+  /**
+   * @return the epoch (0-based) after which training stopped, or -1
+   */
   public int stoppedEpoch() {
     return stoppedEpoch;
   }
 
-  /** @return the best epoch (0-based), or -1 */
+  /**
+   * @return the best epoch (0-based), or -1
+   */
   public int bestEpoch() {
     return bestEpoch;
   }
 
-  /** @return the best monitored value */
+  /**
+   * @return the best monitored value
+   */
   public double best() {
     return best;
   }

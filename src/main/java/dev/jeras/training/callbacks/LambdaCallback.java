@@ -20,30 +20,40 @@ public final class LambdaCallback implements Callback {
   private BiConsumer<Integer, Map<String, Double>> batchEnd = (b, l) -> {};
   private Consumer<dev.jeras.training.History> trainEnd = h -> {};
 
-  /** @return a callback that runs {@code f(epoch, logs)} after each epoch */
+  /**
+   * @return a callback that runs {@code f(epoch, logs)} after each epoch
+   */
   public static LambdaCallback onEpochEnd(BiConsumer<Integer, Map<String, Double>> f) {
     return new LambdaCallback().epochEnd(f);
   }
 
-  /** @return this, running {@code f(state)} before training */
+  /**
+   * @return this, running {@code f(state)} before training
+   */
   public LambdaCallback trainBegin(Consumer<FitState> f) {
     trainBegin = f;
     return this;
   }
 
-  /** @return this, running {@code f(epoch, logs)} after each epoch */
+  /**
+   * @return this, running {@code f(epoch, logs)} after each epoch
+   */
   public LambdaCallback epochEnd(BiConsumer<Integer, Map<String, Double>> f) {
     epochEnd = f;
     return this;
   }
 
-  /** @return this, running {@code f(step, logs)} after each batch */
+  /**
+   * @return this, running {@code f(step, logs)} after each batch
+   */
   public LambdaCallback batchEnd(BiConsumer<Integer, Map<String, Double>> f) {
     batchEnd = f;
     return this;
   }
 
-  /** @return this, running {@code f(history)} after training */
+  /**
+   * @return this, running {@code f(history)} after training
+   */
   public LambdaCallback trainEnd(Consumer<dev.jeras.training.History> f) {
     trainEnd = f;
     return this;

@@ -21,25 +21,33 @@ public final class Monitor {
    */
   public Monitor(String name, String mode) {
     this.name = name;
-    this.maximize = switch (mode.toLowerCase(Locale.ROOT)) {
-      case "max" -> true;
-      case "min" -> false;
-      case "auto" -> name.contains("acc");
-      default -> throw new IllegalArgumentException("mode must be auto, min or max, got " + mode);
-    };
+    this.maximize =
+        switch (mode.toLowerCase(Locale.ROOT)) {
+          case "max" -> true;
+          case "min" -> false;
+          case "auto" -> name.contains("acc");
+          default ->
+              throw new IllegalArgumentException("mode must be auto, min or max, got " + mode);
+        };
   }
 
-  /** @return the monitored key */
+  /**
+   * @return the monitored key
+   */
   public String name() {
     return name;
   }
 
-  /** @return whether larger is better */
+  /**
+   * @return whether larger is better
+   */
   public boolean maximize() {
     return maximize;
   }
 
-  /** @return the worst possible value, the starting "best" */
+  /**
+   * @return the worst possible value, the starting "best"
+   */
   public double worst() {
     return maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
   }
@@ -62,8 +70,8 @@ public final class Monitor {
   public Double read(Map<String, Double> logs, String who) {
     Double v = logs.get(name);
     if (v == null) {
-      LOG.warn("{} monitors '{}', which is not in the logs; available: {}", who, name,
-          logs.keySet());
+      LOG.warn(
+          "{} monitors '{}', which is not in the logs; available: {}", who, name, logs.keySet());
     }
     return v;
   }

@@ -172,11 +172,13 @@ public final class PlotCurves implements Callback {
           "nothing to plot into " + png + ": " + epochs.size() + " epochs, metrics " + panels);
     }
     // written beside the target and moved into place (0644, like every other file jeras publishes)
-    dev.jeras.saving.AtomicFiles.writeFile(png, tmp -> {
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        CurveCharts.writePng(epochs, panels, title, width, height, out);
-      }
-    });
+    dev.jeras.saving.AtomicFiles.writeFile(
+        png,
+        tmp -> {
+          try (OutputStream out = Files.newOutputStream(tmp)) {
+            CurveCharts.writePng(epochs, panels, title, width, height, out);
+          }
+        });
     return png;
   }
 

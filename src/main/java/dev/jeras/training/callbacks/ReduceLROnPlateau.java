@@ -44,7 +44,9 @@ public final class ReduceLROnPlateau implements Callback {
     this.monitor = new Monitor(monitor, mode);
   }
 
-  /** @return this, with that reduction factor, in (0, 1) (default 0.1) */
+  /**
+   * @return this, with that reduction factor, in (0, 1) (default 0.1)
+   */
   public ReduceLROnPlateau factor(double factor) {
     if (!(factor > 0 && factor < 1)) {
       throw new IllegalArgumentException("factor must be in (0, 1), got " + factor);
@@ -53,25 +55,33 @@ public final class ReduceLROnPlateau implements Callback {
     return this;
   }
 
-  /** @return this, with that patience (default 10) */
+  /**
+   * @return this, with that patience (default 10)
+   */
   public ReduceLROnPlateau patience(int patience) {
     this.patience = patience;
     return this;
   }
 
-  /** @return this, with that minimum improvement (default 1e-4) */
+  /**
+   * @return this, with that minimum improvement (default 1e-4)
+   */
   public ReduceLROnPlateau minDelta(double minDelta) {
     this.minDelta = minDelta;
     return this;
   }
 
-  /** @return this, waiting that many epochs after a reduction (default 0) */
+  /**
+   * @return this, waiting that many epochs after a reduction (default 0)
+   */
   public ReduceLROnPlateau cooldown(int cooldown) {
     this.cooldown = cooldown;
     return this;
   }
 
-  /** @return this, never going below that learning rate (default 0) */
+  /**
+   * @return this, never going below that learning rate (default 0)
+   */
   public ReduceLROnPlateau minLr(double minLr) {
     this.minLr = minLr;
     return this;

@@ -29,7 +29,9 @@ public final class TerminateOnNaN implements Callback {
     }
   }
 
-  /** @return the step at which a non-finite value was seen, or -1 */
+  /**
+   * @return the step at which a non-finite value was seen, or -1
+   */
   public int stoppedAt() {
     return stoppedAt;
   }

@@ -63,16 +63,28 @@ class KerasCallbacksTest {
     try (Model m = model(0.05)) {
       List<float[]> weightsPerEpoch = new ArrayList<>();
       EarlyStopping es = new EarlyStopping().patience(2).restoreBestWeights(true);
-      History h = m.fit(x(), y(), new FitOptions().epochs(50).batchSize(20).validationSplit(0.25)
-          .seed(1).progress(null).callbacks(es,
-              LambdaCallback.onEpochEnd((e, logs) -> weightsPerEpoch.add(
-                  Fixtures.flatten(m.getWeights())))));
+      History h =
+          m.fit(
+              x(),
+              y(),
+              new FitOptions()
+                  .epochs(50)
+                  .batchSize(20)
+                  .validationSplit(0.25)
+                  .seed(1)
+                  .progress(null)
+                  .callbacks(
+                      es,
+                      LambdaCallback.onEpochEnd(
+                          (e, logs) -> weightsPerEpoch.add(Fixtures.flatten(m.getWeights())))));
       assertTrue(h.epochCount() < 50, "stopped early: " + h.epochCount() + " epochs");
       int best = es.bestEpoch();
       List<Double> val = h.get("val_loss");
       assertEquals(best, val.indexOf(val.stream().min(Double::compare).orElseThrow()));
       assertEquals(best + 2, es.stoppedEpoch(), "patience 2 after the best epoch");
-      assertArrayEquals(weightsPerEpoch.get(best), Fixtures.flatten(m.getWeights()),
+      assertArrayEquals(
+          weightsPerEpoch.get(best),
+          Fixtures.flatten(m.getWeights()),
           "weights of the best epoch are restored");
     }
   }
@@ -80,8 +92,17 @@ class KerasCallbacksTest {
   @Test
   void reduceLrOnPlateau_halvesTheRate_andLogsIt() {
     try (Model m = model(0.05)) {
-      History h = m.fit(x(), y(), new FitOptions().epochs(12).batchSize(20).validationSplit(0.25)
-          .seed(1).progress(null).callbacks(new ReduceLROnPlateau().factor(0.5).patience(1)));
+      History h =
+          m.fit(
+              x(),
+              y(),
+              new FitOptions()
+                  .epochs(12)
+                  .batchSize(20)
+                  .validationSplit(0.25)
+                  .seed(1)
+                  .progress(null)
+                  .callbacks(new ReduceLROnPlateau().factor(0.5).patience(1)));
       List<Double> lr = h.get("learning_rate");
       assertEquals(0.05, lr.get(0), 1e-7);
       assertTrue(lr.get(11) < 0.05, "reduced: " + lr);
@@ -95,8 +116,15 @@ class KerasCallbacksTest {
   @Test
   void learningRateScheduler_setsEachEpochsRate() {
     try (Model m = model(0.01)) {
-      History h = m.fit(x(), y(), new FitOptions().epochs(3).batchSize(40).progress(null)
-          .callbacks(new LearningRateScheduler((epoch, lr) -> 0.1 / (epoch + 1))));
+      History h =
+          m.fit(
+              x(),
+              y(),
+              new FitOptions()
+                  .epochs(3)
+                  .batchSize(40)
+                  .progress(null)
+                  .callbacks(new LearningRateScheduler((epoch, lr) -> 0.1 / (epoch + 1))));
       List<Double> lr = h.get("learning_rate");
       assertEquals(0.1, lr.get(0), 1e-7);
       assertEquals(0.05, lr.get(1), 1e-7);
@@ -108,8 +136,16 @@ class KerasCallbacksTest {
   void csvLogger_writesHeaderAndOneRowPerEpoch() throws Exception {
     Path csv = tmp.resolve("log.csv");
     try (Model m = model(0.01)) {
-      History h = m.fit(x(), y(), new FitOptions().epochs(3).batchSize(40).validationSplit(0.25)
-          .progress(null).callbacks(new CsvLogger(csv)));
+      History h =
+          m.fit(
+              x(),
+              y(),
+              new FitOptions()
+                  .epochs(3)
+                  .batchSize(40)
+                  .validationSplit(0.25)
+                  .progress(null)
+                  .callbacks(new CsvLogger(csv)));
       List<String> lines = Files.readAllLines(csv);
       assertEquals("epoch,accuracy,loss,val_accuracy,val_loss", lines.get(0));
       assertEquals(4, lines.size());
@@ -124,9 +160,19 @@ class KerasCallbacksTest {
     Path best = tmp.resolve("best.keras");
     Path each = tmp.resolve("m-{epoch:02d}.keras");
     try (Model m = model(0.05)) {
-      History h = m.fit(x(), y(), new FitOptions().epochs(4).batchSize(20).validationSplit(0.25)
-          .seed(1).progress(null).callbacks(new ModelCheckpoint(m, best).saveBestOnly(true),
-              new ModelCheckpoint(m, each)));
+      History h =
+          m.fit(
+              x(),
+              y(),
+              new FitOptions()
+                  .epochs(4)
+                  .batchSize(20)
+                  .validationSplit(0.25)
+                  .seed(1)
+                  .progress(null)
+                  .callbacks(
+                      new ModelCheckpoint(m, best).saveBestOnly(true),
+                      new ModelCheckpoint(m, each)));
       assertTrue(Files.exists(best));
       for (int e = 1; e <= 4; e++) {
         assertTrue(Files.exists(tmp.resolve(String.format("m-%02d.keras", e))));

@@ -98,8 +98,10 @@ class PlotCurvesTest {
     assertEquals(400, readPng(png).getWidth());
     if (Files.getFileStore(png).supportsFileAttributeView("posix")) {
       // published like every jeras output: readable by other accounts
-      assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
-          Files.getPosixFilePermissions(png)));
+      assertEquals(
+          "rw-r--r--",
+          java.nio.file.attribute.PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(png)));
     }
   }
 
