@@ -343,6 +343,10 @@ public final class NativeOps {
       Path file;
       try (InputStream in = NativeOps.class.getResourceAsStream(RESOURCE)) {
         if (in == null) {
+          LOG.warn(
+              "jeras' native kernels are missing (no {} in the jar: built without a C compiler?);"
+                  + " TensorFlow's ops run instead (slower)",
+              RESOURCE);
           return "the jar has no " + RESOURCE + " (built without a C compiler?)";
         }
         file = Files.createTempFile("jeras-ops", ".so");
