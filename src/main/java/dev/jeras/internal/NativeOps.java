@@ -331,6 +331,7 @@ public final class NativeOps {
 
   /** Registers the library once per process; returns null on success, else the reason. */
   private static String load() {
+    TensorFlowLogging.apply(); // may be jeras' first use of TensorFlow
     try {
       if (registered()) {
         return null; // another class loader of this process loaded it
