@@ -2,6 +2,7 @@ package dev.jeras.backend.cpu;
 
 import dev.jeras.backend.Devices;
 import dev.jeras.backend.NativeIsa;
+import dev.jeras.internal.TensorFlowLogging;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -195,6 +196,7 @@ final class NativeKernels {
 
   /** Registers the library once per process; returns null on success, else the reason. */
   private static String load() {
+    TensorFlowLogging.apply(); // may be jeras' first use of TensorFlow
     String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
     String arch = System.getProperty("os.arch", "");
     if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
