@@ -40,6 +40,9 @@ final class RestApi implements HttpHandler {
               + "(?:/(metadata))?");
   private static final String JSON = "application/json";
 
+  /** How far past the size limit a refused body is still read (and dropped). */
+  private static final long DRAIN_FACTOR = 8;
+
   private final ModelServer server;
   private final ServerOptions options;
   private final Map<String, ModelManager> models;
@@ -314,27 +317,35 @@ final class RestApi implements HttpHandler {
     }
   }
 
-  /** Reads the body, refusing one larger than the limit (413) before reading it all. */
+  /**
+   * Reads the body, refusing one larger than the limit (413) without keeping it: the excess is read
+   * and dropped (up to {@link #DRAIN_FACTOR} times the limit) so that the client, still sending,
+   * receives the answer instead of a reset connection.
+   */
   private byte[] body(HttpExchange ex) {
     long limit = options.maxRequestBytes();
     String length = ex.getRequestHeaders().getFirst("Content-Length");
+    long announced = -1;
     if (length != null) {
-      long n;
       try {
-        n = Long.parseLong(length.trim());
+        announced = Long.parseLong(length.trim());
       } catch (NumberFormatException e) {
         throw ServeException.invalid("Content-Length expects a number, got " + length);
       }
-      if (n > limit) {
-        throw tooLarge(n + " bytes");
-      }
     }
     try (InputStream in = ex.getRequestBody()) {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
       byte[] chunk = new byte[16384];
+      if (announced > limit) {
+        if (announced <= DRAIN_FACTOR * limit) {
+          drop(in, chunk, announced);
+        }
+        throw tooLarge(announced + " bytes");
+      }
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
       int r;
       while ((r = in.read(chunk)) > 0) {
         if (buf.size() + r > limit) {
+          drop(in, chunk, DRAIN_FACTOR * limit - buf.size() - r);
           throw tooLarge("more than " + limit + " bytes");
         }
         buf.write(chunk, 0, r);
@@ -342,6 +353,15 @@ final class RestApi implements HttpHandler {
       return buf.toByteArray();
     } catch (IOException e) {
       throw new ClientGone(e);
+    }
+  }
+
+  /** Reads and drops up to {@code max} bytes (until the end of the body). */
+  private static void drop(InputStream in, byte[] scratch, long max) throws IOException {
+    long left = max;
+    int r;
+    while (left > 0 && (r = in.read(scratch, 0, (int) Math.min(scratch.length, left))) > 0) {
+      left -= r;
     }
   }
 
