@@ -161,7 +161,7 @@ public final class ModelServer implements AutoCloseable {
     if (options.models().isEmpty()) {
       throw new JerasException("no model to serve: give --model_base_path or --model_config_file");
     }
-    limitSlowClients(options);
+    configureJdkServer(options);
     Map<String, ModelManager> models = new LinkedHashMap<>();
     try {
       for (ModelConfig c : options.models()) {
@@ -203,27 +203,40 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /**
-   * Bounds how long a client may take to send a request and read its response (the JDK server's
-   * {@code sun.net.httpserver.maxReqTime} and {@code maxRspTime}, read once per JVM): the idle
-   * interval of a kept-alive connection plus the request timeout plus 10 s, because the JDK counts
-   * a kept-alive connection's idle time into its next request.
+   * Sets the JDK server's options (system properties it reads once per JVM, so only where not set
+   * already): TCP_NODELAY on its sockets ({@code sun.net.httpserver.nodelay}; else a response's
+   * headers and body, written apart, wait on the client's delayed ACK, about 40 ms a request), and
+   * how long a client may take to send a request and read its response ({@code maxReqTime}, {@code
+   * maxRspTime}): the idle interval of a kept-alive connection plus the request timeout plus 10 s,
+   * because the JDK counts a kept-alive connection's idle time into its next request.
    */
-  private static void limitSlowClients(ServerOptions options) {
+  private static void configureJdkServer(ServerOptions options) {
     long idle = Long.getLong("sun.net.httpserver.idleInterval", 30);
-    long seconds = idle + (options.restApiTimeoutMs() + 999) / 1000 + 10;
-    for (String p : List.of("sun.net.httpserver.maxReqTime", "sun.net.httpserver.maxRspTime")) {
-      if (System.getProperty(p) == null) {
-        System.setProperty(p, Long.toString(seconds));
-      }
-    }
+    String seconds = Long.toString(idle + (options.restApiTimeoutMs() + 999) / 1000 + 10);
+    Map<String, String> defaults =
+        Map.of(
+            "sun.net.httpserver.nodelay", "true",
+            "sun.net.httpserver.maxReqTime", seconds,
+            "sun.net.httpserver.maxRspTime", seconds);
+    defaults.forEach(
+        (k, v) -> {
+          if (System.getProperty(k) == null) {
+            System.setProperty(k, v);
+          }
+        });
   }
 
+  /**
+   * Polls every model. A failure is logged and the loaded versions keep serving; it must not
+   * escape, or the scheduler would silently stop polling.
+   */
   private void pollAll() {
     for (ModelManager m : models.values()) {
       try {
         m.poll();
-      } catch (RuntimeException e) {
-        LOG.error("{}: polling the base path failed", m.name(), e);
+      } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+        LOG.error(
+            "{}: polling the base path failed; the loaded versions keep serving", m.name(), e);
       }
     }
   }
