@@ -74,6 +74,8 @@ public final class ModelServer implements AutoCloseable {
   private ModelServer(ServerOptions options, Map<String, ModelManager> models) throws IOException {
     this.options = options;
     this.models = models;
+    // bound first: a taken port fails here, before any thread is started
+    this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 1024);
     this.batcher = options.batching() == null ? null : new Batcher(options.batching(), metrics);
     int queued = options.maxQueuedRequests();
     BlockingQueue<Runnable> queue =
@@ -96,7 +98,6 @@ public final class ModelServer implements AutoCloseable {
             queue,
             counted("jeras-rest-", false),
             (r, pool) -> overflow.execute(r));
-    this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 1024);
     http.setExecutor(this::execute);
     http.createContext("/", new RestApi(this, options, models, batcher, metrics));
     metrics.gauge(":jeras:serving:requests_running", running::get);

@@ -76,4 +76,20 @@ class ServeCommandTest {
             "serve", "--model_base_path=testdata/serving/half_plus_three", "--max_batch_size=8"));
     assertTrue(err().contains("batching parameters given without --enable_batching"), err());
   }
+
+  @Test
+  void portInUse_isOneLineError_exit1() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      assertEquals(
+          1,
+          Main.execute(
+              "serve",
+              "--rest_api_host=127.0.0.1",
+              "--rest_api_port=" + port,
+              "--model_base_path=testdata/serving/half_plus_three"));
+      assertTrue(err().contains("jeras: error: cannot listen on 127.0.0.1:" + port + ": "), err());
+    }
+  }
 }
