@@ -88,7 +88,8 @@ final class Batcher implements AutoCloseable {
   }
 
   /**
-   * Queues a request; the caller holds a reference to the servable until the task completes.
+   * Queues a request; the caller holds a reference to the servable, and the queued task takes one
+   * more, released once its batch has run.
    *
    * @param s the version to run
    * @param sig the signature
@@ -119,6 +120,11 @@ final class Batcher implements AutoCloseable {
         throw new ServeException(
             Status.UNAVAILABLE,
             "The batch scheduling queue to which this task was submitted is full");
+      }
+      // the task's own reference (the caller holds one, so this succeeds): a request that gives
+      // up on its deadline releases its reference while a batch thread may still be running it
+      if (!s.tryAcquire()) {
+        throw new ServeException(Status.UNAVAILABLE, "the model version is being unloaded");
       }
       Queue q = queues.computeIfAbsent(key, k -> new Queue());
       q.tasks.add(task);
@@ -215,7 +221,14 @@ final class Batcher implements AutoCloseable {
   }
 
   private void run(List<Task> all) {
-    List<Task> batch = all.stream().filter(t -> !t.abandoned).toList();
+    try {
+      runLive(all.stream().filter(t -> !t.abandoned).toList());
+    } finally {
+      all.forEach(t -> t.servable.release());
+    }
+  }
+
+  private void runLive(List<Task> batch) {
     if (batch.isEmpty()) {
       return;
     }

@@ -271,24 +271,23 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /**
-   * @return why a request is refused before it starts (queue full, shutting down), or null
+   * @return the refusal of a request before it starts (429 when the request queue is full, 503 when
+   *     shutting down), or null to go ahead
    */
-  String admit() {
+  ServeException admit() {
     if (Thread.currentThread() instanceof OverflowThread) {
-      return "Too many requests: "
-          + options.restApiNumThreads()
-          + " running and "
-          + options.maxQueuedRequests()
-          + " queued; retry later";
+      return new ServeException(
+          Status.RESOURCE_EXHAUSTED,
+          "Too many requests: "
+              + options.restApiNumThreads()
+              + " running and "
+              + options.maxQueuedRequests()
+              + " queued; retry later");
     }
     if (draining && !Boolean.TRUE.equals(BEFORE_DRAIN.get())) {
-      return "the server is shutting down";
+      return new ServeException(Status.UNAVAILABLE, "the server is shutting down");
     }
     return null;
-  }
-
-  boolean draining() {
-    return draining;
   }
 
   void requestStarted() {

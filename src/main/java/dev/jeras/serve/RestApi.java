@@ -151,10 +151,9 @@ final class RestApi implements HttpHandler {
               + ")");
     }
     call.api = "unknown";
-    String rejected = server.admit();
-    if (rejected != null) {
-      Status s = server.draining() ? Status.UNAVAILABLE : Status.RESOURCE_EXHAUSTED;
-      throw new ServeException(s, rejected);
+    ServeException refused = server.admit();
+    if (refused != null) {
+      throw refused;
     }
     server.requestStarted();
     try {
@@ -165,10 +164,6 @@ final class RestApi implements HttpHandler {
           call.api = m.group(4).toLowerCase(Locale.ROOT);
           Long version = version(m.group(2));
           String label = m.group(3) == null ? null : decode(m.group(3));
-          if (version != null && label != null) {
-            throw ServeException.invalid(
-                "Both model version and model version label cannot be supplied.");
-          }
           byte[] body = body(ex);
           if (!call.api.equals("predict")) {
             throw new ServeException(

@@ -60,6 +60,15 @@ class HotSwapTest {
 
   @Test
   void newVersionUnderLoad_swapsWithZeroFailedRequests() throws Exception {
+    swapUnderLoad(null);
+  }
+
+  @Test
+  void newVersionUnderLoad_withBatching_swapsWithZeroFailedRequests() throws Exception {
+    swapUnderLoad(new BatchingOptions(8, 1_000, 1, 10));
+  }
+
+  private void swapUnderLoad(BatchingOptions batching) throws Exception {
     Path base = tmp.resolve("m");
     Files.createDirectories(base);
     publish(base, 1, 1);
@@ -69,6 +78,7 @@ class HotSwapTest {
             .port(0)
             .restApiNumThreads(4)
             .fileSystemPollWaitSeconds(1)
+            .batching(batching)
             .model(ModelConfig.of("m", base));
     try (ModelServer s = ModelServer.start(o)) {
       AtomicBoolean stop = new AtomicBoolean();
@@ -113,8 +123,8 @@ class HotSwapTest {
       ServerLimitsTest.waitFor(() -> state(s, 1).equals("END"));
       assertEquals("AVAILABLE", state(s, 2));
       System.out.printf(
-          "hot swap under load: %d requests, 0 failed; answers by version total %s%n",
-          ok.get(), seen);
+          "hot swap under load (batching %s): %d requests, 0 failed; answers by version total %s%n",
+          batching == null ? "off" : "on", ok.get(), seen);
     }
   }
 
