@@ -3,6 +3,7 @@ package dev.jeras.serve;
 import dev.jeras.data.FloatArray;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Binds a parsed predict request to a signature's inputs (names, shapes, batch sizes) and writes
@@ -10,6 +11,9 @@ import java.util.List;
  * ...}} (columnar), one unnamed value for a single output, named ones otherwise.
  */
 final class Predictions {
+  /** Characters buffered before a streamed response is written out. */
+  private static final int SPILL_CHARS = 1 << 16;
+
   private Predictions() {}
 
   /**
@@ -84,38 +88,68 @@ final class Predictions {
   }
 
   /**
+   * Checks that the outputs can be written in the request's format (the row format needs one batch
+   * size across them), before any of the answer is sent.
+   *
+   * @return the batch size (-1 for the columnar format)
+   * @throws ServeException INVALID_ARGUMENT, with TensorFlow Serving's message, when not
+   */
+  static long check(boolean row, Signatures.Signature sig, List<FloatArray> outputs) {
+    if (!row) {
+      return -1;
+    }
+    List<String> names = sig.outputKeys();
+    long batch = -1;
+    for (int o = 0; o < outputs.size(); o++) {
+      long[] s = outputs.get(o).shape();
+      if (batch >= 0 && s[0] != batch) {
+        throw ServeException.invalid(
+            "Tensor name: "
+                + names.get(o)
+                + " has inconsistent batch size: "
+                + s[0]
+                + " expecting: "
+                + batch);
+      }
+      batch = s[0];
+    }
+    return batch;
+  }
+
+  /**
    * @param row whether to answer in the row format
    * @param sig the signature that ran
    * @param outputs one array per signature output, in its key order
    * @return the response body
    */
   static String write(boolean row, Signatures.Signature sig, List<FloatArray> outputs) {
+    StringBuilder sb = new StringBuilder((int) Math.min(estimatedBytes(outputs), 1 << 26));
+    write(row, sig, outputs, sb, null);
+    return sb.toString();
+  }
+
+  /**
+   * Writes the response in pieces: whenever the text passes 64 KB it is handed to {@code spill} and
+   * the buffer emptied, so a large answer never sits whole in memory.
+   *
+   * @param row whether to answer in the row format
+   * @param sig the signature that ran
+   * @param outputs one array per signature output, in its key order
+   * @param sb the buffer
+   * @param spill takes the text written so far (then cleared), or null to keep it all in {@code sb}
+   */
+  static void write(
+      boolean row,
+      Signatures.Signature sig,
+      List<FloatArray> outputs,
+      StringBuilder sb,
+      Consumer<StringBuilder> spill) {
     List<String> names = sig.outputKeys();
-    StringBuilder sb = new StringBuilder(64 + 12 * totalSize(outputs));
+    long batch = check(row, sig, outputs);
     PrettyJson w = new PrettyJson(sb);
     boolean multi = outputs.size() > 1;
     w.startObject();
     if (row) {
-      long batch = -1;
-      for (int o = 0; o < outputs.size(); o++) {
-        long[] s = outputs.get(o).shape();
-        if (s.length == 0) {
-          throw new ServeException(
-              Status.INVALID_ARGUMENT,
-              "Tensor name: " + names.get(o) + " has no shape information ");
-        }
-        if (batch >= 0 && s[0] != batch) {
-          throw new ServeException(
-              Status.INVALID_ARGUMENT,
-              "Tensor name: "
-                  + names.get(o)
-                  + " has inconsistent batch size: "
-                  + s[0]
-                  + " expecting: "
-                  + batch);
-        }
-        batch = s[0];
-      }
       w.key("predictions");
       w.startArray();
       for (int item = 0; item < batch; item++) {
@@ -129,7 +163,7 @@ final class Predictions {
           }
           FloatArray out = outputs.get(o);
           int per = (int) (out.data().length / batch);
-          values(w, out.data(), out.shape(), 1, item * per);
+          values(w, out.data(), out.shape(), 1, item * per, sb, spill);
         }
         w.singleLine(false);
         if (multi) {
@@ -146,14 +180,17 @@ final class Predictions {
         if (multi) {
           w.key(names.get(o));
         }
-        values(w, outputs.get(o).data(), outputs.get(o).shape(), 0, 0);
+        values(w, outputs.get(o).data(), outputs.get(o).shape(), 0, 0, sb, spill);
       }
       if (multi) {
         w.endObject();
       }
     }
     w.endObject();
-    return sb.toString();
+    if (spill != null) {
+      spill.accept(sb);
+      sb.setLength(0);
+    }
   }
 
   /**
@@ -162,25 +199,39 @@ final class Predictions {
    *
    * @return the offset after the values written
    */
-  private static int values(PrettyJson w, float[] data, long[] shape, int dim, int offset) {
+  private static int values(
+      PrettyJson w,
+      float[] data,
+      long[] shape,
+      int dim,
+      int offset,
+      StringBuilder sb,
+      Consumer<StringBuilder> spill) {
     if (dim >= shape.length) {
       w.raw(FloatFormat.format(data[offset]));
+      if (spill != null && sb.length() >= SPILL_CHARS) {
+        spill.accept(sb);
+        sb.setLength(0);
+      }
       return offset + 1;
     }
     w.startArray();
     int at = offset;
     for (long i = 0; i < shape[dim]; i++) {
-      at = values(w, data, shape, dim + 1, at);
+      at = values(w, data, shape, dim + 1, at, sb, spill);
     }
     w.endArray();
     return at;
   }
 
-  private static int totalSize(List<FloatArray> xs) {
+  /**
+   * @return about how many bytes the outputs take as JSON (up to 16 characters a value)
+   */
+  static long estimatedBytes(List<FloatArray> outputs) {
     long n = 0;
-    for (FloatArray x : xs) {
+    for (FloatArray x : outputs) {
       n += x.data().length;
     }
-    return (int) Math.min(n, 1 << 26);
+    return 64 + 16 * n;
   }
 }

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +41,9 @@ final class RestApi implements HttpHandler {
               + "(?:/(metadata))?");
   private static final String JSON = "application/json";
 
+  /** Responses estimated larger than this are sent in chunks as they are written. */
+  private static final long STREAM_ABOVE_BYTES = 1 << 20;
+
   /** How far past the size limit a refused body is still read (and dropped). */
   private static final long DRAIN_FACTOR = 8;
 
@@ -55,8 +59,18 @@ final class RestApi implements HttpHandler {
     String api = "";
   }
 
-  /** A response ready to send. */
-  private record Response(int http, Status status, String contentType, byte[] body) {
+  /** Writes a streamed response body. */
+  private interface BodyWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /** A response ready to send: its body, or a writer for a large one sent in chunks. */
+  private record Response(
+      int http, Status status, String contentType, byte[] body, BodyWriter writer) {
+    Response(int http, Status status, String contentType, byte[] body) {
+      this(http, status, contentType, body, null);
+    }
+
     static Response json(Status s, String body) {
       return new Response(s.httpStatus(), s, JSON, body.getBytes(StandardCharsets.UTF_8));
     }
@@ -99,14 +113,30 @@ final class RestApi implements HttpHandler {
     } catch (RuntimeException e) {
       LOG.error("{} {}: unexpected failure", ex.getRequestMethod(), ex.getRequestURI(), e);
       r = Response.error(new ServeException(Status.INTERNAL, "internal error: " + e));
+    } catch (OutOfMemoryError e) {
+      // the request's own arrays failed to fit: they are garbage now, the server goes on
+      LOG.warn("{} {}: out of memory", ex.getRequestMethod(), ex.getRequestURI());
+      r =
+          Response.error(
+              new ServeException(
+                  Status.UNAVAILABLE,
+                  "out of memory for this request: send fewer instances, or start the server"
+                      + " with more heap (JERAS_JAVA_OPTS=-Xmx...)"));
     }
     try {
       ex.getResponseHeaders().set("Content-Type", r.contentType());
-      ex.sendResponseHeaders(r.http(), r.body().length == 0 ? -1 : r.body().length);
-      try (OutputStream os = ex.getResponseBody()) {
-        os.write(r.body());
+      if (r.writer() != null) {
+        ex.sendResponseHeaders(r.http(), 0);
+        try (OutputStream os = ex.getResponseBody()) {
+          r.writer().write(os);
+        }
+      } else {
+        ex.sendResponseHeaders(r.http(), r.body().length == 0 ? -1 : r.body().length);
+        try (OutputStream os = ex.getResponseBody()) {
+          os.write(r.body());
+        }
       }
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       LOG.debug(
           "{} {}: the client went away before the response",
           ex.getRequestMethod(),
@@ -230,9 +260,35 @@ final class RestApi implements HttpHandler {
           throw failure(e);
         }
       }
-      return Response.json(Status.OK, Predictions.write(req.row(), sig, outputs));
+      if (Predictions.estimatedBytes(outputs) <= STREAM_ABOVE_BYTES) {
+        return Response.json(Status.OK, Predictions.write(req.row(), sig, outputs));
+      }
+      Predictions.check(req.row(), sig, outputs);
+      return new Response(
+          200, Status.OK, JSON, new byte[0], out -> stream(req.row(), sig, outputs, out));
     } finally {
       s.release();
+    }
+  }
+
+  private static void stream(
+      boolean row, Signatures.Signature sig, List<FloatArray> outputs, OutputStream out)
+      throws IOException {
+    try {
+      Predictions.write(
+          row,
+          sig,
+          outputs,
+          new StringBuilder(),
+          sb -> {
+            try {
+              out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
   }
 

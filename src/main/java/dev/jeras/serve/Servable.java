@@ -28,7 +28,6 @@ final class Servable {
 
   private final String model;
   private final long version;
-  private final Path path;
   private final Predictor predictor;
   private final Map<String, Signatures.Signature> signatures;
   private final String runKey;
@@ -39,13 +38,11 @@ final class Servable {
   private Servable(
       String model,
       long version,
-      Path path,
       Predictor predictor,
       Map<String, Signatures.Signature> signatures,
       String runKey) {
     this.model = model;
     this.version = version;
-    this.path = path;
     this.predictor = predictor;
     this.signatures = signatures;
     this.runKey = runKey;
@@ -68,12 +65,7 @@ final class Servable {
       try {
         s =
             new Servable(
-                model,
-                version,
-                target,
-                lm,
-                Signatures.of(lm.bundle().metaGraphDef()),
-                lm.signatureKey());
+                model, version, lm, Signatures.of(lm.bundle().metaGraphDef()), lm.signatureKey());
       } catch (RuntimeException e) {
         lm.close();
         throw e;
@@ -81,7 +73,7 @@ final class Servable {
     } else {
       Model m = ModelFiles.load(target);
       try {
-        s = new Servable(model, version, target, m, Signatures.of(m), Signatures.DEFAULT_KEY);
+        s = new Servable(model, version, m, Signatures.of(m), Signatures.DEFAULT_KEY);
       } catch (RuntimeException e) {
         m.close();
         throw e;
@@ -152,10 +144,6 @@ final class Servable {
 
   long version() {
     return version;
-  }
-
-  Path path() {
-    return path;
   }
 
   /**
