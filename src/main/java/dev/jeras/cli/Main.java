@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       ConvertCommand.class,
       SummaryCommand.class,
-      KernelsCommand.class
+      KernelsCommand.class,
+      BenchPredictCommand.class
     })
 public final class Main implements Runnable {
   /** Exit code for errors in the user's input or environment. */

@@ -339,6 +339,7 @@ public final class LoadedSavedModel implements Predictor {
    * @return what the CPU engine changed in this process' copy of the graph (see {@link
    *     CpuInferenceGraph}); nothing where the graph runs as loaded
    */
+  @Override
   public RewriteResult kernels() {
     return cpu == null ? RewriteResult.unchanged(GraphDef.getDefaultInstance()) : cpu.rewrite();
   }
