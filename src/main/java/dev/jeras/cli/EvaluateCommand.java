@@ -61,11 +61,10 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     verbose.apply();
-    device.apply();
     Map<String, Double> r;
     String data;
     Dataset test;
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       data = dataset != null ? dataset : CommonOptions.datasetFor(p.inputShapes().get(0));
       test = Datasets.load(data, dataDir.resolve()).test();
       if (limit != null) {

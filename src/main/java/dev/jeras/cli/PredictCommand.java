@@ -81,7 +81,6 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     verbose.apply();
-    device.apply();
     if (images != null) {
       return predictImages();
     }
@@ -90,7 +89,7 @@ final class PredictCommand implements Callable<Integer> {
           "give --input FILE.npy --output FILE.npy, or --image FILE");
     }
     FloatArray x = Npy.readFloats(input);
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       if (p.inputNames().size() != 1) {
         throw new JerasException(
             model
@@ -127,7 +126,7 @@ final class PredictCommand implements Callable<Integer> {
   }
 
   private int predictImages() {
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       TensorShape in = p.inputShapes().get(0);
       if (p.inputNames().size() != 1 || in.rank() != 4) {
         throw new JerasException(

@@ -14,7 +14,6 @@ import dev.jeras.training.History;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
-import dev.jeras.training.ProgressReporter;
 import dev.jeras.training.callbacks.CsvLogger;
 import dev.jeras.training.callbacks.EarlyStopping;
 import dev.jeras.training.callbacks.PlotCurves;
@@ -151,7 +150,6 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     verbose.apply();
-    device.apply();
     if (limit != null && limit <= 0) {
       throw new IllegalArgumentException("--limit must be positive, got " + limit);
     }
@@ -163,6 +161,7 @@ final class TrainCommand implements Callable<Integer> {
       seed = (long) new java.security.SecureRandom().nextInt(1_000_000);
     }
     try (Model m = model.create()) {
+      m.engineOptions(device.options());
       if (seed != null) {
         m.seed(seed);
       }
@@ -199,18 +198,18 @@ final class TrainCommand implements Callable<Integer> {
                 + ": "
                 + model.model
                 + " arrives compiled with "
-                + m.trainer().optimizer().kerasClassName()
+                + m.optimizer().kerasClassName()
                 + " and its state; leave --optimizer out to continue with it");
       }
       if (m.isCompiled() && learningRate != null) {
-        m.trainer().setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
+        m.setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
       }
       FitOptions fit =
           new FitOptions()
               .epochs(epochs)
               .batchSize(batchSize)
               .validationSplit(validationSplit)
-              .progress(ProgressReporter.console(out));
+              .progress(TerminalProgress.forConsole(out));
       if (seed != null) {
         fit.seed(seed);
       }
@@ -232,7 +231,7 @@ final class TrainCommand implements Callable<Integer> {
         fit.callbacks(new CsvLogger(csvLog));
       }
       if (logDir != null) {
-        fit.callbacks(new TensorBoard(logDir, () -> m.engine().graph().toGraphDef()));
+        fit.callbacks(new TensorBoard(logDir, m::graphDef));
       }
       if (plot != null) {
         fit.callbacks(new PlotCurves(plot).title(m.name()));
