@@ -409,9 +409,10 @@ final class TrainCommand implements Callable<Integer> {
                 + " training samples ("
                 + source
                 + ") leaves "
-                + (kept == 0 ? "none to train on" : "none to validate on")
-                + (kept == 0 && limit != null ? "; raise --limit" : "")
-                + (kept == 0 ? "" : "; raise --validation-split or --limit"));
+                + (kept == 0
+                    ? "none to train on; lower --validation-split"
+                        + (limit != null && limit == n ? " or raise --limit" : "")
+                    : "none to validate on; raise --validation-split"));
       }
     }
   }
