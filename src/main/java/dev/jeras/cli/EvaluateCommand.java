@@ -68,11 +68,10 @@ final class EvaluateCommand implements Callable<Integer> {
       TrainCommand.positive("--limit", limit);
     }
     new Outputs(false).file("--metrics-out", metricsOut).check();
-    device.apply();
     Map<String, Double> r;
     String data;
     Dataset test;
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       if (p instanceof LoadedSavedModel s) {
         checkProbabilities(s);
       }

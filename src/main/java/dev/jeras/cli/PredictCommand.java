@@ -84,7 +84,6 @@ final class PredictCommand implements Callable<Integer> {
     TrainCommand.positive("--batch-size", batchSize);
     if (images != null) {
       TrainCommand.positive("--top-k", topK);
-      device.apply();
       return predictImages();
     }
     if (input == null || output == null) {
@@ -92,9 +91,8 @@ final class PredictCommand implements Callable<Integer> {
           "give --input FILE.npy --output FILE.npy, or --image FILE");
     }
     new Outputs(false).file("--output", output).check();
-    device.apply();
     FloatArray x = Npy.readFloats(input);
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       if (p.inputNames().size() != 1) {
         throw new JerasException(
             model
@@ -131,7 +129,7 @@ final class PredictCommand implements Callable<Integer> {
   }
 
   private int predictImages() {
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       TensorShape in = p.inputShapes().get(0);
       if (p.inputNames().size() != 1 || in.rank() != 4) {
         throw new JerasException(

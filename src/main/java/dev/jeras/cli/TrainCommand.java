@@ -161,7 +161,6 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     verbose.apply();
     checkArguments();
-    device.apply();
     // every output is checked before the model is built or the data loaded: a path that cannot be
     // written must not throw a finished run away
     Path exportTarget =
@@ -189,6 +188,7 @@ final class TrainCommand implements Callable<Integer> {
       seed = (long) new java.security.SecureRandom().nextInt(1_000_000);
     }
     try (Model m = model.create()) {
+      m.engineOptions(device.options());
       if (seed != null) {
         m.seed(seed);
       }
@@ -226,11 +226,11 @@ final class TrainCommand implements Callable<Integer> {
                 + ": "
                 + model.model
                 + " arrives compiled with "
-                + m.trainer().optimizer().kerasClassName()
+                + m.optimizer().kerasClassName()
                 + " and its state; leave --optimizer out to continue with it");
       }
       if (m.isCompiled() && learningRate != null) {
-        m.trainer().setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
+        m.setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
       }
       FitOptions fit =
           new FitOptions()
@@ -256,7 +256,7 @@ final class TrainCommand implements Callable<Integer> {
         fit.callbacks(new CsvLogger(csvLog));
       }
       if (logDir != null) {
-        fit.callbacks(new TensorBoard(logDir, () -> m.engine().graph().toGraphDef()));
+        fit.callbacks(new TensorBoard(logDir, m::graphDef));
       }
       if (plot != null) {
         fit.callbacks(new PlotCurves(plot).title(m.name()));
