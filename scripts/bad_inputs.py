@@ -50,7 +50,7 @@ def make_inputs(b):
 
     layers = lambda m: m["config"]["layers"]  # noqa: E731
     edit("lstm.json", lambda m: layers(m)[2].update(class_name="LSTM"))
-    edit("dilated.json", lambda m: layers(m)[1]["config"].update(dilation_rate=[2, 2]))
+    edit("groups.json", lambda m: layers(m)[1]["config"].update(groups=2))
     edit("filters-2^32.json", lambda m: layers(m)[1]["config"].update(filters=2**32))
     edit("rank.json", lambda m: layers(m)[0]["config"].update(batch_shape=[None] + [1] * 10000))
     edit("dense-huge.json", lambda m: [l["config"].update(units=2**31 - 1)
@@ -216,8 +216,8 @@ def cases(b):
         ("models", "unknown model name",
          f"scripts/jeras train --model nosuchmodel {SMALL} --epochs 1 --no-export"),
         ("models", "model JSON, LSTM layer", f"scripts/jeras summary --model {b}/lstm.json"),
-        ("models", "model JSON, `dilation_rate` [2, 2]",
-         f"scripts/jeras summary --model {b}/dilated.json"),
+        ("models", "model JSON, Conv2D `groups` 2",
+         f"scripts/jeras summary --model {b}/groups.json"),
         ("models", "model JSON, broken (cut at 2,000 characters)",
          f"scripts/jeras summary --model {b}/broken.json"),
         ("models", "model JSON, `filters` 2^32",
