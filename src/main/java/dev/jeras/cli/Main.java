@@ -2,6 +2,7 @@ package dev.jeras.cli;
 
 import ch.qos.logback.classic.Level;
 import dev.jeras.JerasException;
+import dev.jeras.internal.TensorFlowLogging;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       ConvertCommand.class,
       SummaryCommand.class,
-      KernelsCommand.class
+      KernelsCommand.class,
+      BenchPredictCommand.class
     })
 public final class Main implements Runnable {
   /** Exit code for errors in the user's input or environment. */
@@ -50,6 +52,7 @@ public final class Main implements Runnable {
    * @return the exit code
    */
   public static int execute(String... args) {
+    TensorFlowLogging.apply(); // scripts/jeras sets TF_CPP_MIN_LOG_LEVEL=2 unless the user set it
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(Main::handle);
     // "--top 3" after a multi-value option is an unknown option, not two more file names

@@ -15,7 +15,6 @@ import dev.jeras.training.History;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
-import dev.jeras.training.ProgressReporter;
 import dev.jeras.training.callbacks.CsvLogger;
 import dev.jeras.training.callbacks.EarlyStopping;
 import dev.jeras.training.callbacks.PlotCurves;
@@ -237,7 +236,7 @@ final class TrainCommand implements Callable<Integer> {
               .epochs(epochs)
               .batchSize(batchSize)
               .validationSplit(validationSplit)
-              .progress(ProgressReporter.console(out));
+              .progress(TerminalProgress.forConsole(out));
       if (seed != null) {
         fit.seed(seed);
       }

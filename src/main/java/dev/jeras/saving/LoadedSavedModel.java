@@ -9,6 +9,7 @@ import dev.jeras.backend.RewriteResult;
 import dev.jeras.backend.cpu.CpuInferenceGraph;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.internal.TensorFlowLogging;
 import dev.jeras.internal.Tensors;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Predictor;
@@ -50,6 +51,11 @@ import org.tensorflow.proto.SavedModel;
  */
 public final class LoadedSavedModel implements Predictor {
   private static final Logger LOG = LoggerFactory.getLogger(LoadedSavedModel.class);
+
+  static {
+    TensorFlowLogging.apply(); // before the first TensorFlow op: TF's start-up lines stay quiet
+  }
+
   private final Path dir;
   private final SavedModelBundle bundle;
   private final SessionFunction function;
@@ -404,6 +410,7 @@ public final class LoadedSavedModel implements Predictor {
    * @return what the CPU engine changed in this process' copy of the graph (see {@link
    *     CpuInferenceGraph}); nothing where the graph runs as loaded
    */
+  @Override
   public RewriteResult kernels() {
     return cpu == null ? RewriteResult.unchanged(GraphDef.getDefaultInstance()) : cpu.rewrite();
   }
