@@ -155,14 +155,6 @@ class CliTest {
   }
 
   @Test
-  void train_withUnknownOptimizer_namesTheSupportedOnes_exit1() {
-    assertEquals(1, Main.execute("train", "--optimizer", "adamm", "--epochs", "1"));
-    String e = err.toString(StandardCharsets.UTF_8);
-    assertTrue(
-        e.contains("unknown optimizer 'adamm'") && e.contains("nadam") && e.contains("lion"), e);
-  }
-
-  @Test
   void train_withoutSeed_printsTheDrawnSeed_whichRepeatsTheRun() throws Exception {
     Path a = tmp.resolve("a.json");
     Path b = tmp.resolve("b.json");
