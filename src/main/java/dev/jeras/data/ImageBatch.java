@@ -27,8 +27,8 @@ final class ImageBatch implements Batch {
    * result.
    *
    * @param result the decoding result, tensor 0 = (n, h, w, c)
-   * @param positions the samples' positions in the dataset
-   * @param bad which rows to leave out
+   * @param positions the samples' positions in the dataset (the first rows)
+   * @param bad which rows to leave out (rows past the positions are padding: always bad)
    * @param labels every sample's label, or null
    * @param targetShape one target's shape, or null
    * @param labelMode int, categorical, binary or none
@@ -42,8 +42,8 @@ final class ImageBatch implements Batch {
       long[] targetShape,
       String labelMode) {
     int good = 0;
-    for (boolean b : bad) {
-      good += b ? 0 : 1;
+    for (int i = 0; i < positions.length; i++) {
+      good += bad[i] ? 0 : 1;
     }
     int[] kept = new int[good];
     for (int i = 0, k = 0; i < positions.length; i++) {
@@ -56,7 +56,7 @@ final class ImageBatch implements Batch {
     TFloat32 features = decoded;
     Tensor targets = null;
     try {
-      if (good < positions.length) {
+      if (good < bad.length) {
         features = compact(decoded, bad, good);
         owner = null;
         result.close();

@@ -13,7 +13,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -138,7 +137,7 @@ final class ImageDecoder implements AutoCloseable {
    *     at construction
    * @return a result whose tensor 0 is the batch, float32 (n, height, width, channels); the caller
    *     closes it
-   * @throws org.tensorflow.exceptions.TensorFlowException when an image cannot be decoded
+   * @throws RuntimeException (TensorFlow's) when an image cannot be decoded
    */
   Result decode(byte[][] encoded) {
     Unrolled u = bySize.get(encoded.length);
@@ -200,7 +199,7 @@ final class ImageDecoder implements AutoCloseable {
     }
     try {
       return convert(bytes, c);
-    } catch (TensorFlowException e) {
+    } catch (RuntimeException e) {
       throw new JerasException(file + ": cannot decode the image: " + firstLine(e.getMessage()), e);
     }
   }

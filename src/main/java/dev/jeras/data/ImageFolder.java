@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * model.fit(data.train(), new FitOptions().epochs(10).validationData(data.validation()));
  * }</pre>
  */
-public final class ImageFolder implements StreamingDataset {
+public final class ImageFolder implements StreamingDataset, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ImageFolder.class);
 
   /**
@@ -47,7 +47,14 @@ public final class ImageFolder implements StreamingDataset {
    * @param classNames the class names by label
    */
   public record Split(
-      ImageFolder train, ImageFolder validation, ImageFolder test, List<String> classNames) {}
+      ImageFolder train, ImageFolder validation, ImageFolder test, List<String> classNames)
+      implements AutoCloseable {
+    /** Frees the decoding graph the subsets share (a later pass builds it again). */
+    @Override
+    public void close() {
+      train.close();
+    }
+  }
 
   private final String name;
   private final List<Path> files;
@@ -55,7 +62,20 @@ public final class ImageFolder implements StreamingDataset {
   private final List<String> classNames;
   private final ImageFolderOptions options;
   private final boolean shuffle;
-  private final Map<Path, String> skipped;
+  private final Shared shared;
+
+  /**
+   * What the subsets of one folder share: the files skipped so far and the decoding graph, freed
+   * when no subset references this any more.
+   */
+  private static final class Shared {
+    final Map<Path, String> skipped = new ConcurrentHashMap<>();
+    final DecoderCache decoders;
+
+    Shared(ImageFolderOptions o) {
+      decoders = new DecoderCache(o.decoderConfig(), o.batchSize, this);
+    }
+  }
 
   private ImageFolder(
       String name,
@@ -64,14 +84,14 @@ public final class ImageFolder implements StreamingDataset {
       List<String> classNames,
       ImageFolderOptions options,
       boolean shuffle,
-      Map<Path, String> skipped) {
+      Shared shared) {
     this.name = name;
     this.files = List.copyOf(files);
     this.labels = labels;
     this.classNames = List.copyOf(classNames);
     this.options = options;
     this.shuffle = shuffle;
-    this.skipped = skipped;
+    this.shared = shared;
   }
 
   /**
@@ -163,7 +183,7 @@ public final class ImageFolder implements StreamingDataset {
       files = f;
       labels = l;
     }
-    Map<Path, String> skipped = new ConcurrentHashMap<>();
+    Shared shared = new Shared(o);
     String base =
         dir.toAbsolutePath().normalize().getFileName() == null
             ? dir.toString()
@@ -186,7 +206,7 @@ public final class ImageFolder implements StreamingDataset {
             classes,
             o,
             o.shuffle,
-            skipped);
+            shared);
     ImageFolder val = null;
     if (nVal > 0) {
       val =
@@ -197,22 +217,17 @@ public final class ImageFolder implements StreamingDataset {
               classes,
               o,
               false,
-              skipped);
+              shared);
     } else if (valDir != null) {
-      val = subset(valDir, base + " validation", classes, o, skipped);
+      val = subset(valDir, base + " validation", classes, o, shared);
     }
-    ImageFolder test =
-        testDir == null ? null : subset(testDir, base + " test", classes, o, skipped);
+    ImageFolder test = testDir == null ? null : subset(testDir, base + " test", classes, o, shared);
     return new Split(train, val, test, classes);
   }
 
   /** A validation/ or test/ folder: the training classes, files in sorted order. */
   private static ImageFolder subset(
-      Path dir,
-      String name,
-      List<String> classes,
-      ImageFolderOptions o,
-      Map<Path, String> skipped) {
+      Path dir, String name, List<String> classes, ImageFolderOptions o, Shared shared) {
     ImageFolderIndex.Listing l;
     if (classes.isEmpty()) {
       l = new ImageFolderIndex.Listing(ImageFolderIndex.images(dir, o.followLinks), null);
@@ -230,7 +245,7 @@ public final class ImageFolder implements StreamingDataset {
       }
       l = ImageFolderIndex.labelled(dir, classes, o.followLinks);
     }
-    return new ImageFolder(name, l.files(), l.labels(), classes, o, false, skipped);
+    return new ImageFolder(name, l.files(), l.labels(), classes, o, false, shared);
   }
 
   private static List<String> classes(Path dir, ImageFolderOptions o) {
@@ -337,7 +352,7 @@ public final class ImageFolder implements StreamingDataset {
    *     onBadImage("skip")}), with why, across every subset of the folder
    */
   public Map<Path, String> skippedFiles() {
-    return Map.copyOf(skipped);
+    return Map.copyOf(shared.skipped);
   }
 
   /**
@@ -356,7 +371,7 @@ public final class ImageFolder implements StreamingDataset {
         classNames,
         options,
         shuffle,
-        skipped);
+        shared);
   }
 
   @Override
@@ -368,7 +383,7 @@ public final class ImageFolder implements StreamingDataset {
     }
     int b = options.batchSize;
     int count = Math.max(0, batchCount() - firstBatch);
-    ImageDecoder decoder = new ImageDecoder(options.decoderConfig(), b, n % b, 1);
+    ImageDecoder decoder = shared.decoders.acquire();
     Prefetcher<ImageBatch> prefetcher;
     try {
       prefetcher =
@@ -387,10 +402,12 @@ public final class ImageFolder implements StreamingDataset {
               },
               "jeras-decode");
     } catch (RuntimeException e) {
-      decoder.close();
+      shared.decoders.release();
       throw e;
     }
     return new BatchIterator() {
+      private boolean closed;
+
       @Override
       public Batch next() {
         return prefetcher.next();
@@ -398,23 +415,44 @@ public final class ImageFolder implements StreamingDataset {
 
       @Override
       public void close() {
+        if (closed) {
+          return;
+        }
+        closed = true;
         try {
           prefetcher.close();
         } finally {
-          decoder.close();
+          shared.decoders.release();
         }
       }
     };
   }
 
-  /** Reads, checks and decodes the images at these positions into one batch. */
+  /**
+   * Frees the decoding graph this folder's subsets share, now or when the passes using it end; a
+   * later pass builds it again. Unclosed, it is freed once the subsets are unreachable.
+   */
+  @Override
+  public void close() {
+    shared.decoders.close();
+  }
+
+  /**
+   * Reads, checks and decodes the images at these positions into one batch. A short last batch is
+   * padded to the batch size (the graph is built for that size), the padding dropped after.
+   */
   private ImageBatch decodeBatch(ImageDecoder decoder, int[] positions) {
     int n = positions.length;
-    byte[][] encoded = new byte[n][];
-    boolean[] bad = new boolean[n];
-    for (int i = 0; i < n; i++) {
+    int slots = Math.max(n, options.batchSize);
+    byte[][] encoded = new byte[slots][];
+    boolean[] bad = new boolean[slots];
+    for (int i = 0; i < slots; i++) {
+      if (i >= n) {
+        bad[i] = true;
+        continue;
+      }
       Path file = files.get(positions[i]);
-      if (skipped.containsKey(file)) {
+      if (shared.skipped.containsKey(file)) {
         bad[i] = true;
         continue;
       }
@@ -448,14 +486,14 @@ public final class ImageFolder implements StreamingDataset {
     }
     try {
       return decoder.decode(feed);
-    } catch (org.tensorflow.exceptions.TensorFlowException batchFailure) {
+    } catch (RuntimeException batchFailure) {
       for (int i = 0; i < feed.length; i++) {
         if (bad[i]) {
           continue;
         }
         try (org.tensorflow.Result one = decoder.decode(new byte[][] {feed[i]})) {
           // decodes: not the one
-        } catch (org.tensorflow.exceptions.TensorFlowException e) {
+        } catch (RuntimeException e) {
           Path file = files.get(positions[i]);
           bad(
               file,
@@ -476,7 +514,7 @@ public final class ImageFolder implements StreamingDataset {
           ? je
           : new JerasException(message, cause);
     }
-    if (skipped.putIfAbsent(file, message) == null) {
+    if (shared.skipped.putIfAbsent(file, message) == null) {
       LOG.warn("skipped: {}", message);
     }
   }

@@ -4,7 +4,6 @@ import dev.jeras.JerasException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.tensorflow.Result;
-import org.tensorflow.exceptions.TensorFlowException;
 
 /**
  * Turns an image file (JPEG, PNG, BMP, GIF) into a model input with the same decoding as {@link
@@ -62,7 +61,7 @@ public final class Images {
       float[] out;
       try (Result r = decoder.decode(new byte[][] {bytes})) {
         out = dev.jeras.internal.Tensors.toFloats(r.get(0));
-      } catch (TensorFlowException e) {
+      } catch (RuntimeException e) {
         throw new JerasException(
             file + ": cannot decode the image: " + ImageDecoder.firstLine(e.getMessage()), e);
       }

@@ -11,8 +11,8 @@ import java.util.List;
  * <pre>{@code
  * ImageFolder.Split data = Datasets.imageFolder(Path.of("photos"), new ImageFolderOptions());
  * try (BatchIterator it = data.train().batches()) {
- *   for (Batch b = it.next(); b != null; b = it.next()) {
- *     try (b) { ... b.features() ... }
+ *   for (Batch next = it.next(); next != null; next = it.next()) {
+ *     try (Batch b = next) { ... b.features() ... }
  *   }
  * }
  * }</pre>

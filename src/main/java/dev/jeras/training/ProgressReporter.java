@@ -26,6 +26,7 @@ public class ProgressReporter implements Callback {
   private final boolean interactive;
   private ProgressBar bar;
   private long epochStart;
+  private boolean showDataWait;
 
   /**
    * @param out where lines go
@@ -42,6 +43,16 @@ public class ProgressReporter implements Callback {
    */
   public static ProgressReporter console(PrintStream out) {
     return new ProgressReporter(out, System.console() != null);
+  }
+
+  /**
+   * @param show whether each epoch line ends with the share of the epoch spent waiting for data
+   *     ({@code - data wait: 0.4%}, see {@link FitState#dataWaitFraction()})
+   * @return this
+   */
+  public ProgressReporter showDataWait(boolean show) {
+    this.showDataWait = show;
+    return this;
   }
 
   @Override
@@ -73,7 +84,11 @@ public class ProgressReporter implements Callback {
       bar.close();
       bar = null;
     }
-    emit(line(epoch, state, logs, (System.nanoTime() - epochStart) / 1e9));
+    String line = line(epoch, state, logs, (System.nanoTime() - epochStart) / 1e9);
+    if (showDataWait) {
+      line += String.format(Locale.ROOT, " - data wait: %.1f%%", 100 * state.dataWaitFraction());
+    }
+    emit(line);
   }
 
   @Override
