@@ -136,7 +136,9 @@ public final class ImageFolder implements StreamingDataset, AutoCloseable {
       throw new IllegalArgumentException(
           "only one of cropToAspectRatio and padToAspectRatio can be set");
     }
-    boolean splits = hasSplits(dir);
+    boolean labelled = !o.labelMode.equals("none");
+    // without labels, every image under the folder (as Keras' labels=None)
+    boolean splits = labelled && hasSplits(dir);
     Path trainDir = splits ? dir.resolve("train") : dir;
     Path valDir =
         splits && Files.isDirectory(dir.resolve("validation")) ? dir.resolve("validation") : null;
@@ -152,7 +154,6 @@ public final class ImageFolder implements StreamingDataset, AutoCloseable {
           "a validation split of shuffled images needs a seed: it decides which images are held"
               + " out, and must be the same for training and validation");
     }
-    boolean labelled = !o.labelMode.equals("none");
     List<String> classes = labelled ? classes(trainDir, o) : List.of();
     ImageFolderIndex.Listing all =
         labelled
