@@ -17,6 +17,10 @@ class) and the benchmark folder (all 10,000 + 10,000 images of the shared subset
     python scripts/make_image_folder.py --src /work/shared/datasets/cifar10-jpeg-subset \\
         --out ~/.jeras/datasets/cifar10-folder
 
+--copies K writes each training image K times (copy k as <record>-<k>.jpg, mirrored when k is
+odd, shifted k pixels to the right otherwise): --copies 5 makes the 50,000-image training folder
+of the memory check (scripts/bench-images --big).
+
 Needs numpy and Pillow (the project's Python venv has both).
 """
 import argparse
@@ -55,16 +59,22 @@ def read(path):
     return None
 
 
-def write(labels, images, out, per_class, quality):
+def write(labels, images, out, per_class, quality, copies=1):
     counts = [0] * len(CLASSES)
     for c in CLASSES:
         os.makedirs(os.path.join(out, c), exist_ok=True)
     for i, (label, img) in enumerate(zip(labels, images)):
         if per_class is not None and counts[label] >= per_class:
             continue
-        counts[label] += 1
-        name = os.path.join(out, CLASSES[label], f"{i:05d}.jpg")
-        Image.fromarray(img, "RGB").save(name, "JPEG", quality=quality)
+        for k in range(copies):
+            counts[label] += 1
+            if k == 0:
+                pixels, name = img, f"{i:05d}.jpg"
+            else:
+                pixels = img[:, ::-1] if k % 2 else np.roll(img, k, axis=1)
+                name = f"{i:05d}-{k}.jpg"
+            Image.fromarray(np.ascontiguousarray(pixels), "RGB").save(
+                os.path.join(out, CLASSES[label], name), "JPEG", quality=quality)
     return counts
 
 
@@ -75,6 +85,7 @@ def main():
     ap.add_argument("--train-per-class", type=int, default=None, help="default: all")
     ap.add_argument("--test-per-class", type=int, default=None, help="default: all")
     ap.add_argument("--quality", type=int, default=90)
+    ap.add_argument("--copies", type=int, default=1, help="write each training image K times")
     args = ap.parse_args()
     batches = find_batches(args.src)
     train = [read(os.path.join(batches, f"data_batch_{i}.bin")) for i in range(1, 6)]
@@ -84,7 +95,8 @@ def main():
     labels = np.concatenate([b[0] for b in train])
     images = np.concatenate([b[1] for b in train])
     out = os.path.expanduser(args.out)
-    n = write(labels, images, os.path.join(out, "train"), args.train_per_class, args.quality)
+    n = write(labels, images, os.path.join(out, "train"), args.train_per_class, args.quality,
+              args.copies)
     test_labels, test_images = read(os.path.join(batches, "test_batch.bin"))
     m = write(test_labels, test_images, os.path.join(out, "test"), args.test_per_class,
               args.quality)
