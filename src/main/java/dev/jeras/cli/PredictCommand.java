@@ -165,15 +165,17 @@ final class PredictCommand implements Callable<Integer> {
       }
       String names = classes != null ? classes : in.dim(3) == 3 ? "cifar10" : "mnist";
       List<String> labels = classNames(names);
-      for (Path image : images) {
-        FloatArray x =
-            Images.load(
-                image,
-                (int) in.dim(1),
-                (int) in.dim(2),
-                (int) in.dim(3),
-                invert,
-                imageOptions.maxImagePixels);
+      FloatArray all =
+          Images.load(
+              images,
+              (int) in.dim(1),
+              (int) in.dim(2),
+              (int) in.dim(3),
+              invert,
+              imageOptions.maxImagePixels);
+      for (int n = 0; n < images.size(); n++) {
+        Path image = images.get(n);
+        FloatArray x = all.slice(n, n + 1);
         float[] probs = p.predict(x, 1).data();
         Integer[] order = new Integer[probs.length];
         for (int i = 0; i < order.length; i++) {
