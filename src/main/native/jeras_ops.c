@@ -54,6 +54,8 @@ extern void TF_OpKernelConstruction_GetAttrBool(TF_OpKernelConstruction*, const 
     TF_Bool* val, TF_Status*);
 extern void TF_OpKernelConstruction_GetAttrInt32List(TF_OpKernelConstruction*, const char* name,
     int32_t* vals, int max_vals, TF_Status*);
+extern void TF_OpKernelConstruction_GetAttrString(TF_OpKernelConstruction*, const char* name,
+    char* val, size_t max_length, TF_Status*);
 extern void TF_GetInput(TF_OpKernelContext*, int i, TF_Tensor** tensor, TF_Status*);
 extern TF_Tensor* TF_AllocateOutput(TF_OpKernelContext*, int index, int dtype,
     const int64_t* dims, int num_dims, size_t len, TF_Status*);
@@ -81,8 +83,12 @@ static int64_t out_size(int64_t in, int64_t k, int64_t stride, int same, int64_t
   return in < k ? 0 : (in - k) / stride + 1;
 }
 
+/* The copies of the loops (conv_max_pool.inc) a kernel can run. */
+enum { ISA_BASELINE = 0, ISA_AVX2 = 1 };
+
 typedef struct {
   const char* op;
+  int isa;
   int conv_same, pool_same, relu;
   int32_t ksize[2], strides[2];
 } Attrs;
@@ -103,6 +109,7 @@ typedef struct {
   int64_t ph, pw, ppt, ppl;          /* pooled output, pool's top/left padding */
   int64_t pk[2], ps[2];
   int relu;
+  int isa;                           /* which copy of the loops runs */
   const int64_t* taps;               /* per filter tap (ky, kx, ci), its offset in x from a */
   int64_t ntaps;                     /* convolution pixel's first input value */
   int64_t row_begin, row_end;        /* rows of the pooled output (image * ph + row) */
@@ -119,27 +126,36 @@ typedef struct {
 #include "conv_max_pool.inc"
 #undef KERNEL
 
-/* AVX2 + FMA where the CPU has them, unless JERAS_NATIVE_ISA=baseline (to test the other copy). */
-static int use_avx2;
-static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
-
-static void choose_isa(void) {
-  const char* isa = getenv("JERAS_NATIVE_ISA");
-  __builtin_cpu_init();
-  use_avx2 = !(isa != NULL && strcmp(isa, "baseline") == 0) && __builtin_cpu_supports("avx2")
-      && __builtin_cpu_supports("fma");
-}
-
 static void forward_part(Job* j) {
-  if (use_avx2) run_rows_avx2(j); else run_rows_baseline(j);
+  if (j->isa == ISA_AVX2) run_rows_avx2(j); else run_rows_baseline(j);
 }
 
 static void filter_part(Job* j) {
-  if (use_avx2) filter_rows_avx2(j, j->dw, j->db); else filter_rows_baseline(j, j->dw, j->db);
+  if (j->isa == ISA_AVX2) filter_rows_avx2(j, j->dw, j->db);
+  else filter_rows_baseline(j, j->dw, j->db);
 }
 
 static void input_part(Job* j) {
-  if (use_avx2) input_rows_avx2(j, j->dx); else input_rows_baseline(j, j->dx);
+  if (j->isa == ISA_AVX2) input_rows_avx2(j, j->dx); else input_rows_baseline(j, j->dx);
+}
+
+/*
+ * The copy an op's `isa` attribute asks for: "auto" takes the widest this CPU runs; a named copy
+ * the CPU cannot run is an error (a test that asks for a copy must be sure it ran). Returns -1 and
+ * fills msg on error.
+ */
+static int choose_isa(const char* op, const char* isa, char* msg, size_t len) {
+  __builtin_cpu_init();
+  int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (strcmp(isa, "auto") == 0) return avx2 ? ISA_AVX2 : ISA_BASELINE;
+  if (strcmp(isa, "baseline") == 0) return ISA_BASELINE;
+  if (strcmp(isa, "avx2") == 0) {
+    if (avx2) return ISA_AVX2;
+    snprintf(msg, len, "%s: isa 'avx2' asked for, but this CPU lacks AVX2 or FMA", op);
+    return -1;
+  }
+  snprintf(msg, len, "%s: isa must be auto, avx2 or baseline (built copies), got '%s'", op, isa);
+  return -1;
 }
 
 typedef struct {
@@ -184,7 +200,6 @@ static void run_parts(Job* parts, int count, void (*fn)(Job*)) {
   pthread_t ids[MAX_THREADS];
   Part args[MAX_THREADS];
   int started[MAX_THREADS];
-  pthread_once(&isa_once, choose_isa);
   for (int t = 1; t < count; t++) {
     args[t].job = &parts[t];
     args[t].fn = fn;
@@ -216,6 +231,11 @@ static void* create(TF_OpKernelConstruction* ctx, const char* op) {
     if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "relu", &relu, s);
     if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32List(ctx, "ksize", a->ksize, 2, s);
     if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32List(ctx, "strides", a->strides, 2, s);
+    char isa[16] = {0};
+    if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrString(ctx, "isa", isa, sizeof(isa) - 1, s);
+    if (TF_GetCode(s) == TF_OK && (a->isa = choose_isa(op, isa, msg, sizeof(msg))) < 0) {
+      TF_SetStatus(s, TF_INVALID_ARGUMENT, msg);
+    }
     if (TF_GetCode(s) == TF_OK && (a->ksize[0] < 1 || a->ksize[1] < 1 || a->strides[0] < 1
         || a->strides[1] < 1)) {
       snprintf(msg, sizeof(msg), "%s: ksize and strides must be 2 positive numbers each", op);
@@ -301,6 +321,7 @@ static int plan(TF_OpKernelContext* ctx, const Attrs* a, Call* c, int count, Job
   job->pk[0] = a->ksize[0]; job->pk[1] = a->ksize[1];
   job->ps[0] = a->strides[0]; job->ps[1] = a->strides[1];
   job->relu = a->relu;
+  job->isa = a->isa;
   job->ch = out_size(h, job->kh, 1, a->conv_same, top);
   job->cw = out_size(wd, job->kw, 1, a->conv_same, left);
   job->ph = out_size(job->ch, job->pk[0], job->ps[0], a->pool_same, &job->ppt);
@@ -579,6 +600,7 @@ static void register_op(const char* name, const char* const* inputs, const char*
   TF_OpDefinitionBuilderAddAttr(op, "ksize: list(int) >= 2");
   TF_OpDefinitionBuilderAddAttr(op, "strides: list(int) >= 2");
   TF_OpDefinitionBuilderAddAttr(op, "pool_same: bool");
+  TF_OpDefinitionBuilderAddAttr(op, "isa: string = 'auto'");
   TF_OpDefinitionBuilderSetShapeInferenceFunction(op, unknown_shape);
   TF_RegisterOpDefinition(op, s);
   if (TF_GetCode(s) == TF_OK) {

@@ -1,15 +1,19 @@
 package dev.jeras.bench;
 
+import dev.jeras.backend.Backend;
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.RewriteResult;
+import dev.jeras.backend.StandardBackend;
+import dev.jeras.backend.cpu.CpuBackend;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
-import dev.jeras.internal.ConvBackprop;
-import dev.jeras.internal.NativeOps;
-import dev.jeras.internal.PoolBackprop;
 import dev.jeras.internal.Tensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -28,9 +32,8 @@ import org.tensorflow.types.TInt32;
 /**
  * The benchmark's floor: the MNIST CNN trained by a minimal hand-written TensorFlow Java loop (raw
  * ops, no DSL, every batch tensor made before timing, no shuffling, loss fetched each step). The
- * ratio jeras / floor is the DSL's own overhead. Its graph is the one jeras trains: the same ops
- * and kernels: where jeras uses oneDNN's kernels or its own gradients ({@link ConvBackprop}, {@link
- * PoolBackprop}) or its fused convolution + max pool ({@link NativeOps}), those too.
+ * ratio jeras / floor is the DSL's own overhead. Its graph is the one jeras trains: the same
+ * standard ops, prepared by the same CPU engine ({@link CpuBackend}), so the same kernels.
  *
  * <pre>
  * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.FloorMnist [epochs] [batch] [dataDir]
@@ -51,33 +54,61 @@ public final class FloorMnist {
     Dataset train = Datasets.load("mnist", dataDir).train();
     int n = train.size();
     SplittableRandom rng = new SplittableRandom(1);
-    try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g);
-      Placeholder<TFloat32> x =
-          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
-      Placeholder<TInt32> y = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
-      List<Variable<TFloat32>> vars = new ArrayList<>();
-      Variable<TFloat32> k1 = var(tf, vars, rng, 3, 3, 1, 32);
-      Variable<TFloat32> b1 = zeros(tf, vars, 32);
-      Variable<TFloat32> k2 = var(tf, vars, rng, 3, 3, 32, 64);
-      Variable<TFloat32> b2 = zeros(tf, vars, 64);
-      Variable<TFloat32> w = var(tf, vars, rng, 1600, 10);
-      Variable<TFloat32> b3 = zeros(tf, vars, 10);
-      List<Long> unit = List.of(1L, 1L, 1L, 1L);
-      // as jeras' training graph builds it, with the same convolution gradient
-      Operand<TFloat32> h = ConvBackprop.trainingConv2d(tf, x, k1, b1, true, unit, "VALID");
-      h = pool(tf, h);
-      h = ConvBackprop.trainingConv2d(tf, h, k2, b2, true, unit, "VALID");
-      h = pool(tf, h);
+    // stage 1: the forward graph with TensorFlow's standard ops, as jeras' layers build it
+    String[] names = {"k1", "b1", "k2", "b2", "w", "b3"};
+    long[][] shapes = {{3, 3, 1, 32}, {32}, {3, 3, 32, 64}, {64}, {1600, 10}, {10}};
+    Backend.GraphPlan plan;
+    try (Graph g1 = new Graph()) {
+      Ops tf = Ops.create(g1);
+      tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28, 1)));
+      tf.withName("y").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+      List<Operand<TFloat32>> v = new ArrayList<>();
+      for (int i = 0; i < names.length; i++) {
+        v.add(tf.withName(names[i]).variable(Shape.of(shapes[i]), TFloat32.class));
+      }
+      Set<String> before = nodeNames(g1);
+      StandardBackend b = StandardBackend.INSTANCE;
+      Operand<TFloat32> x = Tensors.floatOutput(g1, "x");
+      int[] one = {1, 1};
+      int[] two = {2, 2};
+      Operand<TFloat32> h =
+          b.relu(tf, b.biasAdd(tf, b.conv2d(tf, x, v.get(0), one, "VALID", one), v.get(1)));
+      h = b.maxPool(tf, h, two, two, "VALID");
+      h = b.relu(tf, b.biasAdd(tf, b.conv2d(tf, h, v.get(2), one, "VALID", one), v.get(3)));
+      h = b.maxPool(tf, h, two, two, "VALID");
       h = tf.reshape(h, tf.constant(new long[] {-1, 1600}));
-      Operand<TFloat32> logits = tf.nn.biasAdd(tf.linalg.matMul(h, w), b3);
-      Operand<TFloat32> loss =
-          tf.math.mean(
+      Operand<TFloat32> logits = b.biasAdd(tf, b.matmul(tf, h, v.get(4)), v.get(5));
+      Operand<TInt32> y =
+          tf.withName("y_ref").identity((Operand<TInt32>) (Operand<?>) g1.operation("y").output(0));
+      tf.withName("loss")
+          .math
+          .mean(
               tf.nn
                   .softmaxCrossEntropyWithLogits(
                       logits, tf.oneHot(y, tf.constant(10), tf.constant(1f), tf.constant(0f)))
                   .loss(),
               tf.constant(0));
+      Set<String> forward = nodeNames(g1);
+      forward.removeAll(before);
+      Set<String> named = new HashSet<>(List.of(names));
+      named.addAll(List.of("x", "y", "loss"));
+      plan = new Backend.GraphPlan(g1.toGraphDef(), named, forward, batch);
+    }
+    // the CPU engine prepares it as it prepares jeras' training graphs
+    RewriteResult prepared = new CpuBackend(EngineOptions.defaults()).prepare(plan);
+    try (Graph g = new Graph()) {
+      g.importGraphDef(prepared.graph());
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = Tensors.floatOutput(g, "x");
+      Operand<?> y = g.operation("y").output(0);
+      Operand<TFloat32> loss = Tensors.floatOutput(g, "loss");
+      List<Operand<TFloat32>> vars = new ArrayList<>();
+      List<Op> inits = new ArrayList<>();
+      for (int i = 0; i < names.length; i++) {
+        Operand<TFloat32> v = Tensors.floatOutput(g, names[i]);
+        vars.add(v);
+        inits.add(tf.assign(v, initial(tf, rng, names[i].startsWith("b"), shapes[i])));
+      }
       Output<?>[] grads =
           g.addGradients(
               loss.asOutput(),
@@ -86,7 +117,7 @@ public final class FloorMnist {
       Operand<TFloat32> step = tf.math.add(t, tf.constant(1f));
       List<Op> updates = new ArrayList<>();
       for (int i = 0; i < vars.size(); i++) {
-        Variable<TFloat32> v = vars.get(i);
+        Operand<TFloat32> v = vars.get(i);
         Variable<TFloat32> m = tf.variable(tf.zerosLike(v));
         Variable<TFloat32> s = tf.variable(tf.zerosLike(v));
         @SuppressWarnings("unchecked")
@@ -121,6 +152,9 @@ public final class FloorMnist {
       double[] epochSeconds = new double[epochs];
       float last = 0;
       try (Session s = new Session(g)) {
+        Session.Runner init = s.runner();
+        inits.forEach(init::addTarget);
+        init.run().close();
         s.initialize();
         for (int e = 0; e < epochs; e++) {
           long start = System.nanoTime();
@@ -159,38 +193,33 @@ public final class FloorMnist {
     }
   }
 
-  private static Operand<TFloat32> pool(Ops tf, Operand<TFloat32> h) {
-    int[] two = {2, 2};
-    Operand<TFloat32> fused = NativeOps.trainingConvMaxPool(tf, h, two, two, "VALID");
-    return fused != null ? fused : PoolBackprop.trainingMaxPool(tf, h, two, two, "VALID");
+  private static Set<String> nodeNames(Graph g) {
+    Set<String> names = new HashSet<>();
+    g.operations().forEachRemaining(op -> names.add(op.name()));
+    return names;
   }
 
-  private static Variable<TFloat32> zeros(Ops tf, List<Variable<TFloat32>> vars, long n) {
-    Variable<TFloat32> v = tf.variable(tf.zeros(tf.constant(new long[] {n}), TFloat32.class));
-    vars.add(v);
-    return v;
-  }
-
-  private static Variable<TFloat32> var(
-      Ops tf, List<Variable<TFloat32>> vars, SplittableRandom rng, long... shape) {
-    long fanIn = 1;
-    for (int i = 0; i < shape.length - 1; i++) {
-      fanIn *= shape[i];
-    }
-    long fanOut = shape[shape.length - 1] * (shape.length > 2 ? shape[0] * shape[1] : 1);
-    double limit = Math.sqrt(6.0 / (fanIn + fanOut));
+  /** Glorot-uniform kernels (as Keras' default), zero biases. */
+  private static Operand<TFloat32> initial(
+      Ops tf, SplittableRandom rng, boolean bias, long... shape) {
     int size = 1;
     for (long d : shape) {
       size *= (int) d;
     }
     float[] init = new float[size];
-    for (int i = 0; i < size; i++) {
-      init[i] = (float) ((rng.nextDouble() * 2 - 1) * limit);
+    if (!bias) {
+      long fanIn = 1;
+      for (int i = 0; i < shape.length - 1; i++) {
+        fanIn *= shape[i];
+      }
+      long fanOut = shape[shape.length - 1] * (shape.length > 2 ? shape[0] * shape[1] : 1);
+      double limit = Math.sqrt(6.0 / (fanIn + fanOut));
+      for (int i = 0; i < size; i++) {
+        init[i] = (float) ((rng.nextDouble() * 2 - 1) * limit);
+      }
     }
     try (TFloat32 t = Tensors.floats(init, 0, shape)) {
-      Variable<TFloat32> v = tf.variable(tf.constantOf(t));
-      vars.add(v);
-      return v;
+      return tf.constantOf(t);
     }
   }
 }

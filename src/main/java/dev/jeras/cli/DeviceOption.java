@@ -1,22 +1,42 @@
 package dev.jeras.cli;
 
-import dev.jeras.internal.Devices;
-import dev.jeras.training.Engine;
+import dev.jeras.backend.DeviceChoice;
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.KernelPolicy;
 import picocli.CommandLine.Option;
 
-/** The {@code --device cpu|gpu|auto} option shared by train, evaluate and predict. */
+/**
+ * The engine options shared by train, evaluate and predict: {@code --device}, {@code --kernels}.
+ */
 final class DeviceOption {
   @Option(
       names = "--device",
-      defaultValue = "auto",
       paramLabel = "cpu|gpu|auto",
       description =
           "where TensorFlow runs: cpu, gpu (an error names what is missing when no GPU"
-              + " is usable) or auto (default: ${DEFAULT-VALUE})")
+              + " is usable) or auto (default: auto, or -Djeras.device)")
   String device;
 
-  /** Resolves the device, logs it once, and makes it the default of every session. */
-  void apply() {
-    Engine.setDefaultConfig(Devices.configure(Devices.Choice.of(device)));
+  @Option(
+      names = "--kernels",
+      paramLabel = "tuned|fixed|tensorflow",
+      description =
+          "how the CPU engine picks kernels: tuned (measured on this CPU once, cached in"
+              + " ~/.jeras/kernels.json), fixed (a built-in choice) or tensorflow (TensorFlow's"
+              + " ops only) (default: tuned, or -Djeras.kernels)")
+  String kernels;
+
+  /**
+   * @return the options: the defaults (system properties), with these flags where given
+   */
+  EngineOptions options() {
+    EngineOptions o = EngineOptions.defaults();
+    if (device != null) {
+      o = o.withDevice(DeviceChoice.of(device));
+    }
+    if (kernels != null) {
+      o = o.withKernels(KernelPolicy.of(kernels));
+    }
+    return o;
   }
 }

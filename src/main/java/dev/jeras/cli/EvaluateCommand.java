@@ -66,13 +66,12 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     verbose.apply();
-    device.apply();
     Map<String, Double> r;
     String data;
     int samples;
     String what;
     Path dir = dataDir.resolve();
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       if (dataset == null && ImageFolder.looksLikeImageFolder(dir)) {
         ImageFolder.Split split =
             Datasets.imageFolder(

@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
       EvaluateCommand.class,
       PredictCommand.class,
       ConvertCommand.class,
-      SummaryCommand.class
+      SummaryCommand.class,
+      KernelsCommand.class
     })
 public final class Main implements Runnable {
   /** Exit code for errors in the user's input or environment. */

@@ -105,7 +105,6 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     verbose.apply();
-    device.apply();
     if (images != null) {
       return predictImages();
     }
@@ -117,7 +116,7 @@ final class PredictCommand implements Callable<Integer> {
           "give --input FILE.npy --output FILE.npy, or --image FILE");
     }
     FloatArray x = Npy.readFloats(input);
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       if (p.inputNames().size() != 1) {
         throw new JerasException(
             model
@@ -154,7 +153,7 @@ final class PredictCommand implements Callable<Integer> {
   }
 
   private int predictImages() {
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       TensorShape in = p.inputShapes().get(0);
       if (p.inputNames().size() != 1 || in.rank() != 4) {
         throw new JerasException(
@@ -199,7 +198,7 @@ final class PredictCommand implements Callable<Integer> {
     if (output == null) {
       throw new IllegalArgumentException("--data-dir needs --output FILE.csv");
     }
-    try (Predictor p = ModelFiles.loadPredictor(model)) {
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       ImageFolder all =
           Datasets.imageFolder(
                   dataDir,

@@ -154,7 +154,6 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     verbose.apply();
-    device.apply();
     if (limit != null && limit <= 0) {
       throw new IllegalArgumentException("--limit must be positive, got " + limit);
     }
@@ -174,6 +173,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     try (Model m = model.create();
         TrainingData data = data(m, dir, folder)) {
+      m.engineOptions(device.options());
       if (seed != null) {
         m.seed(seed);
       }
@@ -199,11 +199,11 @@ final class TrainCommand implements Callable<Integer> {
                 + ": "
                 + model.model
                 + " arrives compiled with "
-                + m.trainer().optimizer().kerasClassName()
+                + m.optimizer().kerasClassName()
                 + " and its state; leave --optimizer out to continue with it");
       }
       if (m.isCompiled() && learningRate != null) {
-        m.trainer().setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
+        m.setLearningRate(learningRate); // a loaded .keras keeps its optimizer state
       }
       FitOptions fit =
           new FitOptions()
@@ -231,7 +231,7 @@ final class TrainCommand implements Callable<Integer> {
         fit.callbacks(new CsvLogger(csvLog));
       }
       if (logDir != null) {
-        fit.callbacks(new TensorBoard(logDir, () -> m.engine().graph().toGraphDef()));
+        fit.callbacks(new TensorBoard(logDir, m::graphDef));
       }
       if (plot != null) {
         fit.callbacks(new PlotCurves(plot).title(m.name()));

@@ -1,5 +1,8 @@
 package dev.jeras.internal;
 
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -12,6 +15,21 @@ import org.tensorflow.types.TInt64;
  */
 public final class Tensors {
   private Tensors() {}
+
+  /**
+   * @param graph a graph
+   * @param name the name of a node whose output 0 is a float tensor
+   * @return that output
+   * @throws IllegalStateException where the graph has no such node
+   */
+  @SuppressWarnings("unchecked")
+  public static Operand<TFloat32> floatOutput(Graph graph, String name) {
+    GraphOperation op = graph.operation(name);
+    if (op == null) {
+      throw new IllegalStateException("the graph has no node " + name);
+    }
+    return (Operand<TFloat32>) (Operand<?>) op.output(0);
+  }
 
   /**
    * @param data source values

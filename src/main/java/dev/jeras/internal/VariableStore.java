@@ -5,11 +5,14 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
@@ -39,7 +42,7 @@ public final class VariableStore {
   }
 
   private record Entry<T extends TType>(
-      Variable<T> variable, Placeholder<T> value, Assign<T> assign, long[] shape) {}
+      Operand<T> variable, Operand<T> value, Op assign, long[] shape, Class<T> type) {}
 
   /**
    * Creates a float variable.
@@ -77,7 +80,7 @@ public final class VariableStore {
     Placeholder<T> p =
         scope.withName(leaf + "_value").placeholder(type, Placeholder.shape(Shape.of(shape)));
     Assign<T> a = scope.withName(leaf + "_assign").assign(v, p);
-    entries.put(name, new Entry<>(v, p, a, shape.clone()));
+    entries.put(name, new Entry<>(v, p, a, shape.clone(), type));
     return v;
   }
 
@@ -96,6 +99,35 @@ public final class VariableStore {
   }
 
   /**
+   * The same variables in another graph that holds them under the same names (a copy of this
+   * store's graph, rewritten and imported): each variable with its value placeholder and assign op.
+   *
+   * @param graph the other graph
+   * @param ops its op factory
+   * @return a store over that graph
+   * @throws IllegalStateException naming a variable the graph lacks
+   */
+  public VariableStore rebind(Graph graph, Ops ops) {
+    VariableStore s = new VariableStore(ops);
+    for (Map.Entry<String, Entry<?>> e : entries.entrySet()) {
+      s.entries.put(e.getKey(), rebound(graph, e.getKey(), e.getValue()));
+    }
+    return s;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends TType> Entry<T> rebound(Graph graph, String name, Entry<T> e) {
+    GraphOperation v = graph.operation(name);
+    GraphOperation p = graph.operation(name + "_value");
+    GraphOperation a = graph.operation(name + "_assign");
+    if (v == null || p == null || a == null) {
+      throw new IllegalStateException("the rewritten graph lost variable " + name);
+    }
+    return new Entry<>(
+        (Operand<T>) v.output(0), (Operand<T>) p.output(0), () -> a, e.shape(), e.type());
+  }
+
+  /**
    * @return whether a variable of that name exists
    */
   public boolean contains(String name) {
@@ -103,16 +135,25 @@ public final class VariableStore {
   }
 
   /**
+   * @param name a float variable's name
+   * @return that variable
+   */
+  public Operand<TFloat32> floatVariable(String name) {
+    return variable(name);
+  }
+
+  /**
    * @param name a variable name
+   * @param <T> its type
    * @return that variable
    */
   @SuppressWarnings("unchecked")
-  public Operand<TFloat32> floatVariable(String name) {
+  public <T extends TType> Operand<T> variable(String name) {
     Entry<?> e = entries.get(name);
     if (e == null) {
       throw new IllegalArgumentException("no variable named " + name);
     }
-    return (Operand<TFloat32>) e.variable();
+    return (Operand<T>) e.variable();
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.jeras.layers;
 
+import dev.jeras.backend.Backend;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -83,20 +84,21 @@ public enum Activations {
   /**
    * Wires the activation.
    *
+   * @param b the backend that builds the math
    * @param tf the op factory
    * @param x the pre-activation tensor
    * @return the activated tensor ({@code x} itself for linear)
    */
-  public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x) {
+  public Operand<TFloat32> apply(Backend b, Ops tf, Operand<TFloat32> x) {
     return switch (this) {
       case LINEAR -> x;
-      case RELU -> tf.nn.relu(x);
-      case SIGMOID -> tf.math.sigmoid(x);
-      case TANH -> tf.math.tanh(x);
-      case SOFTMAX -> tf.nn.softmax(x);
-      case ELU -> tf.nn.elu(x);
-      case SELU -> tf.nn.selu(x);
-      case SOFTPLUS -> tf.math.softplus(x);
+      case RELU -> b.relu(tf, x);
+      case SIGMOID -> b.sigmoid(tf, x);
+      case TANH -> b.tanh(tf, x);
+      case SOFTMAX -> b.softmax(tf, x);
+      case ELU -> b.elu(tf, x);
+      case SELU -> b.selu(tf, x);
+      case SOFTPLUS -> b.softplus(tf, x);
     };
   }
 }

@@ -60,7 +60,8 @@ public final class AveragePooling2D extends Pooling2D {
 
   @Override
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    return ctx.tf().nn.avgPool(inputs.get(0), window(), strides4(), padding.tfName());
+    return ctx.backend()
+        .avgPool(ctx.tf(), inputs.get(0), poolSize, effectiveStrides(), padding.tfName());
   }
 
   /**

@@ -1,23 +1,21 @@
 package dev.jeras.layers;
 
-import dev.jeras.internal.OneDnn;
+import dev.jeras.backend.Backend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.types.TFloat32;
 
 /**
  * Batch normalization over the last axis: {@code y = gamma * (x - mean) / sqrt(var + epsilon) +
  * beta}.
  *
- * <p>Training uses the batch's mean and (biased) variance, through TensorFlow's FusedBatchNormV3
- * (for rank-4 inputs on the CPU without oneDNN turned on, oneDNN's kernel for it, 1.1-1.9x faster:
- * {@link OneDnn}; {@code -Djeras.oneDnnKernels=off} keeps TensorFlow's), and updates the moving
- * statistics with every step: {@code moving = moving * momentum + batch * (1 - momentum)}.
- * Inference (evaluate, predict, exported models) uses the moving statistics.
+ * <p>Training uses the batch's mean and (biased) variance and updates the moving statistics with
+ * every step: {@code moving = moving * momentum + batch * (1 - momentum)}. Inference (evaluate,
+ * predict, exported models) and a frozen layer ({@code trainable(false)}, even while the rest of
+ * the model trains, as in Keras 3) use the moving statistics.
  *
  * <p>Options, with Keras' defaults: axis -1, momentum 0.99, epsilon 1e-3, center true, scale true,
  * gamma ones, beta zeros, moving mean zeros, moving variance ones. Input (batch, c) or (batch, h,
@@ -188,61 +186,16 @@ public final class BatchNormalization extends Layer {
             : tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
     Operand<TFloat32> movingMean = ctx.weight(this, "moving_mean");
     Operand<TFloat32> movingVar = ctx.weight(this, "moving_variance");
-    Operand<TFloat32> y;
-    if (ctx.training()) {
-      Operand<TFloat32> batchMean;
-      Operand<TFloat32> batchVariance;
-      if (!flat && OneDnn.enabled()) { // rank 4 only: the dense layer's (n, c) was no faster
-        OneDnn.BatchNorm bn = OneDnn.batchNorm(tf, x4, gamma, beta, (float) epsilon);
-        y = bn.y();
-        batchMean = bn.mean();
-        batchVariance = bn.variance();
-      } else {
-        Operand<TFloat32> empty = tf.constant(new float[0]);
-        FusedBatchNorm<TFloat32, TFloat32> bn =
-            tf.nn.fusedBatchNorm(
-                x4,
-                gamma,
-                beta,
-                empty,
-                empty,
-                FusedBatchNorm.epsilon((float) epsilon),
-                FusedBatchNorm.dataFormat("NHWC"),
-                FusedBatchNorm.isTraining(true));
-        y = bn.y();
-        batchMean = bn.batchMean();
-        batchVariance = bn.batchVariance();
-      }
-      // Both report the unbiased variance; Keras averages the biased one.
-      Operand<TFloat32> n =
-          tf.dtypes.cast(
-              tf.math.div(tf.size(x4, org.tensorflow.types.TInt64.class), tf.constant(channels)),
-              TFloat32.class);
-      Operand<TFloat32> biasedVar =
-          tf.math.mul(batchVariance, tf.math.div(tf.math.sub(n, tf.constant(1f)), n));
-      ctx.addUpdate(movingAverage(tf, movingMean, batchMean));
-      ctx.addUpdate(movingAverage(tf, movingVar, biasedVar));
-    } else {
-      y =
-          flat || ctx.forExport()
-              ? null
-              : OneDnn.inferenceBatchNorm(
-                  tf, x4, gamma, beta, movingMean, movingVar, (float) epsilon);
+    // a frozen layer normalizes with its moving statistics even in training (Keras 3)
+    boolean training = ctx.training() && trainable();
+    Backend.BatchNormOutput bn =
+        ctx.backend()
+            .batchNorm(tf, x4, gamma, beta, movingMean, movingVar, (float) epsilon, training);
+    if (training) {
+      ctx.addUpdate(movingAverage(tf, movingMean, bn.batchMean()));
+      ctx.addUpdate(movingAverage(tf, movingVar, bn.batchVariance()));
     }
-    if (y == null) {
-      y =
-          tf.nn
-              .fusedBatchNorm(
-                  x4,
-                  gamma,
-                  beta,
-                  movingMean,
-                  movingVar,
-                  FusedBatchNorm.epsilon((float) epsilon),
-                  FusedBatchNorm.dataFormat("NHWC"),
-                  FusedBatchNorm.isTraining(false))
-              .y();
-    }
+    Operand<TFloat32> y = bn.y();
     return flat ? tf.reshape(y, tf.constant(new long[] {-1, channels})) : y;
   }
 

@@ -1,5 +1,6 @@
 package dev.jeras.layers;
 
+import dev.jeras.backend.Backend;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -7,10 +8,10 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
- * What a layer's {@link Layer#call} may use while it wires its ops: the op factory, the mode, its
- * weights, and hooks for state updates and logits. The engine provides one per forward pass (one
- * for training, one for inference), so one model can be wired twice in a graph sharing its
- * variables.
+ * What a layer's {@link Layer#call} may use while it wires its ops: the op factory, the backend
+ * that builds its math, the mode, its weights, and hooks for state updates and logits. The engine
+ * provides one per forward pass (one for training, one for inference), so one model can be wired
+ * twice in a graph sharing its variables.
  */
 public interface CallContext {
   /**
@@ -24,12 +25,10 @@ public interface CallContext {
   boolean training();
 
   /**
-   * @return true while wiring a graph that will be written out (a SavedModel): layers then use
-   *     TensorFlow's standard ops only, not kernels picked for this process' CPU
+   * @return the backend that turns the layer's math into ops (convolutions, pooling, batch
+   *     normalization, matmul, activations)
    */
-  default boolean forExport() {
-    return true;
-  }
+  Backend backend();
 
   /**
    * @param layer the layer that owns the weight

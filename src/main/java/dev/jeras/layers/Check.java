@@ -30,7 +30,7 @@ final class Check {
 
   /** Applies an activation, recording the logits when it is softmax. */
   static Operand<TFloat32> activate(CallContext ctx, Activations activation, Operand<TFloat32> x) {
-    Operand<TFloat32> y = activation.apply(ctx.tf(), x);
+    Operand<TFloat32> y = activation.apply(ctx.backend(), ctx.tf(), x);
     if (activation == Activations.SOFTMAX) {
       ctx.recordLogits(y, x);
     }

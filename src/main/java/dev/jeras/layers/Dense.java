@@ -129,9 +129,9 @@ public final class Dense extends Layer {
     if (!flat) {
       x = tf.reshape(x, tf.constant(new long[] {-1, dims[dims.length - 1]}));
     }
-    Operand<TFloat32> y = tf.linalg.matMul(x, ctx.weight(this, "kernel"));
+    Operand<TFloat32> y = ctx.backend().matmul(tf, x, ctx.weight(this, "kernel"));
     if (useBias) {
-      y = tf.nn.biasAdd(y, ctx.weight(this, "bias"));
+      y = ctx.backend().biasAdd(tf, y, ctx.weight(this, "bias"));
     }
     if (!flat) {
       long[] out = dims.clone();

@@ -1,7 +1,5 @@
 package dev.jeras.layers;
 
-import dev.jeras.internal.NativeOps;
-import dev.jeras.internal.PoolBackprop;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -11,12 +9,6 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Options, with Keras' defaults: {@code pool_size} (2, 2), {@code strides} the pool size, {@code
  * padding} "valid". Input (batch, h, w, c); output (batch, h', w', c). No weights.
- *
- * <p>In training on the CPU without oneDNN turned on, pools run oneDNN's kernel, which keeps the
- * position of each maximum for its gradient ({@link dev.jeras.internal.OneDnn}; the same values as
- * TensorFlow's {@code MaxPoolGrad}, 2-3x faster); with {@code -Djeras.oneDnnKernels=off}, pools
- * whose windows do not overlap are differentiated by {@link PoolBackprop} (the same values too);
- * {@code -Djeras.poolGradient=tensorflow} keeps TensorFlow's gradient for those.
  *
  * <pre>{@code
  * new MaxPooling2D()            // 2x2, stride 2
@@ -67,27 +59,8 @@ public final class MaxPooling2D extends Pooling2D {
 
   @Override
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    org.tensorflow.op.Ops tf = ctx.tf();
-    int[] s = effectiveStrides();
-    if (ctx.training()) {
-      Operand<TFloat32> fused =
-          NativeOps.trainingConvMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
-      return fused != null
-          ? fused
-          : PoolBackprop.trainingMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
-    }
-    if (!ctx.forExport()) {
-      Operand<TFloat32> fused =
-          NativeOps.inferenceConvMaxPool(tf, inputs.get(0), poolSize, s, padding.tfName());
-      if (fused != null) {
-        return fused;
-      }
-    }
-    return tf.nn.maxPool(
-        inputs.get(0),
-        tf.constant(new int[] {1, poolSize[0], poolSize[1], 1}),
-        tf.constant(new int[] {1, s[0], s[1], 1}),
-        padding.tfName());
+    return ctx.backend()
+        .maxPool(ctx.tf(), inputs.get(0), poolSize, effectiveStrides(), padding.tfName());
   }
 
   /**

@@ -64,21 +64,6 @@ public abstract sealed class Pooling2D extends Layer permits MaxPooling2D, Avera
     return TensorShape.of(in.dim(0), h, w, in.dim(3));
   }
 
-  /**
-   * @return the window as an NHWC 4-vector
-   */
-  protected final List<Long> window() {
-    return List.of(1L, (long) poolSize[0], (long) poolSize[1], 1L);
-  }
-
-  /**
-   * @return the strides as an NHWC 4-vector
-   */
-  protected final List<Long> strides4() {
-    int[] s = effectiveStrides();
-    return List.of(1L, (long) s[0], (long) s[1], 1L);
-  }
-
   @Override
   public abstract Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs);
 

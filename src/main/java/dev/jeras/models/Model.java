@@ -1,6 +1,8 @@
 package dev.jeras.models;
 
 import dev.jeras.JerasException;
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.RewriteResult;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
 import dev.jeras.data.StreamingDataset;
@@ -15,12 +17,13 @@ import dev.jeras.training.History;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
+import dev.jeras.training.OptimizerState;
 import dev.jeras.training.Trainer;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphDef;
 
 /**
  * A model built with the functional API (Keras' {@code keras.Model(inputs, outputs)}): any DAG of
@@ -44,7 +47,7 @@ public class Model implements Predictor {
   private Network network;
   private String name;
   private Long seed;
-  private ConfigProto sessionConfig;
+  private EngineOptions options = EngineOptions.defaults();
   private Engine engine;
   private Trainer trainer;
 
@@ -71,7 +74,7 @@ public class Model implements Predictor {
   }
 
   /** Replaces the network (Sequential, while layers are added). */
-  protected final void setNetwork(Network network) {
+  final void setNetwork(Network network) {
     if (engine != null) {
       throw new IllegalStateException(
           "model " + name + " has already been compiled or run; its layers can no longer change");
@@ -107,32 +110,40 @@ public class Model implements Predictor {
   }
 
   /**
-   * Seeds the initial weights and dropout (default: random, as in Keras).
+   * Seeds the initial weights and dropout (default: random, as in Keras). On a model that has
+   * already been built (compiled, run or loaded), only the dropout masks change.
    *
    * @param seed the seed
    * @return this model
    */
-  public Model seed(long seed) {
-    if (engine != null) {
-      throw new IllegalStateException("seed must be set before the model is compiled or run");
-    }
+  public synchronized Model seed(long seed) {
     this.seed = seed;
+    if (engine != null) {
+      engine.reseed(seed);
+    }
     return this;
   }
 
   /**
-   * Sets the TensorFlow session configuration (threads, GPU options) used when the model's session
-   * is created.
+   * Sets how the model's graphs are built and run (device, kernel choice, threads); a model that
+   * has been built is rebuilt with them, its weights and optimizer state kept.
    *
-   * @param config the configuration
+   * @param options the options (default {@link EngineOptions#defaults()})
    * @return this model
    */
-  public Model sessionConfig(ConfigProto config) {
+  public synchronized Model engineOptions(EngineOptions options) {
+    this.options = java.util.Objects.requireNonNull(options, "options");
     if (engine != null) {
-      throw new IllegalStateException("the session configuration must be set before it starts");
+      engine.setOptions(options);
     }
-    this.sessionConfig = config;
     return this;
+  }
+
+  /**
+   * @return the engine options
+   */
+  public EngineOptions engineOptions() {
+    return options;
   }
 
   /**
@@ -148,6 +159,14 @@ public class Model implements Predictor {
    */
   public Layer getLayer(String layerName) {
     return network().layer(layerName);
+  }
+
+  /**
+   * @return the kernels the backend put into the model's current graph (the CPU engine's
+   *     replacements of TensorFlow's ops; none on a GPU or with the tensorflow kernel policy)
+   */
+  public RewriteResult kernels() {
+    return engine().rewrite();
   }
 
   /**
@@ -175,13 +194,11 @@ public class Model implements Predictor {
     return Summary.of(this);
   }
 
-  /**
-   * @return the engine (graph and session), created on first use
-   */
-  public synchronized Engine engine() {
+  /** The engine (graph and session), created on first use. */
+  private synchronized Engine engine() {
     if (engine == null) {
       long s = seed != null ? seed : new SecureRandom().nextLong();
-      engine = new Engine(network(), s, sessionConfig);
+      engine = new Engine(network(), s, options, false);
     }
     return engine;
   }
@@ -193,10 +210,8 @@ public class Model implements Predictor {
     return trainer != null;
   }
 
-  /**
-   * @return the trainer made by compile
-   */
-  public Trainer trainer() {
+  /** The trainer made by compile. */
+  private Trainer trainer() {
     if (trainer == null) {
       throw new JerasException("model " + name + " must be compiled before training or evaluating");
     }
@@ -204,7 +219,73 @@ public class Model implements Predictor {
   }
 
   /**
-   * Configures training, as Keras' {@code compile}.
+   * @return the optimizer given to {@link #compile} (Keras' {@code model.optimizer})
+   */
+  public Optimizer optimizer() {
+    return trainer().optimizer();
+  }
+
+  /**
+   * @return the losses given to {@link #compile}, one per output
+   */
+  public List<Loss> losses() {
+    return trainer().losses();
+  }
+
+  /**
+   * @return the metrics given to {@link #compile}
+   */
+  public List<Metric> metrics() {
+    return trainer().metrics();
+  }
+
+  /**
+   * @return a copy of the optimizer's state: steps taken, learning rate, slots
+   */
+  public OptimizerState optimizerState() {
+    return trainer().optimizerState();
+  }
+
+  /**
+   * Restores the optimizer's state (from a checkpoint or a .keras file).
+   *
+   * @param state the state, with as many slots as the compiled optimizer has, of the same sizes
+   */
+  public void restoreOptimizerState(OptimizerState state) {
+    trainer().restoreOptimizerState(state);
+  }
+
+  /**
+   * @return the learning rate the next step uses
+   */
+  public double learningRate() {
+    return trainer().learningRate();
+  }
+
+  /**
+   * @param learningRate the learning rate for the next steps (the optimizer's state is kept)
+   */
+  public void setLearningRate(double learningRate) {
+    trainer().setLearningRate(learningRate);
+  }
+
+  /**
+   * @return trainable weights that no gradient reaches (the optimizer cannot train them)
+   */
+  public List<String> weightsWithoutGradient() {
+    return trainer().weightsWithoutGradient();
+  }
+
+  /**
+   * @return the model's current TensorFlow graph (for TensorBoard's graph view)
+   */
+  public GraphDef graphDef() {
+    return engine().graph().toGraphDef();
+  }
+
+  /**
+   * Configures training, as Keras' {@code compile}. Compiling again (a loaded or compiled model)
+   * starts a new optimizer on the same weights; layers frozen or unfrozen in between take effect.
    *
    * @param optimizer the optimizer
    * @param loss the loss (applied to every output)
@@ -220,10 +301,6 @@ public class Model implements Predictor {
    * @param metrics metrics to report for every output
    */
   public synchronized void compile(Optimizer optimizer, List<Loss> losses, List<Metric> metrics) {
-    if (trainer != null) {
-      throw new IllegalStateException(
-          "model " + name + " is already compiled; jeras compiles a model once");
-    }
     trainer = new Trainer(engine(), optimizer, losses, metrics);
   }
 
@@ -350,6 +427,18 @@ public class Model implements Predictor {
   @Override
   public List<FloatArray> predict(List<FloatArray> xs, int batchSize) {
     return engine().predict(xs, batchSize);
+  }
+
+  /**
+   * Runs the model as in training (Keras' {@code model(x, training=True)}): dropout active, batch
+   * normalization with the batch's statistics; updates no state.
+   *
+   * @param xs one array per input
+   * @param batchSize the batch size
+   * @return one array per output
+   */
+  public List<FloatArray> predictTrainingMode(List<FloatArray> xs, int batchSize) {
+    return engine().predictTrainingMode(xs, batchSize);
   }
 
   /**

@@ -4,7 +4,6 @@ import dev.jeras.models.Model;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
-import dev.jeras.training.Trainer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +25,7 @@ final class CompileConfig {
   /**
    * @return Keras' compile_config for a compiled model
    */
-  static Map<String, Object> toMap(Trainer trainer) {
+  static Map<String, Object> toMap(Model trainer) {
     Map<String, Object> opt = new LinkedHashMap<>();
     opt.put("module", "keras.optimizers");
     opt.put("class_name", trainer.optimizer().kerasClassName());

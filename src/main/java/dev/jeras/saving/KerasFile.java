@@ -5,7 +5,7 @@ import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
 import dev.jeras.models.Model;
 import dev.jeras.training.Optimizer;
-import dev.jeras.training.Trainer;
+import dev.jeras.training.OptimizerState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,7 +54,7 @@ public final class KerasFile {
   public static void save(Model model, Path file) {
     Map<String, Object> config = KerasJson.toMap(model);
     if (model.isCompiled()) {
-      config.put("compile_config", CompileConfig.toMap(model.trainer()));
+      config.put("compile_config", CompileConfig.toMap(model));
     }
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("keras_version", KERAS_VERSION);
@@ -120,7 +120,7 @@ public final class KerasFile {
       Map<String, Object> optimizer = WeightsH5.read(model, h5, file + "!model.weights.h5");
       if (CompileConfig.apply(model, config.get("compile_config"), file.toString())
           && optimizer != null) {
-        restoreOptimizer(model.trainer(), optimizer, file);
+        restoreOptimizer(model, optimizer, file);
       }
       Model result = model;
       model = null;
@@ -163,14 +163,14 @@ public final class KerasFile {
     }
   }
 
-  private static void restoreOptimizer(Trainer trainer, Map<String, Object> vars, Path file) {
+  private static void restoreOptimizer(Model trainer, Map<String, Object> vars, Path file) {
     if (!(trainer.optimizer() instanceof Optimizer.Adam
         || trainer.optimizer() instanceof Optimizer.Sgd)) {
       LOG.info(
           "{}: optimizer state not restored for {}", file, trainer.optimizer().kerasClassName());
       return;
     }
-    int expected = 2 + trainer.optimizerVariables().size() - 1;
+    int expected = 2 + trainer.optimizerState().slots().size();
     if (vars.size() != expected) {
       LOG.warn(
           "{}: optimizer state has {} variables, the compiled {} has {}: starting it afresh",
@@ -200,7 +200,7 @@ public final class KerasFile {
       }
       // the iteration count is an int64: read it exactly when it is a scalar
       long iterations = vars.get("0") instanceof Number n ? n.longValue() : (long) it[0];
-      trainer.restoreOptimizerState(new Trainer.OptimizerState(iterations, lr[0], slots));
+      trainer.restoreOptimizerState(new OptimizerState(iterations, lr[0], slots));
     } catch (JerasException e) {
       if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
         throw e;

@@ -2,9 +2,13 @@ package dev.jeras.saving;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.jeras.JerasException;
+import dev.jeras.backend.Devices;
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.KernelPolicy;
+import dev.jeras.backend.RewriteResult;
+import dev.jeras.backend.cpu.CpuInferenceGraph;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
-import dev.jeras.internal.CpuInferenceGraph;
 import dev.jeras.internal.Tensors;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Predictor;
@@ -27,6 +31,7 @@ import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.SavedModel;
 
 /**
@@ -53,7 +58,7 @@ public final class LoadedSavedModel implements Predictor {
   private final List<String> outputTensors = new ArrayList<>();
   private final CpuInferenceGraph cpu;
 
-  private LoadedSavedModel(Path dir, SavedModelBundle bundle, String key) {
+  private LoadedSavedModel(Path dir, SavedModelBundle bundle, String key, EngineOptions options) {
     this.dir = dir;
     this.bundle = bundle;
     this.function = bundle.function(key);
@@ -74,18 +79,16 @@ public final class LoadedSavedModel implements Predictor {
       outputShapes.add(shape(d));
       outputTensors.add(d.name);
     }
+    boolean cpuEngine =
+        !Devices.usesGpu(options.device())
+            && (options.kernels() != KernelPolicy.TENSORFLOW || !options.pinned().isEmpty());
     this.cpu =
-        CpuInferenceGraph.build(bundle.graph(), bundle.session(), inputTensors, outputTensors);
+        cpuEngine
+            ? CpuInferenceGraph.build(
+                bundle.graph(), bundle.session(), inputTensors, outputTensors, options)
+            : null;
     if (cpu != null) {
-      LOG.info(
-          "{}: of {} convolutions, {} run with their max pool in jeras' fused kernel and {} on"
-              + " oneDNN (short patches); {} batch normalizations on oneDNN; TensorFlow's kernels"
-              + " the rest",
-          dir,
-          cpu.convolutions(),
-          cpu.fusedConvPools(),
-          cpu.oneDnnConvolutions(),
-          cpu.oneDnnBatchNorms());
+      LOG.debug("{}: CPU engine: {}", dir, cpu.rewrite().summary());
     }
   }
 
@@ -94,6 +97,15 @@ public final class LoadedSavedModel implements Predictor {
    * @return the model, ready to predict
    */
   public static LoadedSavedModel load(Path dir) {
+    return load(dir, EngineOptions.defaults());
+  }
+
+  /**
+   * @param dir a SavedModel directory (with {@code saved_model.pb})
+   * @param options the device, and how the CPU engine picks kernels for its inference copy
+   * @return the model, ready to predict
+   */
+  public static LoadedSavedModel load(Path dir, EngineOptions options) {
     if (!Files.isDirectory(dir)) {
       throw new JerasException(dir + ": not a SavedModel directory (no such directory)");
     }
@@ -102,7 +114,11 @@ public final class LoadedSavedModel implements Predictor {
     }
     SavedModelBundle bundle;
     try {
-      bundle = SavedModelBundle.load(dir.toString(), "serve");
+      bundle =
+          SavedModelBundle.loader(dir.toString())
+              .withTags("serve")
+              .withConfigProto(Devices.configure(options))
+              .load();
     } catch (RuntimeException e) {
       throw new JerasException(
           dir + ": cannot load the SavedModel (tag 'serve'): " + diagnose(dir, e), e);
@@ -127,7 +143,7 @@ public final class LoadedSavedModel implements Predictor {
         throw new JerasException(
             dir + ": no serving_default signature; signatures: " + fns.keySet());
       }
-      return new LoadedSavedModel(dir, bundle, key);
+      return new LoadedSavedModel(dir, bundle, key, options);
     } catch (RuntimeException e) {
       bundle.close();
       throw e;
@@ -314,28 +330,11 @@ public final class LoadedSavedModel implements Predictor {
   }
 
   /**
-   * @return how many convolutions run on oneDNN's kernel in this process's copy of the graph (see
-   *     {@link CpuInferenceGraph}); 0 where the graph runs as loaded
+   * @return what the CPU engine changed in this process' copy of the graph (see {@link
+   *     CpuInferenceGraph}); nothing where the graph runs as loaded
    */
-  public int oneDnnConvolutions() {
-    return cpu == null ? 0 : cpu.oneDnnConvolutions();
-  }
-
-  /**
-   * @return how many convolutions run together with the max pool after them in jeras' fused kernel
-   *     ({@link dev.jeras.internal.NativeOps}) in this process's copy of the graph; 0 where the
-   *     graph runs as loaded
-   */
-  public int fusedConvPools() {
-    return cpu == null ? 0 : cpu.fusedConvPools();
-  }
-
-  /**
-   * @return how many batch normalizations run on oneDNN's kernel in this process's copy of the
-   *     graph; 0 where the graph runs as loaded
-   */
-  public int oneDnnBatchNorms() {
-    return cpu == null ? 0 : cpu.oneDnnBatchNorms();
+  public RewriteResult kernels() {
+    return cpu == null ? RewriteResult.unchanged(GraphDef.getDefaultInstance()) : cpu.rewrite();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.jeras.saving;
 
 import dev.jeras.JerasException;
+import dev.jeras.backend.EngineOptions;
 import dev.jeras.data.FloatArray;
 import dev.jeras.internal.Tensors;
 import dev.jeras.layers.Network;
@@ -98,10 +99,27 @@ public final class ModelFiles {
    * @return the predictor
    */
   public static Predictor loadPredictor(Path path) {
+    return loadPredictor(path, EngineOptions.defaults());
+  }
+
+  /**
+   * Loads anything that predicts, with engine options.
+   *
+   * @param path the model
+   * @param options the device and kernel choice
+   * @return the predictor
+   */
+  public static Predictor loadPredictor(Path path, EngineOptions options) {
     if (Files.isDirectory(path)) {
-      return LoadedSavedModel.load(path);
+      return LoadedSavedModel.load(path, options);
     }
-    return load(path);
+    Model m = load(path);
+    try {
+      return m.engineOptions(options);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
   }
 
   /**

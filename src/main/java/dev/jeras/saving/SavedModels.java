@@ -1,5 +1,6 @@
 package dev.jeras.saving;
 
+import dev.jeras.data.FloatArray;
 import dev.jeras.layers.InputLayer;
 import dev.jeras.layers.SymbolicTensor;
 import dev.jeras.models.Model;
@@ -38,15 +39,15 @@ public final class SavedModels {
    * @param dir the SavedModel directory to write (replaced if it exists)
    */
   public static void export(Model model, Path dir) {
-    Engine source = model.engine();
+    List<FloatArray> weights = model.getWeights();
     String config = KerasJson.toJson(model);
     AtomicFiles.writeDirectory(
         dir,
         tmp -> {
-          try (Engine e = new Engine(source.network(), 0, null, true)) {
-            e.setWeights(source.getWeights());
+          try (Engine e = new Engine(model.network(), 0, model.engineOptions(), true)) {
+            e.setWeights(weights);
             Signature.Builder sig = Signature.builder().key(SERVING_DEFAULT);
-            List<SymbolicTensor> inputs = source.network().inputs();
+            List<SymbolicTensor> inputs = model.network().inputs();
             for (int i = 0; i < inputs.size(); i++) {
               sig.input(((InputLayer) inputs.get(i).layer()).name(), e.inputs().get(i));
             }

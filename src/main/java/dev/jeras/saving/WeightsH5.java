@@ -10,7 +10,7 @@ import dev.jeras.layers.WeightSpec;
 import dev.jeras.models.Model;
 import dev.jeras.models.Sequential;
 import dev.jeras.training.Optimizer;
-import dev.jeras.training.Trainer;
+import dev.jeras.training.OptimizerState;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.Attribute;
@@ -85,10 +85,10 @@ public final class WeightsH5 {
               Integer.toString(i), nested(weights.get(w++).data(), specs.get(i).shape()));
         }
       }
-      if (model.isCompiled() && writesOptimizerState(model.trainer().optimizer())) {
-        Trainer.OptimizerState state = model.trainer().optimizerState();
+      if (model.isCompiled() && writesOptimizerState(model.optimizer())) {
+        OptimizerState state = model.optimizerState();
         WritableGroup vars = h5.putGroup("optimizer").putGroup("vars");
-        vars.putAttribute("name", model.trainer().optimizer().getConfig().get("name").toString());
+        vars.putAttribute("name", model.optimizer().getConfig().get("name").toString());
         vars.putDataset("0", state.iterations());
         vars.putDataset("1", state.learningRate());
         for (int i = 0; i < state.slots().size(); i++) {

@@ -1,8 +1,16 @@
 package dev.jeras.training;
 
 import dev.jeras.JerasException;
+import dev.jeras.backend.Backend;
+import dev.jeras.backend.Devices;
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.KernelPolicy;
+import dev.jeras.backend.RewriteResult;
+import dev.jeras.backend.StandardBackend;
+import dev.jeras.backend.cpu.CpuBackend;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.internal.Naming;
 import dev.jeras.internal.Tensors;
 import dev.jeras.internal.VariableStore;
 import dev.jeras.layers.CallContext;
@@ -13,14 +21,18 @@ import dev.jeras.layers.SymbolicTensor;
 import dev.jeras.layers.TensorShape;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -28,19 +40,21 @@ import org.tensorflow.Tensor;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
- * One model's TensorFlow graph and session: its variables, the inference forward pass, and the
- * hooks the trainer and the exporters build on. Owns native memory: close it.
+ * One model's TensorFlow graph and session: its variables, the inference forward pass, the compiled
+ * training step, and the hooks the exporters build on. Owns native memory: close it.
  *
- * <p>The graph holds the model's weights as named variables ({@code conv2d/kernel}), one
- * placeholder per model input (named after the input layer), and the inference outputs ({@code
- * output_0}, ...). A training step, when compiled, is added to the same graph and shares the
- * variables.
+ * <p>A graph is built in two stages. First the layers wire TensorFlow's standard ops (weights as
+ * named variables {@code conv2d/kernel}, one placeholder per model input, the inference outputs
+ * {@code output_0}, ..., and, once compiled, the training forward pass, losses and metrics); then
+ * the backend prepares that graph for the device ({@link Backend#prepare}: on the CPU, jeras' and
+ * oneDNN's kernels where they measured faster) and the result is imported into the graph the
+ * session runs, where the gradients and optimizer updates are added. The graph is rebuilt, values
+ * kept, when the model is compiled again, when layers are frozen or unfrozen, or when the engine
+ * options change.
  */
 public final class Engine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
@@ -48,121 +62,68 @@ public final class Engine implements AutoCloseable {
   /** Name of the step counter variable, shared by the optimizer and the dropout seeds. */
   public static final String ITERATIONS = "optimizer/iterations";
 
-  private static volatile ConfigProto defaultConfig;
-
   private final Network network;
-  private final Graph graph;
-  private final Ops tf;
-  private final VariableStore store;
-  private final Session session;
-  private final long seed;
   private final boolean forExport;
-  private Variable<TInt64> iterations;
-  private final List<Placeholder<TFloat32>> inputs = new ArrayList<>();
-  private final Forward inference;
+  private long seed;
+  private EngineOptions options;
+  private Backend backend;
+  private Trainer trainer;
+  private int trainingBatch;
+
+  private Graph graph;
+  private Ops tf;
+  private VariableStore store;
+  private Session session;
+  private final List<Operand<TFloat32>> inputs = new ArrayList<>();
   private final List<Operand<TFloat32>> outputs = new ArrayList<>();
+  private Trainer.Step step;
+  private RewriteResult rewrite;
   private List<Operand<TFloat32>> trainingOutputs;
 
   /**
-   * Builds the graph, creates the session and initializes every weight from its initializer.
+   * Builds the inference graph, creates the session and initializes every weight from its
+   * initializer.
    *
    * @param network the model's topology
    * @param seed seeds the initial weights and the dropout masks
-   * @param config the session configuration, or {@code null} for TensorFlow's defaults
+   * @param options the engine options
+   * @param forExport true for a graph that is written out (a SavedModel): TensorFlow's standard ops
+   *     only, never kernels chosen for this process' CPU
    */
-  public Engine(Network network, long seed, ConfigProto config) {
-    this(network, seed, config, false);
-  }
-
-  /**
-   * As {@link #Engine(Network, long, ConfigProto)}, for a graph that will be written out.
-   *
-   * @param network the model's topology
-   * @param seed seeds the initial weights and the dropout masks
-   * @param config the session configuration, or {@code null} for TensorFlow's defaults
-   * @param forExport true for a graph that is exported (a SavedModel): its inference ops are
-   *     TensorFlow's standard ones only, never a kernel jeras picks for this process' CPU
-   */
-  public Engine(Network network, long seed, ConfigProto config, boolean forExport) {
+  public Engine(Network network, long seed, EngineOptions options, boolean forExport) {
     this.network = network;
     this.seed = seed;
     this.forExport = forExport;
-    this.graph = new Graph();
-    try {
+    this.options = options;
+    this.backend = backendFor(options, forExport);
+    build(null);
+  }
+
+  /** The backend for these options: standard for exports and GPUs, else the CPU engine. */
+  private static Backend backendFor(EngineOptions options, boolean forExport) {
+    if (forExport
+        || Devices.usesGpu(options.device())
+        || (options.kernels() == KernelPolicy.TENSORFLOW && options.pinned().isEmpty())) {
+      return StandardBackend.INSTANCE;
+    }
+    return new CpuBackend(options);
+  }
+
+  /** What stage 1 wires: the graph being built, its ops and variables, names stage 2 looks up. */
+  final class Wiring implements CallContext {
+    final Graph graph;
+    final Ops tf;
+    final VariableStore store;
+    final List<Operand<TFloat32>> inputs = new ArrayList<>();
+    final Set<String> named = new HashSet<>();
+    private boolean training;
+    private Map<Operand<TFloat32>, Operand<TFloat32>> logits;
+    private List<Op> updates;
+
+    Wiring(Graph graph) {
+      this.graph = graph;
       this.tf = Ops.create(graph);
       this.store = new VariableStore(tf);
-      for (Network.LayerWeight w : network.weights()) {
-        store.createFloat(w.path(), w.spec().shape());
-      }
-      for (SymbolicTensor in : network.inputs()) {
-        InputLayer layer = (InputLayer) in.layer();
-        inputs.add(
-            tf.withName(layer.name())
-                .placeholder(TFloat32.class, Placeholder.shape(layer.batchShape().toTf())));
-      }
-      this.inference = forward(false);
-      for (int i = 0; i < inference.outputs().size(); i++) {
-        outputs.add(tf.withName("output_" + i).identity(inference.outputs().get(i)));
-      }
-      ConfigProto c = config != null ? config : defaultConfig;
-      this.session = c == null ? new Session(graph) : new Session(graph, c);
-    } catch (RuntimeException e) {
-      graph.close();
-      throw e;
-    }
-    try {
-      initializeWeights();
-    } catch (RuntimeException e) {
-      close();
-      throw e;
-    }
-  }
-
-  private void initializeWeights() {
-    SplittableRandom root = new SplittableRandom(seed);
-    Map<String, Tensor> values = new LinkedHashMap<>();
-    try {
-      for (Network.LayerWeight w : network.weights()) {
-        float[] v = w.spec().initializer().generate(w.spec().shape(), root.split());
-        values.put(w.path(), Tensors.floats(v, 0, w.spec().shape()));
-      }
-      store.assign(session, values);
-    } finally {
-      values.values().forEach(Tensor::close);
-    }
-  }
-
-  /**
-   * Wires the model once more (training or inference mode) on the input placeholders.
-   *
-   * @param training the mode
-   * @return the outputs, the logits behind softmax outputs and the state updates
-   */
-  Forward forward(boolean training) {
-    Context ctx = new Context(training);
-    List<Operand<TFloat32>> outs = network.call(ctx, new ArrayList<>(inputs));
-    return new Forward(outs, ctx.logits, List.copyOf(ctx.updates));
-  }
-
-  /**
-   * The result of wiring the model.
-   *
-   * @param outputs one tensor per model output
-   * @param logits the logits behind outputs that are a softmax, by output tensor (identity map)
-   * @param updates state updates to run with each training step
-   */
-  record Forward(
-      List<Operand<TFloat32>> outputs,
-      Map<Operand<TFloat32>, Operand<TFloat32>> logits,
-      List<Op> updates) {}
-
-  private final class Context implements CallContext {
-    private final boolean training;
-    private final Map<Operand<TFloat32>, Operand<TFloat32>> logits = new IdentityHashMap<>();
-    private final List<Op> updates = new ArrayList<>();
-
-    Context(boolean training) {
-      this.training = training;
     }
 
     @Override
@@ -171,18 +132,18 @@ public final class Engine implements AutoCloseable {
     }
 
     @Override
+    public Backend backend() {
+      return backend;
+    }
+
+    @Override
     public boolean training() {
       return training;
     }
 
     @Override
-    public boolean forExport() {
-      return forExport;
-    }
-
-    @Override
     public Operand<TFloat32> weight(Layer layer, String weightName) {
-      return store.floatVariable(dev.jeras.internal.Naming.variable(layer.name(), weightName));
+      return store.floatVariable(Naming.variable(layer.name(), weightName));
     }
 
     @Override
@@ -198,25 +159,275 @@ public final class Engine implements AutoCloseable {
     @Override
     public Operand<TInt64> randomSeed(Layer layer) {
       long layerSeed = seed * 1_000_003L + layer.name().hashCode();
-      return tf.stack(List.of(tf.constant(layerSeed), (Operand<TInt64>) iterations()));
+      return tf.stack(List.of(tf.constant(layerSeed), store.<TInt64>variable(ITERATIONS)));
+    }
+
+    /**
+     * Wires the model once more (training or inference mode) on the input placeholders.
+     *
+     * @param trainingMode the mode
+     * @return the outputs, the logits behind softmax outputs and the state updates
+     */
+    Forward forward(boolean trainingMode) {
+      training = trainingMode;
+      logits = new IdentityHashMap<>();
+      updates = new ArrayList<>();
+      List<Operand<TFloat32>> outs = network.call(this, new ArrayList<>(inputs));
+      return new Forward(outs, logits, List.copyOf(updates));
+    }
+
+    /** Records that stage 2 looks this node up by name. */
+    <T extends Operand<?>> T keep(T operand) {
+      named.add(operand.op().name());
+      return operand;
+    }
+
+    /** The names of the graph's nodes. */
+    Set<String> nodeNames() {
+      Set<String> names = new HashSet<>();
+      graph.operations().forEachRemaining(op -> names.add(op.name()));
+      return names;
     }
   }
 
   /**
-   * Sets the session configuration of engines created without one (the command line's {@code
-   * --device}).
+   * The result of wiring the model.
    *
-   * @param config the configuration, or null for TensorFlow's defaults
+   * @param outputs one tensor per model output
+   * @param logits the logits behind outputs that are a softmax, by output tensor (identity map)
+   * @param updates state updates to run with each training step
    */
-  public static void setDefaultConfig(ConfigProto config) {
-    defaultConfig = config;
+  record Forward(
+      List<Operand<TFloat32>> outputs,
+      Map<Operand<TFloat32>, Operand<TFloat32>> logits,
+      List<Op> updates) {}
+
+  /**
+   * Builds a graph generation and its session, then gives its variables values: {@code carry}'s
+   * where it has them (a rebuild), initial values otherwise.
+   */
+  private void build(Map<String, Object> carry) {
+    boolean training = trainer != null && !forExport;
+    int batch = trainingBatch; // 0 until a fit gives it: training kernels measured then
+    Trainer.Wired wired = null;
+    Set<String> differentiated = Set.of();
+    Backend.GraphPlan plan;
+    VariableStore stage1Store;
+    try (Graph g1 = new Graph()) {
+      Wiring w = new Wiring(g1);
+      for (Network.LayerWeight lw : network.weights()) {
+        w.keep(w.store.createFloat(lw.path(), lw.spec().shape()));
+      }
+      w.keep(w.store.createLong(ITERATIONS));
+      for (SymbolicTensor in : network.inputs()) {
+        InputLayer layer = (InputLayer) in.layer();
+        w.inputs.add(
+            w.keep(
+                w.tf
+                    .withName(layer.name())
+                    .placeholder(TFloat32.class, Placeholder.shape(layer.batchShape().toTf()))));
+      }
+      Forward inference = w.forward(false);
+      for (int i = 0; i < inference.outputs().size(); i++) {
+        w.keep(w.tf.withName("output_" + i).identity(inference.outputs().get(i)));
+      }
+      if (training) {
+        Set<String> before = w.nodeNames();
+        wired = trainer.wire(w, inference);
+        Set<String> added = w.nodeNames();
+        added.removeAll(before);
+        differentiated = added;
+      }
+      plan = new Backend.GraphPlan(g1.toGraphDef(), w.named, differentiated, batch);
+      stage1Store = w.store;
+    }
+    rewrite = backend.prepare(plan);
+    Graph g = new Graph();
+    try {
+      g.importGraphDef(rewrite.graph());
+      Ops ops = Ops.create(g);
+      VariableStore s = stage1Store.rebind(g, ops);
+      inputs.clear();
+      outputs.clear();
+      for (SymbolicTensor in : network.inputs()) {
+        inputs.add(Tensors.floatOutput(g, in.layer().name()));
+      }
+      for (int i = 0; i < network.outputs().size(); i++) {
+        outputs.add(Tensors.floatOutput(g, "output_" + i));
+      }
+      Trainer.Step st = wired == null ? null : trainer.finish(wired, g, ops, s);
+      Session sess = new Session(g, Devices.configure(options));
+      this.graph = g;
+      this.tf = ops;
+      this.store = s;
+      this.session = sess;
+      this.step = st;
+      this.trainingOutputs = null;
+    } catch (RuntimeException e) {
+      g.close();
+      throw e;
+    }
+    if (!rewrite.applied().isEmpty()) {
+      LOG.debug("{} backend: {}", backend.name(), rewrite.summary());
+    }
+    try {
+      initialize(carry);
+    } catch (RuntimeException e) {
+      closeGeneration();
+      throw e;
+    }
+  }
+
+  /** Gives every variable a value: carried over where possible, else its initial value. */
+  private void initialize(Map<String, Object> carry) {
+    SplittableRandom root = new SplittableRandom(seed);
+    Map<String, Tensor> values = new LinkedHashMap<>();
+    try {
+      for (Network.LayerWeight w : network.weights()) {
+        SplittableRandom rng = root.split(); // split for every weight, carried or not
+        Object old = carry == null ? null : carry.get(w.path());
+        float[] v =
+            old instanceof float[] f && f.length == size(w.spec().shape())
+                ? f
+                : w.spec().initializer().generate(w.spec().shape(), rng);
+        values.put(w.path(), Tensors.floats(v, 0, w.spec().shape()));
+      }
+      if (step != null) {
+        for (Map.Entry<String, float[]> e : trainer.initialValues().entrySet()) {
+          Object old = carry == null ? null : carry.get(e.getKey());
+          float[] v =
+              old instanceof float[] f && f.length == e.getValue().length ? f : e.getValue();
+          values.put(e.getKey(), Tensors.floats(v, 0, store.shape(e.getKey())));
+        }
+      }
+      Object iterations = carry == null ? null : carry.get(ITERATIONS);
+      values.put(ITERATIONS, TInt64.scalarOf(iterations instanceof Long l ? l : 0L));
+      store.assign(session, values);
+    } finally {
+      values.values().forEach(Tensor::close);
+    }
+  }
+
+  private static long size(long[] shape) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    return n;
   }
 
   /**
-   * @return the default session configuration, or null
+   * Rebuilds the graph (a new generation) keeping every variable's value that the new graph still
+   * has; {@code dropOptimizer} starts the optimizer afresh (a new compile).
    */
-  public static ConfigProto defaultConfig() {
-    return defaultConfig;
+  private void rebuild(boolean dropOptimizer) {
+    Map<String, Object> carry = new HashMap<>();
+    List<String> floats = new ArrayList<>();
+    for (String n : store.names()) {
+      if (n.equals(ITERATIONS)) {
+        continue;
+      }
+      if (!dropOptimizer || !(trainer != null && trainer.ownsVariable(n))) {
+        floats.add(n);
+      }
+    }
+    carry.putAll(store.readFloats(session, floats));
+    if (!dropOptimizer) {
+      carry.put(ITERATIONS, store.readLong(session, ITERATIONS));
+    }
+    closeGeneration();
+    build(carry);
+  }
+
+  /**
+   * Attaches a compiled training step (a new compile): the graph is rebuilt with it, the weights
+   * kept, the optimizer's state fresh (as Keras' compile starts a new optimizer).
+   *
+   * @param t the trainer
+   */
+  synchronized void compile(Trainer t) {
+    Trainer previous = trainer;
+    Map<String, Object> carry = new HashMap<>(store.readFloats(session, weightNames()));
+    if (previous != null) {
+      carry.put(ITERATIONS, 0L);
+    }
+    trainer = t;
+    closeGeneration();
+    try {
+      build(carry);
+    } catch (RuntimeException e) {
+      trainer = previous; // leave a usable engine behind
+      build(carry);
+      throw e;
+    }
+  }
+
+  /**
+   * Makes sure the training step matches the layers' trainable flags and was built for about this
+   * batch size (where kernels are measured), rebuilding it (values kept) where not.
+   *
+   * @param batch the batch size about to be trained
+   */
+  synchronized void prepareTraining(int batch) {
+    boolean stale = step != null && !step.trainable().equals(trainer.trainablePaths());
+    boolean retune =
+        batch > 0
+            && batch != trainingBatch
+            && options.kernels() == KernelPolicy.TUNED
+            && backend instanceof CpuBackend;
+    if (stale || retune) {
+      if (batch > 0) {
+        trainingBatch = batch;
+      }
+      LOG.debug(
+          "rebuilding the training step ({})",
+          stale ? "trainable layers changed" : "kernels measured at batch " + batch);
+      rebuild(false);
+    }
+  }
+
+  /**
+   * Changes the engine options; the graph is rebuilt with them, values kept.
+   *
+   * @param o the new options
+   */
+  public synchronized void setOptions(EngineOptions o) {
+    if (o.equals(options)) {
+      return;
+    }
+    options = o;
+    backend = backendFor(o, forExport);
+    rebuild(false);
+  }
+
+  /**
+   * Changes the seed of the dropout masks (the weights keep their values); the graph is rebuilt.
+   *
+   * @param s the seed
+   */
+  public synchronized void reseed(long s) {
+    if (s != seed) {
+      seed = s;
+      rebuild(false);
+    }
+  }
+
+  private List<String> weightNames() {
+    return network.weights().stream().map(Network.LayerWeight::path).toList();
+  }
+
+  /**
+   * @return the options this engine runs with
+   */
+  public EngineOptions options() {
+    return options;
+  }
+
+  /**
+   * @return what the backend changed in the current graph
+   */
+  public RewriteResult rewrite() {
+    return rewrite;
   }
 
   /**
@@ -227,42 +438,38 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * @return the graph (owned by this engine)
+   * @return the current graph (owned by this engine; replaced when it is rebuilt)
    */
   public Graph graph() {
     return graph;
   }
 
   /**
-   * @return the op factory of the graph
+   * @return the op factory of the current graph
    */
   public Ops tf() {
     return tf;
   }
 
   /**
-   * @return the session (owned by this engine)
+   * @return the current session (owned by this engine; replaced when it is rebuilt)
    */
   public Session session() {
     return session;
   }
 
   /**
-   * @return the graph's variables
+   * @return the current graph's variables
    */
   public VariableStore store() {
     return store;
   }
 
   /**
-   * @return the step counter, created (at 0) on first use: inference-only graphs have none
+   * @return the compiled step of the current graph, or null
    */
-  synchronized Variable<TInt64> iterations() {
-    if (iterations == null) {
-      iterations = store.createLong(ITERATIONS);
-      assignLong(ITERATIONS, 0);
-    }
-    return iterations;
+  Trainer.Step step() {
+    return step;
   }
 
   /**
@@ -275,7 +482,7 @@ public final class Engine implements AutoCloseable {
   /**
    * @return one placeholder per model input, named after the input layers
    */
-  public List<Placeholder<TFloat32>> inputs() {
+  public List<Operand<TFloat32>> inputs() {
     return inputs;
   }
 
@@ -284,13 +491,6 @@ public final class Engine implements AutoCloseable {
    */
   public List<Operand<TFloat32>> outputs() {
     return outputs;
-  }
-
-  /**
-   * @return the inference forward pass (for loss and metric wiring in evaluate)
-   */
-  Forward inference() {
-    return inference;
   }
 
   /**
@@ -334,7 +534,7 @@ public final class Engine implements AutoCloseable {
    * @param batchSize the batch size
    * @return one array per model output
    */
-  public List<FloatArray> predict(List<FloatArray> xs, int batchSize) {
+  public synchronized List<FloatArray> predict(List<FloatArray> xs, int batchSize) {
     return run(xs, batchSize, outputs);
   }
 
@@ -346,20 +546,57 @@ public final class Engine implements AutoCloseable {
    * @param batchSize the batch size
    * @return one array per model output
    */
-  public List<FloatArray> predictTrainingMode(List<FloatArray> xs, int batchSize) {
-    List<Operand<TFloat32>> outs;
-    synchronized (this) {
-      if (trainingOutputs == null) {
-        trainingOutputs =
-            forward(true).outputs().stream().map(o -> (Operand<TFloat32>) tf.identity(o)).toList();
-      }
-      outs = trainingOutputs;
+  public synchronized List<FloatArray> predictTrainingMode(List<FloatArray> xs, int batchSize) {
+    if (trainingOutputs == null) {
+      trainingOutputs =
+          network.call(new LiveTraining(), new ArrayList<>(inputs)).stream()
+              .map(o -> (Operand<TFloat32>) tf.identity(o))
+              .toList();
     }
-    return run(xs, batchSize, outs);
+    return run(xs, batchSize, trainingOutputs);
+  }
+
+  /** A training-mode pass wired into the current graph, updating no state (diagnostics). */
+  private final class LiveTraining implements CallContext {
+    @Override
+    public Ops tf() {
+      return tf;
+    }
+
+    @Override
+    public Backend backend() {
+      return backend;
+    }
+
+    @Override
+    public boolean training() {
+      return true;
+    }
+
+    @Override
+    public Operand<TFloat32> weight(Layer layer, String weightName) {
+      return store.floatVariable(Naming.variable(layer.name(), weightName));
+    }
+
+    @Override
+    public void addUpdate(Op update) {
+      // diagnostics only: the moving statistics are not updated
+    }
+
+    @Override
+    public void recordLogits(Operand<TFloat32> probabilities, Operand<TFloat32> l) {
+      // no loss is computed from this pass
+    }
+
+    @Override
+    public Operand<TInt64> randomSeed(Layer layer) {
+      long layerSeed = seed * 1_000_003L + layer.name().hashCode();
+      return tf.stack(List.of(tf.constant(layerSeed), store.<TInt64>variable(ITERATIONS)));
+    }
   }
 
   private List<FloatArray> run(
-      List<FloatArray> xs, int batchSize, List<Operand<TFloat32>> outputs) {
+      List<FloatArray> xs, int batchSize, List<Operand<TFloat32>> fetches) {
     if (batchSize <= 0) {
       throw new JerasException("batch size must be positive, got " + batchSize);
     }
@@ -390,9 +627,9 @@ public final class Engine implements AutoCloseable {
           feeds.add(t);
           r.feed(inputs.get(i), t);
         }
-        outputs.forEach(r::fetch);
+        fetches.forEach(r::fetch);
         try (Result res = r.run()) {
-          for (int o = 0; o < outputs.size(); o++) {
+          for (int o = 0; o < fetches.size(); o++) {
             int per = results.get(o).length / Math.max(1, n);
             Tensors.readFloats(res.get(o), results.get(o), from * per);
           }
@@ -411,7 +648,7 @@ public final class Engine implements AutoCloseable {
   /**
    * @return every model weight in Keras' order, as arrays of their shapes
    */
-  public List<FloatArray> getWeights() {
+  public synchronized List<FloatArray> getWeights() {
     List<Network.LayerWeight> ws = network.weights();
     Map<String, float[]> values =
         store.readFloats(session, ws.stream().map(Network.LayerWeight::path).toList());
@@ -427,7 +664,7 @@ public final class Engine implements AutoCloseable {
    *
    * @param weights one array per weight, in Keras' order, each of the weight's shape
    */
-  public void setWeights(List<FloatArray> weights) {
+  public synchronized void setWeights(List<FloatArray> weights) {
     List<Network.LayerWeight> ws = network.weights();
     if (weights.size() != ws.size()) {
       throw new JerasException(
@@ -456,7 +693,7 @@ public final class Engine implements AutoCloseable {
    *
    * @param values values by variable name, each of the variable's size
    */
-  public void assignFloats(Map<String, float[]> values) {
+  public synchronized void assignFloats(Map<String, float[]> values) {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, float[]> e : values.entrySet()) {
@@ -469,8 +706,8 @@ public final class Engine implements AutoCloseable {
   }
 
   /** Writes an int64 scalar variable. */
-  void assignLong(String name, long value) {
-    try (Tensor t = org.tensorflow.types.TInt64.scalarOf(value)) {
+  synchronized void assignLong(String name, long value) {
+    try (Tensor t = TInt64.scalarOf(value)) {
       store.assign(session, Map.of(name, t));
     }
   }
@@ -480,15 +717,28 @@ public final class Engine implements AutoCloseable {
     return shape.length == 0 ? new long[] {1} : shape;
   }
 
-  @Override
-  public void close() {
+  private void closeGeneration() {
     try {
       if (session != null) {
         session.close();
       }
     } finally {
-      graph.close();
-      LOG.debug("closed the engine of a {}-layer model", network.layers().size());
+      session = null;
+      if (graph != null) {
+        graph.close();
+      }
+      graph = null;
     }
+  }
+
+  @Override
+  public synchronized void close() {
+    closeGeneration();
+    LOG.debug("closed the engine of a {}-layer model", network.layers().size());
+  }
+
+  /** Looks an op up in the current graph; for the trainer's step. */
+  GraphOperation operation(String name) {
+    return graph.operation(name);
   }
 }

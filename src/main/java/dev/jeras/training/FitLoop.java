@@ -181,7 +181,7 @@ final class FitLoop {
       try (StepSource.Pass pass = train.pass(order, first)) {
         for (int step = first; step < steps; step++) {
           long asked = System.nanoTime();
-          StepSource.Step batch = pass.next();
+          StepSource.Feed batch = pass.next();
           waited[0] += System.nanoTime() - asked;
           if (batch == null) {
             break;

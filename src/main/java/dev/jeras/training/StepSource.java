@@ -23,7 +23,7 @@ abstract class StepSource {
    * @param y one tensor per model output
    * @param owner frees the tensors
    */
-  record Step(int size, List<Tensor> x, List<Tensor> y, AutoCloseable owner)
+  record Feed(int size, List<Tensor> x, List<Tensor> y, AutoCloseable owner)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -42,7 +42,7 @@ abstract class StepSource {
     /**
      * @return the next step (the caller closes it), or null after the last
      */
-    Step next();
+    Feed next();
 
     @Override
     void close();
@@ -108,7 +108,7 @@ abstract class StepSource {
           private int step = firstStep;
 
           @Override
-          public Step next() {
+          public Feed next() {
             int from = step * batchSize;
             if (from >= n) {
               return null;
@@ -134,7 +134,7 @@ abstract class StepSource {
               by.forEach(Tensor::close);
               throw e;
             }
-            return new Step(to - from, bx, by, owner);
+            return new Feed(to - from, bx, by, owner);
           }
 
           @Override
@@ -170,13 +170,13 @@ abstract class StepSource {
         BatchIterator it = data.batches(order, firstStep);
         return new Pass() {
           @Override
-          public Step next() {
+          public Feed next() {
             Batch b = it.next();
             if (b == null) {
               return null;
             }
             List<Tensor> y = b.targets() == null ? List.of() : List.of(b.targets());
-            return new Step(b.size(), List.of(b.features()), y, b);
+            return new Feed(b.size(), List.of(b.features()), y, b);
           }
 
           @Override

@@ -5,6 +5,8 @@ import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.data.NumericArray;
 import dev.jeras.data.StreamingDataset;
+import dev.jeras.internal.Tensors;
+import dev.jeras.internal.VariableStore;
 import dev.jeras.layers.Dense;
 import dev.jeras.layers.Layer;
 import dev.jeras.layers.Network;
@@ -17,6 +19,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
@@ -28,12 +32,17 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /**
- * A compiled model: the training step (loss, gated gradients of the trainable weights only,
- * optimizer updates, state updates such as BatchNormalization's moving statistics) and the
- * evaluation ops, added to the engine's graph; plus the fit and evaluate loops.
+ * A compiled model: the optimizer, losses and metrics, the training step built from them (loss,
+ * gated gradients of the trainable weights only, optimizer updates, state updates such as
+ * BatchNormalization's moving statistics) and the evaluation ops; plus the fit and evaluate loops.
+ *
+ * <p>The step is wired into each graph the engine builds, in two stages: {@link #wire} (targets,
+ * training forward pass, losses, metrics, optimizer variables: TensorFlow's standard ops that the
+ * backend may rewrite) and {@link #finish} (gradients and updates, in the graph the session runs).
  */
 public final class Trainer {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -43,18 +52,13 @@ public final class Trainer {
   private final Optimizer optimizer;
   private final List<Loss> losses;
   private final List<Metric> metrics;
-  private final List<Placeholder<? extends TType>> targets = new ArrayList<>();
-  private final Operand<TFloat32> trainLoss;
-  private final Operand<TFloat32> evalLossSum;
-  private final List<Operand<TFloat32>> trainSums = new ArrayList<>();
-  private final List<Operand<TFloat32>> evalSums = new ArrayList<>();
   private final List<String> sumNames = new ArrayList<>();
-  private final Op trainOp;
   private final List<String> optimizerVariables = new ArrayList<>();
   private final List<String> withoutGradient = new ArrayList<>();
 
   /**
-   * Adds the training and evaluation ops to the engine's graph.
+   * Compiles: the engine rebuilds its graph with this training step (weights kept, a fresh
+   * optimizer state).
    *
    * @param engine the model's engine
    * @param optimizer the optimizer
@@ -64,7 +68,7 @@ public final class Trainer {
   public Trainer(Engine engine, Optimizer optimizer, List<Loss> losses, List<Metric> metrics) {
     this.engine = engine;
     this.optimizer = optimizer;
-    int outputs = engine.outputs().size();
+    int outputs = engine.network().outputs().size();
     if (losses.size() != 1 && losses.size() != outputs) {
       throw new JerasException(
           "the model has "
@@ -76,30 +80,89 @@ public final class Trainer {
     }
     this.losses = losses.size() == outputs ? List.copyOf(losses) : nCopies(losses.get(0), outputs);
     this.metrics = List.copyOf(metrics);
-    Ops tf = engine.tf();
+    engine.compile(this);
+  }
+
+  /** What {@link #wire} built, by node name, for {@link #finish} to find in the final graph. */
+  record Wired(
+      List<String> targets,
+      String trainLoss,
+      String evalLossSum,
+      List<String> trainSums,
+      List<String> evalSums,
+      List<String> updates,
+      List<String> trainable) {}
+
+  /**
+   * The step in the graph the session runs.
+   *
+   * @param targets one placeholder per output
+   * @param trainLoss the batch's mean loss
+   * @param evalLossSum the inference pass' summed loss
+   * @param trainSums the training pass' summed per-output losses and metrics
+   * @param evalSums the inference pass' summed per-output losses and metrics
+   * @param trainOp runs one step
+   * @param trainable the trainable weights it updates
+   */
+  record Step(
+      List<Operand<?>> targets,
+      Operand<TFloat32> trainLoss,
+      Operand<TFloat32> evalLossSum,
+      List<Operand<TFloat32>> trainSums,
+      List<Operand<TFloat32>> evalSums,
+      Op trainOp,
+      List<String> trainable) {}
+
+  /**
+   * @return the weights the optimizer trains now: trainable weights of trainable layers
+   */
+  List<String> trainablePaths() {
+    return engine.network().weights().stream()
+        .filter(w -> w.spec().trainable() && w.layer().trainable())
+        .map(Network.LayerWeight::path)
+        .toList();
+  }
+
+  /**
+   * Stage 1: targets, the training forward pass, losses and metrics of both passes, and the
+   * optimizer's variables, wired with TensorFlow's standard ops.
+   *
+   * @param w the engine's wiring of the graph being built
+   * @param infer the inference forward pass already wired
+   * @return what stage 2 needs, by name
+   */
+  Wired wire(Engine.Wiring w, Engine.Forward infer) {
+    Ops tf = w.tf;
     Network net = engine.network();
+    int outputs = net.outputs().size();
+    List<Operand<?>> targets = new ArrayList<>();
     for (int o = 0; o < outputs; o++) {
       SymbolicTensor out = net.outputs().get(o);
       String target = out.layer().name() + "_target";
       targets.add(
-          this.losses.get(o).sparseLabels()
-              ? tf.withName(target).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)))
-              : tf.withName(target)
-                  .placeholder(TFloat32.class, Placeholder.shape(out.shape().toTf())));
+          w.keep(
+              losses.get(o).sparseLabels()
+                  ? tf.withName(target).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)))
+                  : tf.withName(target)
+                      .placeholder(TFloat32.class, Placeholder.shape(out.shape().toTf()))));
     }
-    Engine.Forward train = engine.forward(true);
-    Engine.Forward infer = engine.inference();
+    Engine.Forward train = w.forward(true);
     List<Operand<TFloat32>> trainLosses = new ArrayList<>();
     List<Operand<TFloat32>> evalLosses = new ArrayList<>();
+    List<Operand<TFloat32>> trainSums = new ArrayList<>();
+    List<Operand<TFloat32>> evalSums = new ArrayList<>();
+    sumNames.clear();
     for (int o = 0; o < outputs; o++) {
       String prefix = outputs == 1 ? "" : net.outputs().get(o).layer().name() + "_";
-      Loss loss = this.losses.get(o);
+      Loss loss = losses.get(o);
+      @SuppressWarnings("unchecked")
+      Operand<? extends TType> t = (Operand<? extends TType>) targets.get(o);
       Operand<TFloat32> yPred = train.outputs().get(o);
       Operand<TFloat32> evalPred = infer.outputs().get(o);
       Operand<TFloat32> perSample =
-          perSample(tf, loss.perSample(tf, targets.get(o), yPred, train.logits().get(yPred)));
+          perSample(tf, loss.perSample(tf, t, yPred, train.logits().get(yPred)));
       Operand<TFloat32> evalPerSample =
-          perSample(tf, loss.perSample(tf, targets.get(o), evalPred, infer.logits().get(evalPred)));
+          perSample(tf, loss.perSample(tf, t, evalPred, infer.logits().get(evalPred)));
       trainLosses.add(tf.math.mean(perSample, tf.constant(0)));
       evalLosses.add(sum(tf, evalPerSample));
       if (outputs > 1) {
@@ -110,13 +173,127 @@ public final class Trainer {
       for (Metric m : metrics) {
         Metric resolved = m.resolve(loss);
         sumNames.add(prefix + m.kerasName());
-        trainSums.add(sum(tf, perSample(tf, resolved.perSample(tf, targets.get(o), yPred))));
-        evalSums.add(sum(tf, perSample(tf, resolved.perSample(tf, targets.get(o), evalPred))));
+        trainSums.add(sum(tf, perSample(tf, resolved.perSample(tf, t, yPred))));
+        evalSums.add(sum(tf, perSample(tf, resolved.perSample(tf, t, evalPred))));
       }
     }
-    this.trainLoss = outputs == 1 ? trainLosses.get(0) : tf.math.addN(trainLosses);
-    this.evalLossSum = outputs == 1 ? evalLosses.get(0) : tf.math.addN(evalLosses);
-    this.trainOp = buildUpdate(tf, train.updates());
+    Operand<TFloat32> trainLoss = outputs == 1 ? trainLosses.get(0) : tf.math.addN(trainLosses);
+    Operand<TFloat32> evalLossSum = outputs == 1 ? evalLosses.get(0) : tf.math.addN(evalLosses);
+    optimizerVariables.clear();
+    w.keep(w.store.createFloat(LEARNING_RATE, new long[0]));
+    optimizerVariables.add(LEARNING_RATE);
+    List<String> trainable = trainablePaths();
+    for (String path : trainable) {
+      for (String slot : optimizer.slotNames()) {
+        String name = "optimizer/" + path + "/" + slot;
+        w.keep(w.store.createFloat(name, w.store.shape(path)));
+        optimizerVariables.add(name);
+      }
+    }
+    return new Wired(
+        targets.stream().map(t -> w.keep(t).op().name()).toList(),
+        w.keep(trainLoss).op().name(),
+        w.keep(evalLossSum).op().name(),
+        trainSums.stream().map(t -> w.keep(t).op().name()).toList(),
+        evalSums.stream().map(t -> w.keep(t).op().name()).toList(),
+        train.updates().stream().map(u -> u.op().name()).toList(),
+        trainable);
+  }
+
+  /**
+   * Stage 2: in the graph the session runs, the gradients of the training loss with respect to the
+   * trainable weights, the optimizer updates gated behind all of them, the state updates and the
+   * step counter.
+   *
+   * @param wired what stage 1 built
+   * @param g the final graph
+   * @param tf its op factory
+   * @param store its variables
+   * @return the step
+   */
+  Step finish(Wired wired, Graph g, Ops tf, VariableStore store) {
+    Operand<TFloat32> trainLoss = Tensors.floatOutput(g, wired.trainLoss());
+    List<Op> updates = new ArrayList<>();
+    for (String u : wired.updates()) {
+      GraphOperation op = g.operation(u);
+      updates.add(() -> op);
+    }
+    withoutGradient.clear();
+    List<String> trainable = wired.trainable();
+    Output<?>[] vars = new Output<?>[trainable.size()];
+    for (int i = 0; i < vars.length; i++) {
+      vars[i] = store.floatVariable(trainable.get(i)).asOutput();
+    }
+    Operand<TFloat32> lr = store.floatVariable(LEARNING_RATE);
+    if (vars.length > 0) {
+      Output<?>[] grads = g.addGradients(trainLoss.asOutput(), vars);
+      List<Op> gradOps = new ArrayList<>();
+      for (Output<?> gr : grads) {
+        if (gr != null) {
+          gradOps.add(tf.identity(gr));
+        }
+      }
+      // Gate: no variable changes until every gradient is computed (a gradient may read a
+      // variable another update writes).
+      Ops gated = tf.withControlDependencies(gradOps);
+      Operand<TFloat32> stepNumber =
+          tf.dtypes.cast(
+              tf.math.add(store.<TInt64>variable(Engine.ITERATIONS), tf.constant(1L)),
+              TFloat32.class);
+      for (int i = 0; i < vars.length; i++) {
+        String path = trainable.get(i);
+        if (grads[i] == null) {
+          LOG.warn("no gradient reaches weight {}: it will not be trained", path);
+          withoutGradient.add(path);
+          continue;
+        }
+        @SuppressWarnings("unchecked")
+        Operand<TFloat32> gr = gated.identity((Operand<TFloat32>) grads[i]);
+        List<Operand<TFloat32>> slots = new ArrayList<>();
+        for (String slot : optimizer.slotNames()) {
+          slots.add(store.floatVariable("optimizer/" + path + "/" + slot));
+        }
+        updates.add(optimizer.applyDense(tf, store.floatVariable(path), gr, slots, lr, stepNumber));
+      }
+    }
+    Op increment =
+        tf.withControlDependencies(updates)
+            .assignAdd(store.<TInt64>variable(Engine.ITERATIONS), tf.constant(1L));
+    List<Operand<?>> targets = new ArrayList<>();
+    for (String t : wired.targets()) {
+      targets.add(g.operation(t).output(0));
+    }
+    return new Step(
+        targets,
+        trainLoss,
+        Tensors.floatOutput(g, wired.evalLossSum()),
+        wired.trainSums().stream().map(n -> Tensors.floatOutput(g, n)).toList(),
+        wired.evalSums().stream().map(n -> Tensors.floatOutput(g, n)).toList(),
+        increment,
+        trainable);
+  }
+
+  /**
+   * @return the optimizer variables' initial values: zero slots, the initial learning rate
+   */
+  Map<String, float[]> initialValues() {
+    Map<String, float[]> v = new LinkedHashMap<>();
+    for (String name : optimizerVariables) {
+      long size = 1;
+      for (long d : engine.store().shape(name)) {
+        size *= d;
+      }
+      v.put(name, new float[(int) size]);
+    }
+    v.put(LEARNING_RATE, new float[] {(float) optimizer.learningRate()});
+    return v;
+  }
+
+  /**
+   * @return whether the variable is the optimizer's (its learning rate or a slot)
+   */
+  boolean ownsVariable(String name) {
+    return name.startsWith("optimizer/");
   }
 
   /**
@@ -147,69 +324,6 @@ public final class Trainer {
     return l;
   }
 
-  private Op buildUpdate(Ops tf, List<Op> stateUpdates) {
-    List<Network.LayerWeight> trainable =
-        engine.network().weights().stream()
-            .filter(w -> w.spec().trainable() && w.layer().trainable())
-            .toList();
-    Output<?>[] vars = new Output<?>[trainable.size()];
-    for (int i = 0; i < vars.length; i++) {
-      vars[i] = engine.store().floatVariable(trainable.get(i).path()).asOutput();
-    }
-    List<Op> updates = new ArrayList<>(stateUpdates);
-    var lr = engine.store().createFloat(LEARNING_RATE, new long[0]);
-    optimizerVariables.add(LEARNING_RATE);
-    if (vars.length > 0) {
-      Output<?>[] grads = engine.graph().addGradients(trainLoss.asOutput(), vars);
-      List<Op> gradOps = new ArrayList<>();
-      for (Output<?> g : grads) {
-        if (g != null) {
-          gradOps.add(tf.identity(g));
-        }
-      }
-      // Gate: no variable changes until every gradient is computed (a gradient may read a
-      // variable another update writes).
-      Ops gated = tf.withControlDependencies(gradOps);
-      Operand<TFloat32> step =
-          tf.dtypes.cast(tf.math.add(engine.iterations(), tf.constant(1L)), TFloat32.class);
-      for (int i = 0; i < vars.length; i++) {
-        String path = trainable.get(i).path();
-        if (grads[i] == null) {
-          LOG.warn("no gradient reaches weight {}: it will not be trained", path);
-          withoutGradient.add(path);
-          continue;
-        }
-        @SuppressWarnings("unchecked")
-        Operand<TFloat32> g = gated.identity((Operand<TFloat32>) grads[i]);
-        List<Operand<TFloat32>> slots = new ArrayList<>();
-        for (String slot : optimizer.slotNames()) {
-          String name = "optimizer/" + path + "/" + slot;
-          slots.add(engine.store().createFloat(name, engine.store().shape(path)));
-          optimizerVariables.add(name);
-        }
-        updates.add(
-            optimizer.applyDense(tf, engine.store().floatVariable(path), g, slots, lr, step));
-      }
-    }
-    Op increment =
-        tf.withControlDependencies(updates).assignAdd(engine.iterations(), tf.constant(1L));
-    initializeOptimizerState();
-    return increment;
-  }
-
-  private void initializeOptimizerState() {
-    Map<String, float[]> zeros = new LinkedHashMap<>();
-    for (String name : optimizerVariables) {
-      long size = 1;
-      for (long d : engine.store().shape(name)) {
-        size *= d;
-      }
-      zeros.put(name, new float[(int) size]);
-    }
-    zeros.put(LEARNING_RATE, new float[] {(float) optimizer.learningRate()});
-    engine.assignFloats(zeros);
-  }
-
   /**
    * @return trainable weights that no gradient reaches (they are not updated)
    */
@@ -237,16 +351,6 @@ public final class Trainer {
   public List<Loss> losses() {
     return losses;
   }
-
-  /**
-   * The optimizer's state in Keras' order: the step count, the learning rate, then each trained
-   * variable's slots (Adam: momentum, velocity; SGD with momentum: momentum).
-   *
-   * @param iterations steps taken
-   * @param learningRate the current learning rate
-   * @param slots the slot values, in order
-   */
-  public record OptimizerState(long iterations, float learningRate, List<FloatArray> slots) {}
 
   /**
    * @return a copy of the optimizer's state
@@ -295,7 +399,6 @@ public final class Trainer {
     }
     values.put(LEARNING_RATE, new float[] {state.learningRate()});
     engine.assignFloats(values);
-    engine.iterations();
     engine.assignLong(Engine.ITERATIONS, state.iterations());
   }
 
@@ -348,10 +451,11 @@ public final class Trainer {
    * @param what where the data comes from, for messages
    */
   void checkTargets(List<NumericArray> ys, int samples, String what) {
-    if (ys.size() != targets.size()) {
+    int targetCount = engine.network().outputs().size();
+    if (ys.size() != targetCount) {
       throw new JerasException(
           "the model has "
-              + targets.size()
+              + targetCount
               + " output(s) but "
               + ys.size()
               + " target array(s) were given");
@@ -439,6 +543,7 @@ public final class Trainer {
    * @return the history
    */
   public History fit(List<FloatArray> xs, List<NumericArray> ys, FitOptions options) {
+    engine.prepareTraining(options.batchSize);
     return new FitLoop(this, xs, ys, options).run();
   }
 
@@ -450,12 +555,13 @@ public final class Trainer {
    * @return the mean loss of the batch, then the batch sums named by {@link #sumNames()}
    */
   float[] trainStep(List<Tensor> x, List<Tensor> y) {
+    Step st = engine.step();
     Session.Runner r = engine.session().runner();
-    feed(r, x, y);
-    r.addTarget(trainOp).fetch(trainLoss);
-    trainSums.forEach(r::fetch);
+    feed(r, st, x, y);
+    r.addTarget(st.trainOp()).fetch(st.trainLoss());
+    st.trainSums().forEach(r::fetch);
     try (Result res = r.run()) {
-      float[] out = new float[1 + trainSums.size()];
+      float[] out = new float[1 + st.trainSums().size()];
       for (int i = 0; i < out.length; i++) {
         out[i] = ((TFloat32) res.get(i)).getFloat();
       }
@@ -463,12 +569,12 @@ public final class Trainer {
     }
   }
 
-  private void feed(Session.Runner r, List<Tensor> x, List<Tensor> y) {
+  private void feed(Session.Runner r, Step st, List<Tensor> x, List<Tensor> y) {
     for (int i = 0; i < x.size(); i++) {
       r.feed(engine.inputs().get(i), x.get(i));
     }
     for (int i = 0; i < y.size(); i++) {
-      r.feed(targets.get(i), y.get(i));
+      r.feed(st.targets().get(i), y.get(i));
     }
   }
 
@@ -537,12 +643,13 @@ public final class Trainer {
    * @return the mean loss and metrics over the samples evaluated
    */
   Map<String, Double> evaluate(StepSource source, long[] waited) {
-    double[] sums = new double[1 + evalSums.size()];
+    Step st = engine.step();
+    double[] sums = new double[1 + st.evalSums().size()];
     long n = 0;
     try (StepSource.Pass pass = source.pass(null, 0)) {
       while (true) {
         long asked = System.nanoTime();
-        StepSource.Step batch = pass.next();
+        StepSource.Feed batch = pass.next();
         waited[0] += System.nanoTime() - asked;
         if (batch == null) {
           break;
@@ -553,9 +660,9 @@ public final class Trainer {
           }
           n += batch.size();
           Session.Runner r = engine.session().runner();
-          feed(r, batch.x(), batch.y());
-          r.fetch(evalLossSum);
-          evalSums.forEach(r::fetch);
+          feed(r, st, batch.x(), batch.y());
+          r.fetch(st.evalLossSum());
+          st.evalSums().forEach(r::fetch);
           try (Result res = r.run()) {
             for (int i = 0; i < sums.length; i++) {
               sums[i] += ((TFloat32) res.get(i)).getFloat();

@@ -124,7 +124,7 @@ class BatchNormalizationTest {
     BatchNormalization bn = new BatchNormalization();
     try (Model m = LayerHarness.model(bn, LayerHarness.sampleShape(x))) {
       m.setWeights(List.of(w));
-      FloatArray y = m.engine().predictTrainingMode(List.of(x), x.count()).get(0);
+      FloatArray y = m.predictTrainingMode(List.of(x), x.count()).get(0);
       assertShape(y, shape);
       double[] expected =
           Reference.batchNormTraining(

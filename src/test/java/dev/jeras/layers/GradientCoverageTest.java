@@ -52,7 +52,7 @@ class GradientCoverageTest {
           xs,
           IntArray.of(labels, 16),
           new FitOptions().epochs(1).batchSize(16).shuffle(false).progress(null));
-      assertEquals(List.of(), m.trainer().weightsWithoutGradient(), "weights without gradient");
+      assertEquals(List.of(), m.weightsWithoutGradient(), "weights without gradient");
       List<FloatArray> after = m.getWeights();
       List<Network.LayerWeight> weights = m.network().weights();
       assertEquals(weights.size(), after.size());

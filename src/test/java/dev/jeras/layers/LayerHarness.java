@@ -64,7 +64,7 @@ final class LayerHarness {
       if (weights.length > 0) {
         m.setWeights(List.of(weights));
       }
-      return m.engine().predictTrainingMode(List.of(x), x.count()).get(0);
+      return m.predictTrainingMode(List.of(x), x.count()).get(0);
     }
   }
 

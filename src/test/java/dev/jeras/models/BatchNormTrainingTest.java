@@ -70,7 +70,7 @@ class BatchNormTrainingTest {
 
       FloatArray x = train.x().slice(0, 64);
       float[] inference = m.predict(x, 64).data();
-      float[] trainingMode = m.engine().predictTrainingMode(List.of(x), 64).get(0).data();
+      float[] trainingMode = m.predictTrainingMode(List.of(x), 64).get(0).data();
       double diff = Fixtures.maxAbsDiff(inference, trainingMode);
       assertTrue(diff > 1e-3, "training mode uses batch statistics: max diff " + diff);
       // inference does not depend on the batch: one sample alone gives the same output

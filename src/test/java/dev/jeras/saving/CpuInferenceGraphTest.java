@@ -3,13 +3,13 @@ package dev.jeras.saving;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.KernelPolicy;
+import dev.jeras.backend.KernelSite;
+import dev.jeras.backend.RewriteResult;
+import dev.jeras.backend.cpu.CpuInferenceGraph;
 import dev.jeras.data.FloatArray;
-import dev.jeras.internal.CpuInferenceGraph;
-import dev.jeras.internal.Devices;
-import dev.jeras.internal.NativeOps;
-import dev.jeras.internal.OneDnn;
 import dev.jeras.internal.Tensors;
 import dev.jeras.layers.BatchNormalization;
 import dev.jeras.layers.Conv2D;
@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
@@ -39,33 +38,38 @@ import org.tensorflow.op.nn.Conv2d;
 import org.tensorflow.types.TFloat32;
 
 /**
- * {@link CpuInferenceGraph} through {@link LoadedSavedModel}: which convolutions move to oneDNN's
- * kernel (short patches followed by a bias, with the ReLU where the bias' result has no other use),
- * which stay (long patches, no bias, a convolution whose result is used twice), when the copy is
- * declined (stateful ops, oneDNN's kernels off, nothing to replace), batch normalization of images
- * on oneDNN too, short-patch convolutions followed by a max pool in jeras' fused kernel (MaxPool
- * and MaxPoolV2; with oneDNN on for the process too), the model's own inference graph making the
- * same choices while its exported graph keeps TensorFlow's standard ops, and that predictions agree
- * with the model's own within 1e-5.
+ * {@link CpuInferenceGraph} through {@link LoadedSavedModel}, with kernels pinned in the options:
+ * which convolutions move to oneDNN's kernel (those with a bias, with the ReLU where the bias'
+ * result has no other use), which stay (no bias, a convolution whose result is used twice), when
+ * the copy is declined (stateful ops, TensorFlow's kernels asked for, nothing to replace), batch
+ * normalization of images on oneDNN too, short-patch convolutions followed by a max pool in jeras'
+ * fused kernel (MaxPool and MaxPoolV2), the model's own inference graph making the same choices
+ * while its exported graph keeps TensorFlow's standard ops, and that predictions agree with the
+ * model's own within 1e-5.
  */
 class CpuInferenceGraphTest {
   @TempDir Path tmp;
 
-  @AfterEach
-  void restoreDefault() {
-    System.clearProperty(OneDnn.PROPERTY);
-  }
+  private static final EngineOptions TENSORFLOW =
+      EngineOptions.builtIn().withKernels(KernelPolicy.TENSORFLOW).withKernelCache(null);
+
+  /** oneDNN's convolution and batch normalization wherever they apply. */
+  private static final EngineOptions ONEDNN =
+      TENSORFLOW.withKernel(KernelSite.CONV, "onednn").withKernel(KernelSite.BATCH_NORM, "onednn");
+
+  /** jeras' fused convolution + max pool wherever it applies. */
+  private static final EngineOptions NATIVE = TENSORFLOW.withKernel(KernelSite.CONV_POOL, "native");
 
   /** A model with every kind of convolution the copy meets. */
   private static Model model() {
     SymbolicTensor in = Input.shape(12, 12, 2);
-    SymbolicTensor x = new Conv2D(8, 3).activation("relu").apply(in); // 18: oneDNN, ReLU fused
-    x = new Conv2D(3, 1).activation("tanh").apply(x); // 8: oneDNN, bias only
+    SymbolicTensor x = new Conv2D(8, 3).activation("relu").apply(in); // oneDNN, ReLU fused
+    x = new Conv2D(3, 1).activation("tanh").apply(x); // oneDNN, bias only
     x = new Conv2D(4, 3).padding("same").useBias(false).activation("relu").apply(x); // no bias
     x = new BatchNormalization().apply(x);
-    x = new Conv2D(6, 2).strides(2, 2).activation("relu").apply(x); // 16, stride 2: oneDNN
+    x = new Conv2D(6, 2).strides(2, 2).activation("relu").apply(x); // stride 2: oneDNN
     x = new MaxPooling2D().apply(x);
-    x = new Conv2D(5, 3).padding("same").activation("relu").apply(x); // 54: TensorFlow's
+    x = new Conv2D(5, 3).padding("same").activation("relu").apply(x); // 54: oneDNN
     SymbolicTensor out = new Dense(4).activation("softmax").apply(new Flatten().apply(x));
     return new Model(in, out);
   }
@@ -86,39 +90,44 @@ class CpuInferenceGraphTest {
     return FloatArray.of(v, shape);
   }
 
-  /**
-   * @param oneDnn receives the loaded copy's oneDNN convolutions and batch normalizations, the
-   *     model's own inference graph's, and the exported graph's
-   * @return the model's own predictions and the loaded SavedModel's
-   */
-  private float[][] exportAndLoad(Model m, FloatArray x, int[] oneDnn) {
-    return exportAndLoad(m, x, oneDnn, new int[3]);
+  /** What one export-and-load run saw. */
+  private record Seen(
+      float[] own,
+      float[] loaded,
+      RewriteResult copy,
+      RewriteResult model,
+      Map<String, Integer> exported) {
+    long copy(KernelSite site, String kernel) {
+      return copy.count(site, kernel);
+    }
+
+    long model(KernelSite site, String kernel) {
+      return model.count(site, kernel);
+    }
+
+    int exportedJeras() {
+      return exported.entrySet().stream()
+          .filter(e -> e.getKey().startsWith("_Mkl") || e.getKey().startsWith("Jeras"))
+          .mapToInt(Map.Entry::getValue)
+          .sum();
+    }
   }
 
-  /**
-   * @param fused receives the loaded copy's fused convolution + max pools, the model's own
-   *     inference graph's, and the exported graph's
-   */
-  private float[][] exportAndLoad(Model m, FloatArray x, int[] oneDnn, int[] fused) {
+  /** Predicts with the model (these options), exports it, loads it back (these options). */
+  private Seen exportAndLoad(Model m, FloatArray x, EngineOptions options) {
     m.seed(7);
+    m.engineOptions(options);
     float[] own = m.predict(x, 16).data();
-    oneDnn[2] = count(m.engine().graph(), "_MklNativeFusedConv2D");
-    oneDnn[3] = count(m.engine().graph(), "_MklNativeFusedBatchNormV3");
-    fused[1] = count(m.engine().graph(), NativeOps.CONV_MAX_POOL);
+    RewriteResult model = m.kernels();
     Path dir = tmp.resolve("sm" + System.nanoTime());
     SavedModels.export(m, dir);
-    try (LoadedSavedModel loaded = LoadedSavedModel.load(dir)) {
-      oneDnn[0] = loaded.oneDnnConvolutions();
-      oneDnn[1] = loaded.oneDnnBatchNorms();
-      fused[0] = loaded.fusedConvPools();
-      Map<String, Integer> exported = opCounts(loaded.bundle().graph());
-      oneDnn[4] =
-          exported.entrySet().stream()
-              .filter(e -> e.getKey().startsWith("_Mkl"))
-              .mapToInt(Map.Entry::getValue)
-              .sum();
-      fused[2] = exported.getOrDefault(NativeOps.CONV_MAX_POOL, 0);
-      return new float[][] {own, loaded.predict(x, 16).data()};
+    try (LoadedSavedModel loaded = LoadedSavedModel.load(dir, options)) {
+      return new Seen(
+          own,
+          loaded.predict(x, 16).data(),
+          loaded.kernels(),
+          model,
+          opCounts(loaded.bundle().graph()));
     }
   }
 
@@ -132,59 +141,48 @@ class CpuInferenceGraphTest {
     return opCounts(g).getOrDefault(type, 0);
   }
 
-  private static boolean perOp() {
-    return !Devices.oneDnnOn() && !Devices.gpuUsable();
-  }
-
   @Test
-  void shortPatchConvolutionsWithBias_runOnOneDnn_predictionsAgree() {
+  void convolutionsWithBias_runOnOneDnn_predictionsAgree() {
     FloatArray x = input(37, 12, 12, 2); // 16 + 16 + 5: two batch shapes
-    int[] oneDnn = new int[5];
-    float[][] p;
+    Seen seen;
     try (Model m = model()) {
-      p = exportAndLoad(m, x, oneDnn);
+      seen = exportAndLoad(m, x, ONEDNN);
     }
-    Fixtures.assertClose(p[1], p[0], 1e-5, 1e-5);
-    assertEquals(
-        perOp() ? 3 : 0,
-        oneDnn[0],
-        "18-, 8- and 16-long patches with a bias; not the bias-free nor the 54-long one");
-    assertEquals(perOp() ? 1 : 0, oneDnn[1], "the one batch normalization (rank 4)");
-    assertEquals(oneDnn[0], oneDnn[2], "the model's own inference graph makes the same choice");
-    assertEquals(oneDnn[1], oneDnn[3]);
-    assertEquals(0, oneDnn[4], "the exported graph holds TensorFlow's standard ops only");
+    Fixtures.assertClose(seen.loaded(), seen.own(), 1e-5, 1e-5);
+    assertEquals(4, seen.copy(KernelSite.CONV, "onednn"), "the four with a bias, not the other");
+    assertEquals(1, seen.copy(KernelSite.BATCH_NORM, "onednn"), "the one batch normalization");
+    assertEquals(4, seen.model(KernelSite.CONV, "onednn"), "the model's own graph: the same");
+    assertEquals(1, seen.model(KernelSite.BATCH_NORM, "onednn"));
+    assertEquals(0, seen.exportedJeras(), "the exported graph holds TensorFlow's ops only");
   }
 
   @Test
-  void oneDnnKernelsOff_graphRunsAsLoaded_samePredictions() {
-    System.setProperty(OneDnn.PROPERTY, "off");
+  void tensorflowKernels_graphRunsAsLoaded_samePredictions() {
     FloatArray x = input(20, 12, 12, 2);
-    int[] oneDnn = new int[5];
-    float[][] p;
+    Seen seen;
     try (Model m = model()) {
-      p = exportAndLoad(m, x, oneDnn);
+      seen = exportAndLoad(m, x, TENSORFLOW);
     }
-    assertEquals(List.of(0, 0, 0, 0, 0), java.util.Arrays.stream(oneDnn).boxed().toList());
-    Fixtures.assertClose(p[1], p[0], 1e-6, 1e-6);
+    assertEquals(0, seen.copy().applied().size());
+    assertEquals(0, seen.model().applied().size());
+    Fixtures.assertClose(seen.loaded(), seen.own(), 1e-6, 1e-6);
   }
 
   @Test
-  void onlyLongPatches_graphRunsAsLoaded() {
+  void nothingThePinnedKernelsFit_graphRunsAsLoaded() {
     SymbolicTensor in = Input.shape(8, 8, 4);
-    SymbolicTensor h = new Conv2D(4, 3).activation("relu").apply(in); // 36
+    SymbolicTensor h = new Conv2D(4, 3).useBias(false).activation("relu").apply(in);
     SymbolicTensor out = new Dense(2).activation("softmax").apply(new Flatten().apply(h));
-    int[] oneDnn = new int[5];
-    float[][] p;
+    Seen seen;
     try (Model m = new Model(in, out)) {
-      p = exportAndLoad(m, input(9, 8, 8, 4), oneDnn);
+      seen = exportAndLoad(m, input(9, 8, 8, 4), ONEDNN);
     }
-    assertEquals(List.of(0, 0, 0, 0, 0), java.util.Arrays.stream(oneDnn).boxed().toList());
-    Fixtures.assertClose(p[1], p[0], 1e-6, 1e-6);
+    assertEquals(0, seen.copy().applied().size());
+    Fixtures.assertClose(seen.loaded(), seen.own(), 1e-6, 1e-6);
   }
 
   @Test
   void convolutionThenMaxPool_runInJerasFusedKernel_predictionsAgree() {
-    assumeTrue(NativeOps.available(), NativeOps::unavailableReason);
     SymbolicTensor in = Input.shape(14, 14, 3);
     SymbolicTensor x = new Conv2D(16, 3).activation("relu").apply(in); // 27-long patch
     x = new MaxPooling2D().apply(x); // fused with the convolution: 6x6x16
@@ -194,23 +192,18 @@ class CpuInferenceGraphTest {
     x = new MaxPooling2D(3, 3).apply(x); // after a long patch: TensorFlow's
     SymbolicTensor out = new Dense(3).activation("softmax").apply(new Flatten().apply(x));
     FloatArray data = input(21, 14, 14, 3);
-    int[] oneDnn = new int[5];
-    float[][] p;
-    int[] fused = new int[3];
+    Seen seen;
     try (Model m = new Model(in, out)) {
-      p = exportAndLoad(m, data, oneDnn, fused);
+      seen = exportAndLoad(m, data, NATIVE);
     }
-    Fixtures.assertClose(p[1], p[0], 1e-5, 1e-5);
-    assertEquals(2, fused[0], "both short-patch convolutions run with their max pool");
-    assertEquals(0, oneDnn[0], "none of the three on oneDNN");
-    assertEquals(2, fused[1], "the model's own inference graph makes the same choice");
-    assertEquals(0, fused[2], "the exported graph holds TensorFlow's standard ops only");
-    assertEquals(0, oneDnn[4]);
+    Fixtures.assertClose(seen.loaded(), seen.own(), 1e-5, 1e-5);
+    assertEquals(2, seen.copy(KernelSite.CONV_POOL, "native"), "both short-patch convolutions");
+    assertEquals(2, seen.model(KernelSite.CONV_POOL, "native"), "the model's own graph: the same");
+    assertEquals(0, seen.exportedJeras(), "the exported graph holds TensorFlow's ops only");
   }
 
   @Test
   void handGraph_maxPoolV1AfterConvolution_fused() {
-    assumeTrue(NativeOps.available(), NativeOps::unavailableReason);
     try (Graph g = new Graph();
         Session s = new Session(g)) {
       Ops tf = Ops.create(g);
@@ -246,12 +239,13 @@ class CpuInferenceGraphTest {
         in[i] = (float) Math.sin(0.7 * i);
       }
       try (TFloat32 t = Tensors.floats(in, 0, 3, 9, 9, 1);
-          CpuInferenceGraph copy = CpuInferenceGraph.build(g, s, List.of("x:0"), List.of("y:0"));
+          CpuInferenceGraph copy =
+              CpuInferenceGraph.build(g, s, List.of("x:0"), List.of("y:0"), NATIVE);
           Result want = s.runner().feed("x:0", t).fetch("y:0").run();
           Result got = copy.run(Map.of("x:0", t), List.of("y:0"))) {
-        assertEquals(1, copy.fusedConvPools());
+        assertEquals(1, copy.rewrite().count(KernelSite.CONV_POOL, "native"));
         Map<String, Integer> ops = opCounts(copy.graph());
-        assertEquals(1, ops.getOrDefault(NativeOps.CONV_MAX_POOL, 0));
+        assertEquals(1, ops.getOrDefault("JerasConvMaxPool", 0));
         assertEquals(0, ops.getOrDefault("MaxPool", 0) + ops.getOrDefault("Conv2D", 0));
         Fixtures.assertClose(
             Tensors.toFloats(got.get(0)), Tensors.toFloats(want.get(0)), 1e-5, 1e-5);
@@ -301,7 +295,8 @@ class CpuInferenceGraphTest {
       in[i] = (float) Math.cos(i);
     }
     try (TFloat32 t = Tensors.floats(in, 0, 2, 6, 6, 1)) {
-      CpuInferenceGraph copy = CpuInferenceGraph.build(g, s, List.of("x:0"), List.of("y:0"));
+      CpuInferenceGraph copy =
+          CpuInferenceGraph.build(g, s, List.of("x:0"), List.of("y:0"), ONEDNN);
       if (copy == null) {
         replaced[0] = -1;
         return null;
@@ -309,8 +304,7 @@ class CpuInferenceGraphTest {
       try (copy;
           Result want = s.runner().feed("x:0", t).fetch("y:0").run();
           Result got = copy.run(Map.of("x:0", t), List.of("y:0"))) {
-        replaced[0] = copy.oneDnnConvolutions();
-        assertEquals(3, copy.convolutions());
+        replaced[0] = (int) copy.rewrite().count(KernelSite.CONV, "onednn");
         Map<String, Integer> ops = opCounts(copy.graph());
         assertEquals(2, ops.getOrDefault("_MklNativeFusedConv2D", 0));
         assertEquals(1, ops.getOrDefault("Conv2D", 0));
@@ -324,7 +318,6 @@ class CpuInferenceGraphTest {
 
   @Test
   void handGraph_reluAndBiasFusedWhereUsedOnce_variablesFrozen() {
-    assumeTrue(perOp(), "the copy is for oneDNN-off CPUs");
     int[] replaced = new int[1];
     try (Graph g = new Graph();
         Session s = new Session(g)) {
@@ -335,7 +328,6 @@ class CpuInferenceGraphTest {
 
   @Test
   void statefulOpOnThePath_declined() {
-    assumeTrue(perOp(), "the copy is for oneDNN-off CPUs");
     int[] replaced = new int[1];
     try (Graph g = new Graph();
         Session s = new Session(g)) {

@@ -73,16 +73,12 @@ class KerasJsonTest {
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 1]}},
           {"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": [3, 3],
-           "dilation_rate": [2, 2]}}]}}\
+           "groups": 2}}]}}\
         """;
     var e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
     assertEquals(
-        "m.json: layer c (Conv2D): unsupported dilation_rate=[2, 2]; jeras supports"
-            + " dilation_rate: [1, 1]",
-        e.getMessage());
-    String reg =
-        json.replace(
-            "\"dilation_rate\": [2, 2]", "\"kernel_regularizer\": {\"class_name\": \"L2\"}");
+        "m.json: layer c (Conv2D): unsupported groups=2; jeras supports groups: 1", e.getMessage());
+    String reg = json.replace("\"groups\": 2", "\"kernel_regularizer\": {\"class_name\": \"L2\"}");
     var e2 = assertThrows(JerasException.class, () -> KerasJson.fromJson(reg, "m.json"));
     assertTrue(e2.getMessage().contains("unsupported kernel_regularizer="), e2.getMessage());
   }

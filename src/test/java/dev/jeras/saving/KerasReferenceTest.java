@@ -3,6 +3,9 @@ package dev.jeras.saving;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.KernelPolicy;
+import dev.jeras.backend.KernelSite;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.models.Model;
@@ -46,20 +49,23 @@ class KerasReferenceTest {
   @ParameterizedTest
   @ValueSource(strings = {"mnist-basic", "cifar10-bn", "cifar10-functional"})
   void kerasSavedModel_loadedInJava_predictsKerasOutputs(String name) {
-    try (LoadedSavedModel m = LoadedSavedModel.load(REF.resolve(name + "_savedmodel"))) {
+    EngineOptions pinned =
+        EngineOptions.builtIn()
+            .withKernels(KernelPolicy.TENSORFLOW)
+            .withKernelCache(null)
+            .withKernel(KernelSite.CONV_POOL, "native")
+            .withKernel(KernelSite.CONV, "onednn");
+    try (LoadedSavedModel m = LoadedSavedModel.load(REF.resolve(name + "_savedmodel"), pinned)) {
       assertEquals(1, m.inputNames().size());
       assertTrue(m.inputNames().get(0).startsWith("keras_tensor"), m.inputNames().toString());
       FloatArray got = m.predict(x(name), 3);
       double diff = Fixtures.maxAbsDiff(got.data(), y(name).data());
       assertTrue(diff <= ATOL, name + ": max |java - keras| = " + diff);
-      // Keras' export calls functions; inlined into the CPU copy, the first convolution (1 or 3
-      // channels, 3x3) runs with the max pool after it in jeras' fused kernel (MNIST), else on
-      // oneDNN where jeras picks kernels op by op (CIFAR: a batch normalization follows it)
-      boolean perOp =
-          !dev.jeras.internal.Devices.oneDnnOn() && !dev.jeras.internal.Devices.gpuUsable();
-      boolean fused = name.equals("mnist-basic") && dev.jeras.internal.NativeOps.available();
-      assertEquals(fused ? 1 : 0, m.fusedConvPools(), name);
-      assertEquals(perOp && !fused ? 1 : 0, m.oneDnnConvolutions(), name);
+      // Keras' export calls functions; inlined into the CPU copy, MNIST's first convolution runs
+      // with the max pool after it in jeras' fused kernel, and every other convolution on oneDNN
+      boolean mnist = name.equals("mnist-basic");
+      assertEquals(mnist ? 1 : 0, m.kernels().count(KernelSite.CONV_POOL, "native"), name);
+      assertEquals(mnist ? 1 : 4, m.kernels().count(KernelSite.CONV, "onednn"), name);
     }
   }
 
@@ -76,17 +82,17 @@ class KerasReferenceTest {
   void compiledKerasFile_arrivesCompiledWithAdamState_andTrainsFurther() {
     try (Model m = KerasFile.load(REF.resolve("mnist-basic.keras"))) {
       assertTrue(m.isCompiled());
-      Optimizer.Adam adam = (Optimizer.Adam) m.trainer().optimizer();
+      Optimizer.Adam adam = (Optimizer.Adam) m.optimizer();
       assertEquals(1e-3, adam.learningRate(), 1e-9);
       assertEquals(1e-7, adam.epsilon(), 1e-12);
-      assertEquals(32, m.trainer().iterations(), "Keras ran ceil(2000/64) = 32 steps");
+      assertEquals(32, m.optimizerState().iterations(), "Keras ran ceil(2000/64) = 32 steps");
       var data = Fixtures.mnistSmall();
       double before = m.evaluate(data.test().x(), data.test().y()).get("loss");
       m.fit(
           data.train().x(),
           data.train().y(),
           new FitOptions().epochs(1).batchSize(64).seed(1).progress(null));
-      assertEquals(64, m.trainer().iterations());
+      assertEquals(64, m.optimizerState().iterations());
       double after = m.evaluate(data.test().x(), data.test().y()).get("loss");
       assertTrue(after < before, "training continued: loss " + before + " -> " + after);
     }

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jeras.JerasException;
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.KernelPolicy;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.FloatArray;
-import dev.jeras.internal.NativeOps;
 import dev.jeras.internal.Tensors;
 import dev.jeras.models.Builtins;
 import dev.jeras.models.Model;
@@ -38,14 +39,9 @@ class SavedModelExportTest {
   @Test
   void trainedMnist_exportReloadsWithSavedModelBundle_identicalPredictions_anyBatchSize()
       throws IOException {
-    // the same kernels on both sides: the model's own inference graph without jeras' fused
-    // convolution + max pool, which the exported graph never holds (NativeOpsTest covers it)
-    System.setProperty(NativeOps.PROPERTY, "off");
-    try {
-      exportAndReload();
-    } finally {
-      System.clearProperty(NativeOps.PROPERTY);
-    }
+    // the same kernels on both sides: the model's own inference graph on TensorFlow's ops, as
+    // the exported graph always is (KernelParityTest covers the CPU engine's kernels)
+    exportAndReload();
   }
 
   private void exportAndReload() throws IOException {
@@ -54,6 +50,7 @@ class SavedModelExportTest {
     Path dir = tmp.resolve("sm");
     float[] expected;
     try (Model m = Builtins.create("mnist-basic")) {
+      m.engineOptions(EngineOptions.defaults().withKernels(KernelPolicy.TENSORFLOW));
       m.seed(1);
       m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
       m.fit(

@@ -32,7 +32,7 @@ class AdamTest {
           FloatArray.of(x, N, IN),
           FloatArray.of(y, N, OUT),
           new FitOptions().epochs(3).batchSize(N).shuffle(false).progress(null));
-      assertEquals(3, m.trainer().iterations());
+      assertEquals(3, m.optimizerState().iterations());
 
       double[][] expected = reference(x, y, w0, b0, 0.01, 0.9, 0.999, 1e-7, 3);
       List<FloatArray> got = m.getWeights();

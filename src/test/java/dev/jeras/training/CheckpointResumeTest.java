@@ -69,7 +69,7 @@ class CheckpointResumeTest {
     try (Model m = model()) {
       full = m.fit(train.x(), train.y(), options(tmp.resolve("a")));
       reference = Fixtures.flatten(m.getWeights());
-      assertEquals(30, m.trainer().iterations());
+      assertEquals(30, m.optimizerState().iterations());
     }
     Path dir = tmp.resolve("b");
     try (Model m = model()) {
@@ -82,7 +82,7 @@ class CheckpointResumeTest {
                       new Callback() {
                         @Override
                         public void onBatchEnd(int step, Map<String, Double> logs, FitState state) {
-                          if (state.learningRate() > 0 && m.trainer().iterations() == 14) {
+                          if (state.learningRate() > 0 && m.optimizerState().iterations() == 14) {
                             state.interrupt(); // epoch 2, step 4 of 10
                           }
                         }
@@ -98,7 +98,7 @@ class CheckpointResumeTest {
     }
     try (Model m = model()) { // a fresh process would do the same: new model, same seed
       History h = m.fit(train.x(), train.y(), options(dir));
-      assertEquals(30, m.trainer().iterations());
+      assertEquals(30, m.optimizerState().iterations());
       assertEquals(3, h.epochCount());
       float[] resumed = Fixtures.flatten(m.getWeights());
       double diff = Fixtures.maxAbsDiff(resumed, reference);
@@ -125,7 +125,7 @@ class CheckpointResumeTest {
     try (Model m = model()) {
       History h = m.fit(train.x(), train.y(), options(dir).epochs(2));
       assertEquals(2, h.epochCount(), "resumed after epoch 1, ran epoch 2");
-      assertEquals(8, m.trainer().iterations());
+      assertEquals(8, m.optimizerState().iterations());
     }
   }
 
@@ -153,7 +153,7 @@ class CheckpointResumeTest {
     try (Model m = model()) {
       m.fit(train.x(), train.y(), options(dir).epochs(1));
       float[] good = Fixtures.flatten(m.getWeights());
-      m.trainer().setLearningRate(1e30);
+      m.setLearningRate(1e30);
       float[] big = train.x().data().clone();
       for (int i = 0; i < big.length; i++) {
         big[i] *= 1e20f;

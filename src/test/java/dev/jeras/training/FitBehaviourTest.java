@@ -68,7 +68,7 @@ class FitBehaviourTest {
                     }
                   }));
       assertEquals(List.of(3), steps);
-      assertEquals(6, m.trainer().iterations(), "2 epochs x ceil(70/32) steps");
+      assertEquals(6, m.optimizerState().iterations(), "2 epochs x ceil(70/32) steps");
     }
   }
 
@@ -83,7 +83,7 @@ class FitBehaviourTest {
               new FitOptions().epochs(1).batchSize(10).validationSplit(0.2).progress(null));
       assertEquals(
           List.of("loss", "accuracy", "val_loss", "val_accuracy"), new ArrayList<>(h.keys()));
-      assertEquals(6, m.trainer().iterations(), "56 training samples in batches of 10");
+      assertEquals(6, m.optimizerState().iterations(), "56 training samples in batches of 10");
       Map<String, Double> val = m.evaluate(x().slice(56, 70), y().slice(56, 70), 10);
       // the model changed after the validation pass? no: validation is at epoch end
       assertEquals(val.get("loss"), h.last("val_loss"), 1e-5);
@@ -137,7 +137,7 @@ class FitBehaviourTest {
               () -> m.fit(x(), IntArray.of(labels), new FitOptions().progress(null)));
       assertTrue(e.getMessage().contains("labels range over 0..3"), e.getMessage());
       assertTrue(e.getMessage().contains("dense_1 (Dense) has 3 units"), e.getMessage());
-      assertEquals(0, m.trainer().iterations());
+      assertEquals(0, m.optimizerState().iterations());
     }
   }
 
@@ -229,9 +229,9 @@ class FitBehaviourTest {
   void learningRate_canChangeBetweenSteps() {
     try (Model m = classifier(1)) {
       m.compile(Optimizer.adam(0.01), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      assertEquals(0.01, m.trainer().learningRate(), 1e-9);
-      m.trainer().setLearningRate(0.5);
-      assertEquals(0.5, m.trainer().learningRate(), 1e-9);
+      assertEquals(0.01, m.learningRate(), 1e-9);
+      m.setLearningRate(0.5);
+      assertEquals(0.5, m.learningRate(), 1e-9);
     }
   }
 }

@@ -77,7 +77,7 @@ class GradientCoverageTest {
     try (Model m = factory.get()) {
       m.seed(3);
       m.compile(Optimizer.sgd(0.1), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
-      assertEquals(List.of(), m.trainer().weightsWithoutGradient(), name);
+      assertEquals(List.of(), m.weightsWithoutGradient(), name);
       long[] shape = m.inputLayers().get(0).batchShape().dims();
       shape[0] = 4;
       int size = 1;

@@ -135,7 +135,8 @@ class StreamingFitTest {
       for (double w : waits) {
         assertTrue(w > 0 && w < 1, "a fraction of the epoch: " + waits);
       }
-      assertEquals(15 * 6, m.trainer().iterations(), "240 images in batches of 16, 6 epochs");
+      assertEquals(
+          15 * 6, m.optimizerState().iterations(), "240 images in batches of 16, 6 epochs");
     }
   }
 

@@ -36,7 +36,7 @@ import org.tensorflow.proto.GraphDef;
  * default 0, meaning {@code "epoch"}).
  *
  * <pre>{@code
- * var tb = new TensorBoard(Path.of("logs/run1"), () -> model.engine().graph().toGraphDef());
+ * var tb = new TensorBoard(Path.of("logs/run1"), model::graphDef);
  * model.fit(x, y, new FitOptions().epochs(5).validationSplit(0.1).callbacks(tb));
  * // then: tensorboard --logdir logs
  * }</pre>

@@ -93,7 +93,7 @@ class TensorBoardTest {
     int graphNodes;
     TensorBoard tb;
     try (Model m = tinyModel()) {
-      tb = new TensorBoard(dir, () -> m.engine().graph().toGraphDef());
+      tb = new TensorBoard(dir, m::graphDef);
       h =
           m.fit(
               x(),
@@ -104,7 +104,7 @@ class TensorBoardTest {
                   .validationSplit(0.25)
                   .progress(null)
                   .callbacks(tb));
-      graphNodes = m.engine().graph().toGraphDef().getNodeCount();
+      graphNodes = m.graphDef().getNodeCount();
     }
     Path trainFile = EventFileReader.onlyFile(dir.resolve("train"));
     Path valFile = EventFileReader.onlyFile(dir.resolve("validation"));

@@ -1,4 +1,4 @@
-package dev.jeras.internal;
+package dev.jeras.backend;
 
 import dev.jeras.JerasException;
 import java.io.BufferedReader;
@@ -50,74 +50,69 @@ public final class Devices {
 
   private Devices() {}
 
-  /** The user's choice. */
-  public enum Choice {
-    /** CPU only. */
-    CPU,
-    /** A GPU, or an error. */
-    GPU,
-    /** A GPU when usable, else the CPU. */
-    AUTO;
-
-    /**
-     * @param s cpu, gpu or auto
-     * @return the choice
-     */
-    public static Choice of(String s) {
-      try {
-        return valueOf(s.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("device must be cpu, gpu or auto, got '" + s + "'");
-      }
-    }
-  }
-
   /**
-   * Resolves a choice, logging the device used once.
+   * The session configuration for a model's options, resolving the device (logged once per device).
    *
-   * @param choice the user's choice
-   * @return the session configuration for it
+   * @param options the model's options
+   * @return the configuration
    * @throws JerasException when a GPU is required and none is usable, naming the reason
    */
-  public static ConfigProto configure(Choice choice) {
+  public static ConfigProto configure(EngineOptions options) {
     ConfigProto.Builder b = ConfigProto.newBuilder();
-    boolean useGpu =
-        switch (choice) {
-          case CPU -> false;
-          case GPU -> {
-            if (!gpuUsable()) {
-              throw new JerasException("--device gpu: no usable GPU: " + gpuProblem);
-            }
-            yield true;
-          }
-          case AUTO -> gpuUsable();
-        };
-    if ("1".equals(System.getenv("JERAS_LOG_DEVICE_PLACEMENT"))) {
+    boolean useGpu = usesGpu(options.device());
+    if (options.logDevicePlacement()) {
       b.setLogDevicePlacement(true); // TensorFlow prints each op's device to stderr
+    }
+    if (options.intraOpThreads() > 0) {
+      b.setIntraOpParallelismThreads(options.intraOpThreads());
+    }
+    if (options.interOpThreads() > 0) {
+      b.setInterOpParallelismThreads(options.interOpThreads());
     }
     if (useGpu) {
       b.setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).setAllowSoftPlacement(true);
-      LOG.info("Device: GPU:0 (TensorFlow {})", org.tensorflow.TensorFlow.version());
+      logOnce("GPU", "Device: GPU:0 (TensorFlow {})", org.tensorflow.TensorFlow.version(), "");
     } else {
       b.putDeviceCount("GPU", 0);
-      String onednn = System.getenv(ONEDNN_VARIABLE);
-      LOG.info(
-          "Device: CPU, {} cores (TensorFlow {}, {}={}){}",
-          Runtime.getRuntime().availableProcessors(),
+      logOnce(
+          "CPU",
+          "Device: CPU, {} cores (TensorFlow {}){}",
           org.tensorflow.TensorFlow.version(),
-          ONEDNN_VARIABLE,
-          onednn == null ? "unset" : onednn,
-          choice == Choice.AUTO && isGpuBuild() ? " - GPU not usable: " + gpuProblem : "");
-      if (onednn == null) {
-        LOG.debug(
-            "{} unset: TensorFlow's default for this CPU (oneDNN kernels only with AVX-512 VNNI,"
-                + " AVX-VNNI or AMX); jeras then picks oneDNN's kernels op by op where they are"
-                + " faster, in training and inference graphs (scripts/jeras predict and evaluate"
-                + " set it to 1 instead: oneDNN for every op; see docs/performance.md)",
-            ONEDNN_VARIABLE);
-      }
+          options.device() == DeviceChoice.AUTO && isGpuBuild()
+              ? " - GPU not usable: " + gpuProblem
+              : "");
     }
     return b.build();
+  }
+
+  /**
+   * @param device the user's choice
+   * @return whether graphs run on a GPU
+   * @throws JerasException when a GPU is required and none is usable
+   */
+  public static boolean usesGpu(DeviceChoice device) {
+    return switch (device) {
+      case CPU -> false;
+      case GPU -> {
+        if (!gpuUsable()) {
+          throw new JerasException("--device gpu: no usable GPU: " + gpuProblem);
+        }
+        yield true;
+      }
+      case AUTO -> gpuUsable();
+    };
+  }
+
+  private static final Set<String> LOGGED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private static void logOnce(String device, String format, Object version, String suffix) {
+    if (LOGGED.add(device)) {
+      if (device.equals("GPU")) {
+        LOG.info(format, version);
+      } else {
+        LOG.info(format, Runtime.getRuntime().availableProcessors(), version, suffix);
+      }
+    }
   }
 
   /** /proc/cpuinfo flags for which TensorFlow turns oneDNN on by default on Linux. */
@@ -135,16 +130,24 @@ public final class Devices {
     return oneDnnOn(System.getenv(ONEDNN_VARIABLE), CpuFlags.FLAGS);
   }
 
-  /** The CPU's flags, read once. */
+  /** The CPU's flags and model name, read once. */
   private static final class CpuFlags {
     static final Set<String> FLAGS = cpuFlags();
+    static final String MODEL = cpuInfo("model name");
   }
 
   /**
    * @return the first processor's flags in /proc/cpuinfo, read once; empty where there is none
    */
-  static Set<String> cpuFlagsOnce() {
+  public static Set<String> cpuFlagsOnce() {
     return CpuFlags.FLAGS;
+  }
+
+  /**
+   * @return the first processor's model name in /proc/cpuinfo, or the JVM's os.arch where none
+   */
+  public static String cpuModelOnce() {
+    return CpuFlags.MODEL != null ? CpuFlags.MODEL : System.getProperty("os.arch", "unknown");
   }
 
   static boolean oneDnnOn(String variable, Set<String> cpuFlags) {
@@ -164,17 +167,22 @@ public final class Devices {
    * @return the first processor's flags in /proc/cpuinfo, empty where there is none
    */
   static Set<String> cpuFlags() {
+    String values = cpuInfo("flags");
+    return values == null ? Set.of() : new HashSet<>(List.of(values.split("\\s+")));
+  }
+
+  /** The first value of a /proc/cpuinfo field, or null. */
+  private static String cpuInfo(String field) {
     try {
       for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("flags")) {
-          String values = line.substring(line.indexOf(':') + 1).strip();
-          return new HashSet<>(List.of(values.split("\\s+")));
+        if (line.startsWith(field) && line.indexOf(':') > 0) {
+          return line.substring(line.indexOf(':') + 1).strip();
         }
       }
     } catch (java.io.IOException | RuntimeException e) {
-      LOG.debug("no CPU flags from /proc/cpuinfo: {}", e.toString());
+      LOG.debug("no {} in /proc/cpuinfo: {}", field, e.toString());
     }
-    return Set.of();
+    return null;
   }
 
   /**

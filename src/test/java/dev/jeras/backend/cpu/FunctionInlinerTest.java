@@ -1,4 +1,4 @@
-package dev.jeras.internal;
+package dev.jeras.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jeras.internal.Tensors;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.jeras.internal;
+package dev.jeras.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -2,13 +2,12 @@ package dev.jeras.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.KernelPolicy;
+import dev.jeras.backend.KernelSite;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
-import dev.jeras.internal.ConvBackprop;
-import dev.jeras.internal.OneDnn;
-import dev.jeras.internal.PoolBackprop;
 import dev.jeras.layers.BatchNormalization;
 import dev.jeras.layers.Conv2D;
 import dev.jeras.layers.Dense;
@@ -22,28 +21,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.tensorflow.GraphOperation;
 
 /**
- * Training with jeras' max-pool gradient ({@link PoolBackprop}) against TensorFlow's: the same bits
- * in every weight after three Adam steps. Training with jeras' convolution gradient ({@link
- * ConvBackprop}) against training with TensorFlow's Conv2D gradient: same weights after three Adam
- * steps, on a model with same and valid padding, odd and even kernels, a convolution without bias,
- * a strided one (TensorFlow's backprop kernels inside the jeras gradient), ReLU fused and not.
- * Those two run with oneDNN's kernels off; training with them ({@link OneDnn}, the default on the
- * CPU without oneDNN turned on) against TensorFlow's kernels alone: the same weights after three
- * Adam steps, on a model with every op they replace.
+ * Whole models trained three Adam steps with kernels of the CPU engine pinned, against the same
+ * models on TensorFlow's ops alone: jeras' max-pool gradient (the same bits in every weight),
+ * jeras' convolution gradients, oneDNN's kernels, and jeras' fused convolution + max pool (the same
+ * weights to float rounding). Each run pins its kernels in the model's own options, so these run on
+ * any CPU, whatever its tuned choice, and side by side in one JVM.
  */
-class ConvGradientTrainingTest {
-
-  @AfterEach
-  void restoreDefault() {
-    System.clearProperty(ConvBackprop.PROPERTY);
-    System.clearProperty(PoolBackprop.PROPERTY);
-    System.clearProperty(OneDnn.PROPERTY);
-  }
+class KernelTrainingTest {
+  /** TensorFlow's ops everywhere, no cache file. */
+  private static final EngineOptions TENSORFLOW =
+      EngineOptions.builtIn().withKernels(KernelPolicy.TENSORFLOW).withKernelCache(null);
 
   private static Model model() {
     SymbolicTensor in = Input.shape(9, 9, 3);
@@ -71,15 +61,9 @@ class ConvGradientTrainingTest {
     return new Model(in, out);
   }
 
-  private static Run train(String gradient) {
-    return train(ConvBackprop.PROPERTY, gradient, ConvGradientTrainingTest::model, 9);
-  }
-
-  /** Trains with oneDNN's kernels off unless property is OneDnn's. */
+  /** Trains one epoch of three steps with the given options. */
   private static Run train(
-      String property, String gradient, java.util.function.Supplier<Model> build, int size) {
-    System.setProperty(OneDnn.PROPERTY, "off");
-    System.setProperty(property, gradient);
+      EngineOptions options, java.util.function.Supplier<Model> build, int size) {
     Random rng = new Random(5);
     int n = 24;
     float[] xs = new float[n * size * size * 3];
@@ -92,6 +76,7 @@ class ConvGradientTrainingTest {
     }
     try (Model m = build.get()) {
       m.seed(17);
+      m.engineOptions(options);
       m.compile(Optimizer.adam(0.01), Loss.sparseCategoricalCrossentropy());
       History h =
           m.fit(
@@ -99,10 +84,8 @@ class ConvGradientTrainingTest {
               IntArray.of(ys, n),
               new FitOptions().epochs(1).batchSize(8).shuffle(false).progress(null));
       Map<String, Integer> counts = new HashMap<>();
-      var it = m.trainer().engine().graph().operations();
-      while (it.hasNext()) {
-        GraphOperation op = it.next();
-        counts.merge(op.type(), 1, Integer::sum);
+      for (var node : m.graphDef().getNodeList()) {
+        counts.merge(node.getOp(), 1, Integer::sum);
       }
       List<FloatArray> weights = new ArrayList<>(m.getWeights());
       return new Run(weights, counts, h.last("loss"));
@@ -110,10 +93,10 @@ class ConvGradientTrainingTest {
   }
 
   @Test
-  void threeAdamSteps_sameWeightsAsTensorFlowsGradient() {
-    assumeTrue(ConvBackprop.enabled(), "jeras' gradient is off here (oneDNN or a GPU)");
-    Run mine = train("auto");
-    Run tf = train("tensorflow");
+  void threeAdamSteps_ownConvolutionGradient_sameWeightsAsTensorFlows() {
+    Run mine =
+        train(TENSORFLOW.withKernel(KernelSite.TRAIN_CONV, "own"), KernelTrainingTest::model, 9);
+    Run tf = train(TENSORFLOW, KernelTrainingTest::model, 9);
     // three convolutions with a bias build one _FusedConv2D each, the one without a Conv;
     // inference keeps Conv2D; TensorFlow's gradient path builds none of the former
     assertEquals(3, mine.opCounts().getOrDefault("_FusedConv2D", 0), mine.opCounts().toString());
@@ -161,22 +144,29 @@ class ConvGradientTrainingTest {
 
   @Test
   void threeAdamSteps_oneDnnKernelsGiveTensorFlowsWeights() {
-    assumeTrue(OneDnn.enabled(), "oneDNN's kernels are off here (oneDNN on, or a GPU)");
-    Run mine = train(OneDnn.PROPERTY, "auto", ConvGradientTrainingTest::oneDnnModel, 12);
-    Run tf = train(OneDnn.PROPERTY, "off", ConvGradientTrainingTest::oneDnnModel, 12);
+    EngineOptions oneDnn =
+        TENSORFLOW
+            .withKernel(KernelSite.TRAIN_CONV, "onednn")
+            .withKernel(KernelSite.TRAIN_POOL, "onednn")
+            .withKernel(KernelSite.TRAIN_BATCH_NORM, "onednn")
+            .withKernel(KernelSite.CONV, "onednn")
+            .withKernel(KernelSite.BATCH_NORM, "onednn");
+    Run mine = train(oneDnn, KernelTrainingTest::oneDnnModel, 12);
+    Run tf = train(TENSORFLOW, KernelTrainingTest::oneDnnModel, 12);
     Map<String, Integer> c = mine.opCounts();
-    // the short-patch convolution and the rank-4 batch normalization: once in the training
-    // forward pass, once in the inference one
-    assertEquals(2, c.getOrDefault("_MklNativeFusedConv2D", 0), c.toString());
+    // the three convolutions with a bias, in the training and the inference pass
+    assertEquals(6, c.getOrDefault("_MklNativeFusedConv2D", 0), c.toString());
     assertEquals(2, c.getOrDefault("_MklNativeMaxPool", 0), c.toString());
     assertEquals(2, c.getOrDefault("_MklNativeMaxPoolGrad", 0), c.toString());
-    assertEquals(2, c.getOrDefault("_MklNativeFusedBatchNormV3", 0), c.toString());
-    assertEquals(1, c.getOrDefault("_MklNativeFusedBatchNormGradV3", 0), c.toString());
-    // both gradients of every convolution (the first one's input gradient is built, never run)
-    assertEquals(4, c.getOrDefault("_MklNativeConv2DBackpropFilter", 0), c.toString());
-    assertEquals(4, c.getOrDefault("_MklNativeConv2DBackpropInput", 0), c.toString());
-    assertEquals(0, c.getOrDefault("Conv2DBackpropFilter", 0), c.toString());
-    assertEquals(0, c.getOrDefault("Conv2DBackpropInput", 0), c.toString());
+    // both batch normalizations (the dense one as (n, 1, 1, c)), in both passes
+    assertEquals(4, c.getOrDefault("_MklNativeFusedBatchNormV3", 0), c.toString());
+    assertEquals(2, c.getOrDefault("_MklNativeFusedBatchNormGradV3", 0), c.toString());
+    // both gradients of each (the first one's input gradient is built, never run); the
+    // bias-free convolution keeps TensorFlow's
+    assertEquals(3, c.getOrDefault("_MklNativeConv2DBackpropFilter", 0), c.toString());
+    assertEquals(3, c.getOrDefault("_MklNativeConv2DBackpropInput", 0), c.toString());
+    assertEquals(1, c.getOrDefault("Conv2DBackpropFilter", 0), c.toString());
+    assertEquals(1, c.getOrDefault("Conv2DBackpropInput", 0), c.toString());
     assertEquals(0, c.getOrDefault("MaxPoolGrad", 0) + c.getOrDefault("MaxPoolGradV2", 0));
     for (String type : tf.opCounts().keySet()) {
       assertTrue(!type.startsWith("_Mkl"), "no oneDNN op with the kernels off: " + type);
@@ -185,10 +175,11 @@ class ConvGradientTrainingTest {
   }
 
   @Test
-  void threeAdamSteps_sameBitsAsTensorFlowsPoolGradient() {
-    assumeTrue(PoolBackprop.enabled(), "jeras' pool gradient is off here (oneDNN or a GPU)");
-    Run mine = train(PoolBackprop.PROPERTY, "auto", ConvGradientTrainingTest::poolModel, 11);
-    Run tf = train(PoolBackprop.PROPERTY, "tensorflow", ConvGradientTrainingTest::poolModel, 11);
+  void threeAdamSteps_ownPoolGradient_sameBitsAsTensorFlows() {
+    Run mine =
+        train(
+            TENSORFLOW.withKernel(KernelSite.TRAIN_POOL, "own"), KernelTrainingTest::poolModel, 11);
+    Run tf = train(TENSORFLOW, KernelTrainingTest::poolModel, 11);
     // two pools take jeras' gradient (one carrier each), the overlapping one TensorFlow's
     assertEquals(2, mine.opCounts().getOrDefault("IdentityN", 0), mine.opCounts().toString());
     assertEquals(0, tf.opCounts().getOrDefault("IdentityN", 0));
@@ -203,5 +194,33 @@ class ConvGradientTrainingTest {
             "weight " + i + "[" + j + "]: " + a[j] + " vs " + b[j]);
       }
     }
+  }
+
+  /** MNIST's two convolution + pool blocks, small. */
+  private static Model convPoolModel() {
+    SymbolicTensor in = Input.shape(14, 14, 3);
+    SymbolicTensor x = new Conv2D(16, 3).activation("relu").apply(in);
+    x = new MaxPooling2D().apply(x);
+    x = new Conv2D(8, 3).padding("same").apply(x); // 144-long patch: not fused
+    x = new MaxPooling2D().apply(x);
+    SymbolicTensor out = new Dense(3).activation("softmax").apply(new Flatten().apply(x));
+    return new Model(in, out);
+  }
+
+  @Test
+  void threeAdamSteps_nativeConvPool_sameWeightsAsTensorFlows() {
+    Run mine =
+        train(
+            TENSORFLOW
+                .withKernel(KernelSite.TRAIN_CONV_POOL, "native")
+                .withKernel(KernelSite.CONV_POOL, "native"),
+            KernelTrainingTest::convPoolModel,
+            14);
+    Run tf = train(TENSORFLOW, KernelTrainingTest::convPoolModel, 14);
+    Map<String, Integer> c = mine.opCounts();
+    assertEquals(1, c.getOrDefault("JerasConvMaxPoolWithArgmax", 0), c.toString());
+    assertEquals(1, c.getOrDefault("JerasConvMaxPool", 0), c.toString());
+    assertEquals(1, c.getOrDefault("JerasConvMaxPoolBackpropFilter", 0), c.toString());
+    assertSameTraining(tf, mine);
   }
 }

@@ -1,4 +1,4 @@
-package dev.jeras.internal;
+package dev.jeras.backend.cpu;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -84,7 +84,7 @@ final class FunctionInliner {
       needed.put(name, n);
       if (!fed.contains(name)) {
         for (String in : n.getInputList()) {
-          todo.push(CpuInferenceGraph.nodeName(in));
+          todo.push(Nodes.nodeName(in));
         }
       }
     }
@@ -171,7 +171,7 @@ final class FunctionInliner {
     if (in.startsWith("^")) {
       String name = in.substring(1);
       if (argTensor.containsKey(name)) {
-        return "^" + CpuInferenceGraph.nodeName(argTensor.get(name));
+        return "^" + Nodes.nodeName(argTensor.get(name));
       }
       return inner.containsKey(name) ? "^" + prefix + name : null;
     }

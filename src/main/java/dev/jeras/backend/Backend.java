@@ -1,0 +1,166 @@
+package dev.jeras.backend;
+
+import java.util.Set;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The one seam between the Keras face and what runs: layers express their math through these
+ * methods (reached from their call context), never by picking kernels. Every backend builds the
+ * same standard TensorFlow graph from them; a backend may then {@link #prepare} that graph for its
+ * hardware before a session runs it (the CPU engine rewrites it with the kernels it measured
+ * fastest). Exported graphs and GPUs use {@link StandardBackend}, which leaves the graph as built.
+ */
+public interface Backend {
+  /**
+   * @return a short name for logs ({@code tensorflow}, {@code cpu})
+   */
+  String name();
+
+  /**
+   * A 2D convolution over NHWC input, no bias.
+   *
+   * @param tf the op factory
+   * @param x input (batch, h, w, c)
+   * @param kernel (kh, kw, c, filters)
+   * @param strides (sh, sw)
+   * @param padding SAME or VALID
+   * @param dilations (dh, dw)
+   * @return (batch, h', w', filters)
+   */
+  Operand<TFloat32> conv2d(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      int[] strides,
+      String padding,
+      int[] dilations);
+
+  /**
+   * @param tf the op factory
+   * @param x a tensor whose last axis has the bias' length
+   * @param bias the bias vector
+   * @return x + bias, broadcast over the last axis
+   */
+  Operand<TFloat32> biasAdd(Ops tf, Operand<TFloat32> x, Operand<TFloat32> bias);
+
+  /**
+   * @param tf the op factory
+   * @param a (m, k)
+   * @param b (k, n)
+   * @return the (m, n) product
+   */
+  Operand<TFloat32> matmul(Ops tf, Operand<TFloat32> a, Operand<TFloat32> b);
+
+  /**
+   * @param tf the op factory
+   * @param x NHWC input
+   * @param pool (ph, pw)
+   * @param strides (sh, sw)
+   * @param padding SAME or VALID
+   * @return each window's maximum
+   */
+  Operand<TFloat32> maxPool(Ops tf, Operand<TFloat32> x, int[] pool, int[] strides, String padding);
+
+  /**
+   * @param tf the op factory
+   * @param x NHWC input
+   * @param pool (ph, pw)
+   * @param strides (sh, sw)
+   * @param padding SAME or VALID (SAME averages the window's valid part)
+   * @return each window's mean
+   */
+  Operand<TFloat32> avgPool(Ops tf, Operand<TFloat32> x, int[] pool, int[] strides, String padding);
+
+  /**
+   * What {@link #batchNorm} gives.
+   *
+   * @param y the normalized output
+   * @param batchMean the batch's mean (training), else null
+   * @param batchVariance the batch's variance, biased as Keras averages it (training), else null
+   */
+  record BatchNormOutput(
+      Operand<TFloat32> y, Operand<TFloat32> batchMean, Operand<TFloat32> batchVariance) {}
+
+  /**
+   * Batch normalization over the last axis of a rank-4 NHWC input: {@code gamma * (x - mean) /
+   * sqrt(variance + epsilon) + beta}, with the batch's statistics in training, else the given ones.
+   *
+   * @param tf the op factory
+   * @param x (n, h, w, c)
+   * @param gamma (c)
+   * @param beta (c)
+   * @param mean (c) the moving mean (ignored in training)
+   * @param variance (c) the moving variance (ignored in training)
+   * @param epsilon added to the variance
+   * @param training whether to use the batch's statistics
+   * @return the output and, in training, the batch statistics
+   */
+  BatchNormOutput batchNorm(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> gamma,
+      Operand<TFloat32> beta,
+      Operand<TFloat32> mean,
+      Operand<TFloat32> variance,
+      float epsilon,
+      boolean training);
+
+  /**
+   * @return max(x, 0)
+   */
+  Operand<TFloat32> relu(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return 1 / (1 + exp(-x))
+   */
+  Operand<TFloat32> sigmoid(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return tanh(x)
+   */
+  Operand<TFloat32> tanh(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return exp(x_i) / sum_j exp(x_j) over the last axis
+   */
+  Operand<TFloat32> softmax(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return x for x &gt; 0, exp(x) - 1 otherwise
+   */
+  Operand<TFloat32> elu(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return scale * elu(x) with SELU's alpha and scale
+   */
+  Operand<TFloat32> selu(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return log(1 + exp(x))
+   */
+  Operand<TFloat32> softplus(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * What a graph is built for, for {@link #prepare}.
+   *
+   * @param graph the graph as built from the layers' math
+   * @param fetched nodes fetched or fed by name: never removed or renamed
+   * @param differentiated nodes of a training forward pass (gradients will be taken through them)
+   * @param trainingBatch the training batch size (for measuring kernels), 0 where unknown
+   */
+  record GraphPlan(
+      GraphDef graph, Set<String> fetched, Set<String> differentiated, int trainingBatch) {}
+
+  /**
+   * Readies a built graph for this backend before a session runs it: the same computation, with
+   * kernels of this backend's choice. Nodes named in the plan's {@code fetched} keep their names
+   * and outputs.
+   *
+   * @param plan the graph and what it is for
+   * @return the graph to run and what was changed
+   */
+  RewriteResult prepare(GraphPlan plan);
+}

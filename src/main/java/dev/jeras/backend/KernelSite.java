@@ -1,0 +1,73 @@
+package dev.jeras.backend;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A kind of place in a graph where the CPU engine has more than one kernel, with the candidates it
+ * chooses among (the first is TensorFlow's standard ops, or for a fusion, not fusing).
+ */
+public enum KernelSite {
+  /** Inference convolution + bias [+ ReLU]. */
+  CONV("tensorflow", "onednn"),
+  /** Inference convolution + bias [+ ReLU] + max pool. */
+  CONV_POOL("split", "native"),
+  /** Inference batch normalization of images. */
+  BATCH_NORM("tensorflow", "onednn"),
+  /** Training convolution + bias [+ ReLU], forward and gradients. */
+  TRAIN_CONV("tensorflow", "onednn", "own"),
+  /** Training max pool, forward and gradient. */
+  TRAIN_POOL("tensorflow", "onednn", "own"),
+  /** Training convolution + bias [+ ReLU] + max pool, forward and gradients. */
+  TRAIN_CONV_POOL("split", "native"),
+  /** Training batch normalization of images, forward and gradients. */
+  TRAIN_BATCH_NORM("tensorflow", "onednn");
+
+  private final List<String> candidates;
+
+  KernelSite(String... candidates) {
+    this.candidates = List.of(candidates);
+  }
+
+  /**
+   * @return the candidates' names; the first keeps TensorFlow's standard ops
+   */
+  public List<String> candidates() {
+    return candidates;
+  }
+
+  /**
+   * @return the lower-case name, as in {@code -Djeras.kernel.train_conv=own}
+   */
+  public String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * @param name a site's id
+   * @return the site
+   */
+  public static KernelSite of(String name) {
+    return Options.parseEnum(KernelSite.class, "kernel site", name);
+  }
+
+  /**
+   * @param candidate a candidate's name
+   * @return it, checked against this site's candidates
+   * @throws IllegalArgumentException naming the site and its candidates
+   */
+  public String check(String candidate) {
+    String c = candidate == null ? "" : candidate.strip().toLowerCase(Locale.ROOT);
+    if (!candidates.contains(c)) {
+      throw new IllegalArgumentException(
+          "kernel for "
+              + id()
+              + " must be one of "
+              + String.join(", ", candidates)
+              + ", got '"
+              + candidate
+              + "'");
+    }
+    return c;
+  }
+}

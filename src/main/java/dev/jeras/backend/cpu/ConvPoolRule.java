@@ -1,0 +1,107 @@
+package dev.jeras.backend.cpu;
+
+import dev.jeras.backend.KernelSite;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.NodeDef;
+
+/**
+ * Convolution + bias [+ ReLU] + max pool as jeras' one native kernel, which never writes the
+ * full-size convolution output ({@link NativeKernels}): where the convolution has stride 1 and a
+ * short patch, and the pool's windows do not overlap. In training graphs the kernel's form records
+ * each maximum's position for its own gradient. Candidates: {@code split} (leave the ops, for the
+ * other rules) and {@code native}.
+ */
+final class ConvPoolRule extends Rule<ConvPoolRule.ConvPool> {
+  /** A chain with a bias, the pool after it, and whether it is differentiated. */
+  record ConvPool(ConvChain chain, MaxPoolMatch pool, boolean training) implements Rule.Match {
+    @Override
+    public KernelSite site() {
+      return training ? KernelSite.TRAIN_CONV_POOL : KernelSite.CONV_POOL;
+    }
+
+    @Override
+    public String key() {
+      return chain.key() + " " + pool.key();
+    }
+
+    @Override
+    public List<NodeDef> nodes() {
+      List<NodeDef> l = new ArrayList<>(chain.nodes());
+      l.add(pool.node());
+      return l;
+    }
+  }
+
+  @Override
+  ConvPool match(NodeGraph g, NodeDef anchor) {
+    ConvChain c = ConvChain.match(g, anchor);
+    if (c == null || c.bias() == null || !Nodes.ones(c.strides())) {
+      return null;
+    }
+    NodeDef next = g.soleConsumer(c.last());
+    if (next == null || !Nodes.nodeName(next.getInput(0)).equals(c.last().getName())) {
+      return null;
+    }
+    MaxPoolMatch pool = MaxPoolMatch.match(g, next);
+    return pool == null ? null : new ConvPool(c, pool, g.differentiated(anchor));
+  }
+
+  @Override
+  List<String> candidates(ConvPool m, CpuEnvironment env) {
+    ConvGradients.Geometry geo = m.chain().geometry();
+    long[] k = m.pool().ksize();
+    long[] s = m.pool().strides();
+    boolean fits =
+        NativeKernels.convolutionFits(geo.kh(), geo.kw(), geo.c(), geo.f())
+            && NativeKernels.poolFits(k[0], k[1], s[0], s[1], m.pool().padding())
+            && (m.training()
+                ? env.nativeTraining() && k[0] * k[1] <= NativeKernels.MAX_TRAINING_WINDOW
+                : env.nativeRuns());
+    return fits ? List.of("split", "native") : List.of("split");
+  }
+
+  @Override
+  Replacement replace(NodeGraph g, ConvPool m, String kernel, CpuEnvironment env) {
+    ConvChain c = m.chain();
+    NodeDef pool = m.pool().node();
+    String name = pool.getName();
+    NodeDef.Builder fused =
+        NativeKernels.fused(
+            name + "/fused",
+            m.training() ? NativeKernels.WITH_ARGMAX : NativeKernels.CONV_MAX_POOL,
+            c.conv().getInput(0),
+            c.conv().getInput(1),
+            c.bias().getInput(1),
+            c.padding().equals("SAME"),
+            c.relu() != null,
+            m.pool().ksize(),
+            m.pool().strides(),
+            m.pool().padding().equals("SAME"),
+            env.isa())
+            .toBuilder();
+    c.controlInputs(pool).forEach(fused::addInput);
+    // the op's registration gives no static shape; a reshape to the pooled one restores it
+    long[] p = m.pool().pooled();
+    NodeDef shape = Nodes.int64Constant(name + "/shape", -1, p[0], p[1], c.geometry().f());
+    NodeDef reshape =
+        NodeDef.newBuilder()
+            .setName(name)
+            .setOp("Reshape")
+            .addInput(name + "/fused")
+            .addInput(shape.getName())
+            .putAttr("T", Nodes.floatType())
+            .putAttr("Tshape", AttrValue.newBuilder().setType(DataType.DT_INT64).build())
+            .build();
+    List<String> removed = new ArrayList<>(c.names());
+    removed.add(name);
+    return new Replacement(removed, List.of(fused.build(), shape, reshape));
+  }
+
+  @Override
+  Sample sample(ConvPool m, int batch) {
+    return Samples.conv(m.chain(), m.pool(), batch);
+  }
+}

@@ -1,0 +1,283 @@
+package dev.jeras.layers;
+
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * What the convolution layers share: filters, kernel size, strides, padding, dilation rate,
+ * activation, bias and initializers, with Keras' names and defaults, the output shape, and the
+ * common part of their Keras config. A subclass says what its kernel looks like and wires its
+ * convolution through the backend.
+ *
+ * @param <T> the layer's own type, returned by the fluent setters
+ */
+public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
+  /** Output channels. */
+  protected final int filters;
+
+  /** (kh, kw). */
+  protected final int[] kernelSize;
+
+  /** (sh, sw), default (1, 1). */
+  protected int[] strides = {1, 1};
+
+  /** Default valid. */
+  protected Padding padding = Padding.VALID;
+
+  /** (dh, dw), default (1, 1). */
+  protected int[] dilationRate = {1, 1};
+
+  /** Default linear. */
+  protected Activations activation = Activations.LINEAR;
+
+  /** Default true. */
+  protected boolean useBias = true;
+
+  /** Default glorot_uniform. */
+  protected Initializer kernelInitializer = Initializer.glorotUniform();
+
+  /** Default zeros. */
+  protected Initializer biasInitializer = Initializer.zeros();
+
+  /**
+   * @param filters output channels
+   * @param kernelHeight kernel height
+   * @param kernelWidth kernel width
+   */
+  protected BaseConv(int filters, int kernelHeight, int kernelWidth) {
+    this.filters = Check.positive("filters", filters);
+    this.kernelSize = Check.positivePair("kernel_size", kernelHeight, kernelWidth);
+  }
+
+  @SuppressWarnings("unchecked")
+  private T self() {
+    return (T) this;
+  }
+
+  /**
+   * @return this layer, with strides (sh, sw) (default (1, 1))
+   */
+  public T strides(int height, int width) {
+    checkMutable();
+    strides = Check.positivePair("strides", height, width);
+    return self();
+  }
+
+  /**
+   * @return this layer, with that padding (default valid)
+   */
+  public T padding(Padding padding) {
+    checkMutable();
+    this.padding = padding;
+    return self();
+  }
+
+  /**
+   * @return this layer, with the padding named "valid" or "same"
+   */
+  public T padding(String padding) {
+    return padding(Padding.of(padding));
+  }
+
+  /**
+   * @return this layer, with that dilation rate (default (1, 1))
+   */
+  public T dilationRate(int height, int width) {
+    checkMutable();
+    dilationRate = Check.positivePair("dilation_rate", height, width);
+    return self();
+  }
+
+  /**
+   * @return this layer, with that activation (default linear)
+   */
+  public T activation(Activations activation) {
+    checkMutable();
+    this.activation = activation;
+    return self();
+  }
+
+  /**
+   * @return this layer, with the activation of that Keras name
+   */
+  public T activation(String activation) {
+    return activation(Activations.of(activation));
+  }
+
+  /**
+   * @return this layer, with or without a bias (default with)
+   */
+  public T useBias(boolean useBias) {
+    checkMutable();
+    this.useBias = useBias;
+    return self();
+  }
+
+  /**
+   * @return this layer, with that kernel initializer (default glorot_uniform)
+   */
+  public T kernelInitializer(Initializer init) {
+    checkMutable();
+    kernelInitializer = init;
+    return self();
+  }
+
+  /**
+   * @return this layer, with that bias initializer (default zeros)
+   */
+  public T biasInitializer(Initializer init) {
+    checkMutable();
+    biasInitializer = init;
+    return self();
+  }
+
+  /**
+   * @return the number of filters
+   */
+  public int filters() {
+    return filters;
+  }
+
+  /**
+   * @return the activation
+   */
+  public Activations activation() {
+    return activation;
+  }
+
+  @Override
+  public T named(String name) {
+    super.named(name);
+    return self();
+  }
+
+  @Override
+  public T trainable(boolean trainable) {
+    super.trainable(trainable);
+    return self();
+  }
+
+  /**
+   * @param in the input shape (batch, h, w, c)
+   * @return the output's channels
+   */
+  protected long outputChannels(TensorShape in) {
+    return filters;
+  }
+
+  @Override
+  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
+    TensorShape in = single(inputShapes);
+    requireRank(in, 4, "(batch, height, width, channels)");
+    if (in.dim(3) < 0) {
+      throw new IllegalArgumentException(
+          describe() + ": the channel dimension must be known, got " + in);
+    }
+    if ((dilationRate[0] > 1 || dilationRate[1] > 1) && (strides[0] > 1 || strides[1] > 1)) {
+      throw new IllegalArgumentException(
+          describe() + ": strides > 1 cannot be combined with dilation_rate > 1 (as in Keras)");
+    }
+    int kh = (kernelSize[0] - 1) * dilationRate[0] + 1;
+    int kw = (kernelSize[1] - 1) * dilationRate[1] + 1;
+    long h = padding.outputLength(in.dim(1), kh, strides[0]);
+    long w = padding.outputLength(in.dim(2), kw, strides[1]);
+    if ((in.dim(1) >= 0 && h <= 0) || (in.dim(2) >= 0 && w <= 0)) {
+      throw new IllegalArgumentException(
+          describe()
+              + ": kernel "
+              + kernelSize[0]
+              + "x"
+              + kernelSize[1]
+              + " with padding '"
+              + padding.kerasName()
+              + "' and strides ("
+              + strides[0]
+              + ", "
+              + strides[1]
+              + ") does not fit input "
+              + in
+              + ": the output would have "
+              + Math.min(h, w)
+              + " rows or columns");
+    }
+    return TensorShape.of(in.dim(0), h, w, outputChannels(in));
+  }
+
+  /**
+   * Adds the bias (where the layer has one) and applies the activation.
+   *
+   * @param ctx the call context
+   * @param y the convolution's output
+   * @return the layer's output
+   */
+  protected final Operand<TFloat32> finish(CallContext ctx, Operand<TFloat32> y) {
+    Ops tf = ctx.tf();
+    Operand<TFloat32> out = useBias ? ctx.backend().biasAdd(tf, y, ctx.weight(this, "bias")) : y;
+    return Check.activate(ctx, activation, out);
+  }
+
+  /** The options every convolution's Keras config has, in Keras' order (name first). */
+  @Override
+  public Map<String, Object> getConfig() {
+    Map<String, Object> c = super.getConfig();
+    c.put("filters", filters);
+    c.put("kernel_size", List.of(kernelSize[0], kernelSize[1]));
+    c.put("strides", List.of(strides[0], strides[1]));
+    c.put("padding", padding.kerasName());
+    c.put("data_format", "channels_last");
+    c.put("dilation_rate", List.of(dilationRate[0], dilationRate[1]));
+    c.put("activation", activation.kerasName());
+    c.put("use_bias", useBias);
+    c.put("kernel_initializer", kernelInitializer);
+    c.put("bias_initializer", biasInitializer);
+    c.put("kernel_regularizer", null);
+    c.put("bias_regularizer", null);
+    c.put("activity_regularizer", null);
+    c.put("kernel_constraint", null);
+    c.put("bias_constraint", null);
+    return c;
+  }
+
+  /**
+   * Reads the options every convolution has from a Keras config into a layer.
+   *
+   * @param c the config
+   * @param layer the layer made from its filters and kernel size
+   * @param <L> its type
+   * @return the layer
+   */
+  protected static <L extends BaseConv<L>> L readCommon(LayerConfig c, L layer) {
+    int[] s = c.getPair("strides", new int[] {1, 1});
+    layer.strides(s[0], s[1]);
+    layer.padding(c.getPadding("padding"));
+    int[] d = c.getPair("dilation_rate", new int[] {1, 1});
+    layer.dilationRate(d[0], d[1]);
+    layer.activation(c.getActivation("activation"));
+    layer.useBias(c.getBoolean("use_bias", true));
+    layer.kernelInitializer(c.getInitializer("kernel_initializer", Initializer.glorotUniform()));
+    layer.biasInitializer(c.getInitializer("bias_initializer", Initializer.zeros()));
+    c.requireValue("data_format", "channels_last");
+    c.requireNull(
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "kernel_constraint",
+        "bias_constraint");
+    return layer;
+  }
+
+  /**
+   * @param c a Keras config
+   * @return its kernel size, or an error naming the option
+   */
+  protected static int[] kernelSizeOf(LayerConfig c) {
+    int[] k = c.getPair("kernel_size", null);
+    if (k == null) {
+      throw c.unsupported("kernel_size", null, "an integer or a pair");
+    }
+    return k;
+  }
+}
