@@ -67,6 +67,12 @@ final class ImageDecoder implements AutoCloseable {
 
   private record Unrolled(Placeholder<TString> input, Operand<TFloat32> output) {}
 
+  /** Constants every unrolled image shares (one node each, not one per image). */
+  private record Shared(
+      Operand<TInt32> zero, Operand<TInt32> one, Operand<TInt32> minusOne, Operand<TInt32> size) {}
+
+  private Shared constants;
+
   private final Config config;
   private final Graph graph;
   private final Session session;
@@ -85,6 +91,12 @@ final class ImageDecoder implements AutoCloseable {
     this.graph = new Graph();
     try {
       Ops tf = Ops.create(graph);
+      constants =
+          new Shared(
+              tf.constant(0),
+              tf.constant(1),
+              tf.constant(-1),
+              tf.constant(new int[] {config.height(), config.width()}));
       for (int n : batchSizes) {
         if (n > 0 && !bySize.containsKey(n)) {
           bySize.put(n, unrolled(tf, n));
@@ -261,10 +273,14 @@ final class ImageDecoder implements AutoCloseable {
             TUint8.class,
             DecodeImage.channels((long) config.channels()),
             DecodeImage.expandAnimations(false));
-    Operand<TUint8> x = tf.expandDims(img, tf.constant(0));
+    Shared c = constants;
+    Operand<TUint8> x = tf.expandDims(img, c.zero());
+    if (!config.crop() && !config.pad()) {
+      return resize(tf, x, c.size());
+    }
     Operand<TInt32> shape = tf.shape(img);
-    Operand<TInt32> h = tf.gather(shape, tf.constant(0), tf.constant(0));
-    Operand<TInt32> w = tf.gather(shape, tf.constant(1), tf.constant(0));
+    Operand<TInt32> h = tf.gather(shape, c.zero(), c.zero());
+    Operand<TInt32> w = tf.gather(shape, c.one(), c.zero());
     int th = config.height();
     int tw = config.width();
     if (config.crop()) {
@@ -274,41 +290,38 @@ final class ImageDecoder implements AutoCloseable {
       Operand<TInt32> cw = cropSide(tf, h, tw, th, w);
       Operand<TInt32> hs = half(tf, tf.math.sub(h, ch));
       Operand<TInt32> ws = half(tf, tf.math.sub(w, cw));
-      Operand<TInt32> begin = tf.stack(List.of(tf.constant(0), hs, ws, tf.constant(0)));
-      Operand<TInt32> size = tf.stack(List.of(tf.constant(1), ch, cw, tf.constant(-1)));
-      return resize(tf, tf.slice(x, begin, size), tf.constant(new int[] {th, tw}));
+      Operand<TInt32> begin = tf.stack(List.of(c.zero(), hs, ws, c.zero()));
+      Operand<TInt32> size = tf.stack(List.of(c.one(), ch, cw, c.minusOne()));
+      return resize(tf, tf.slice(x, begin, size), c.size());
     }
-    if (config.pad()) {
-      // tf.image.resize_with_pad: resize to fit inside, then pad with zeros, centred
-      Operand<TFloat32> fh = tf.dtypes.cast(h, TFloat32.class);
-      Operand<TFloat32> fw = tf.dtypes.cast(w, TFloat32.class);
-      Operand<TFloat32> ratio =
-          tf.math.maximum(
-              tf.math.realDiv(fw, tf.constant((float) tw)),
-              tf.math.realDiv(fh, tf.constant((float) th)));
-      Operand<TFloat32> rhf = tf.math.realDiv(fh, ratio);
-      Operand<TFloat32> rwf = tf.math.realDiv(fw, ratio);
-      Operand<TInt32> rh = tf.dtypes.cast(tf.math.floor(rhf), TInt32.class);
-      Operand<TInt32> rw = tf.dtypes.cast(tf.math.floor(rwf), TInt32.class);
-      Operand<TInt32> ph = padOffset(tf, th, rhf);
-      Operand<TInt32> pw = padOffset(tf, tw, rwf);
-      Operand<TFloat32> resized = resize(tf, x, tf.stack(List.of(rh, rw)));
-      Operand<TInt32> paddings =
-          tf.reshape(
-              tf.stack(
-                  List.of(
-                      tf.constant(0),
-                      tf.constant(0),
-                      ph,
-                      tf.math.sub(tf.math.sub(tf.constant(th), ph), rh),
-                      pw,
-                      tf.math.sub(tf.math.sub(tf.constant(tw), pw), rw),
-                      tf.constant(0),
-                      tf.constant(0))),
-              tf.constant(new int[] {4, 2}));
-      return tf.pad(resized, paddings, tf.constant(0f));
-    }
-    return resize(tf, x, tf.constant(new int[] {th, tw}));
+    // tf.image.resize_with_pad: resize to fit inside, then pad with zeros, centred
+    Operand<TFloat32> fh = tf.dtypes.cast(h, TFloat32.class);
+    Operand<TFloat32> fw = tf.dtypes.cast(w, TFloat32.class);
+    Operand<TFloat32> ratio =
+        tf.math.maximum(
+            tf.math.realDiv(fw, tf.constant((float) tw)),
+            tf.math.realDiv(fh, tf.constant((float) th)));
+    Operand<TFloat32> rhf = tf.math.realDiv(fh, ratio);
+    Operand<TFloat32> rwf = tf.math.realDiv(fw, ratio);
+    Operand<TInt32> rh = tf.dtypes.cast(tf.math.floor(rhf), TInt32.class);
+    Operand<TInt32> rw = tf.dtypes.cast(tf.math.floor(rwf), TInt32.class);
+    Operand<TInt32> ph = padOffset(tf, th, rhf);
+    Operand<TInt32> pw = padOffset(tf, tw, rwf);
+    Operand<TFloat32> resized = resize(tf, x, tf.stack(List.of(rh, rw)));
+    Operand<TInt32> paddings =
+        tf.reshape(
+            tf.stack(
+                List.of(
+                    tf.constant(0),
+                    tf.constant(0),
+                    ph,
+                    tf.math.sub(tf.math.sub(tf.constant(th), ph), rh),
+                    pw,
+                    tf.math.sub(tf.math.sub(tf.constant(tw), pw), rw),
+                    tf.constant(0),
+                    tf.constant(0))),
+            tf.constant(new int[] {4, 2}));
+    return tf.pad(resized, paddings, tf.constant(0f));
   }
 
   /** min(max(int(float(other * target) / targetOther), 1), side), as Keras computes it. */
