@@ -185,10 +185,8 @@ public final class ImageFolder implements StreamingDataset, AutoCloseable {
       labels = l;
     }
     Shared shared = new Shared(o);
-    String base =
-        dir.toAbsolutePath().normalize().getFileName() == null
-            ? dir.toString()
-            : dir.toAbsolutePath().normalize().getFileName().toString();
+    Path abs = dir.toAbsolutePath().normalize();
+    String base = abs.getFileName() == null ? abs.toString() : abs.getFileName().toString();
     int nVal = (int) (o.validationSplit * n);
     if (o.validationSplit > 0 && nVal == 0) {
       throw new JerasException(
