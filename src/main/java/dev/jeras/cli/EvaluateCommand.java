@@ -72,7 +72,7 @@ final class EvaluateCommand implements Callable<Integer> {
     String what;
     Path dir = dataDir.resolve();
     try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
-      if (dataset == null && ImageFolder.looksLikeImageFolder(dir)) {
+      if (dataset == null && dataDir.isImageFolder()) {
         ImageFolder.Split split =
             Datasets.imageFolder(
                 dir, images.forModel(p.inputShapes().get(0), batchSize).shuffle(false));

@@ -2,7 +2,6 @@ package dev.jeras.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jeras.data.ImageFolder;
 import dev.jeras.models.Model;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.ModelCheckpoint;
@@ -165,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
       seed = (long) new java.security.SecureRandom().nextInt(1_000_000);
     }
     Path dir = dataDir.resolve();
-    boolean folder = dataset == null && ImageFolder.looksLikeImageFolder(dir);
+    boolean folder = dataset == null && dataDir.isImageFolder();
     if (folder && resume && seed == null) {
       throw new IllegalArgumentException(
           "--resume on an image folder needs the --seed of the interrupted run (it decides the"

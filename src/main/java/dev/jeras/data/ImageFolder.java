@@ -114,6 +114,14 @@ public final class ImageFolder implements StreamingDataset, AutoCloseable {
     return false;
   }
 
+  /**
+   * @param fileName a file name
+   * @return whether an image folder reads such a file: .bmp, .gif, .jpeg, .jpg or .png, any case
+   */
+  public static boolean isImageName(String fileName) {
+    return ImageFolderIndex.isImageName(fileName);
+  }
+
   private static boolean hasSplits(Path dir) {
     return Files.isDirectory(dir.resolve("train"))
         && (Files.isDirectory(dir.resolve("test")) || Files.isDirectory(dir.resolve("validation")))

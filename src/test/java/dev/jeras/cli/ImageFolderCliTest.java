@@ -253,4 +253,29 @@ class ImageFolderCliTest {
             "--no-export"));
     assertTrue(stderr().contains("--color-mode grayscale does not fit the model's 3"), stderr());
   }
+
+  @Test
+  void foldersWithoutImagesOrClasses_areReadAsImageFolders_andSayWhatIsMissing()
+      throws IOException {
+    Path none = tmp.resolve("none");
+    Files.createDirectories(none.resolve("cat"));
+    Files.createDirectories(none.resolve("dog"));
+    Files.writeString(none.resolve("cat").resolve("readme.txt"), "to do");
+    assertEquals(
+        1,
+        Main.execute(
+            "train", "--model", "cifar10-bn", "--data-dir", none.toString(), "--no-export"));
+    assertTrue(
+        stderr().contains("jeras: error: " + none.resolve("cat") + ": class folder expected"),
+        stderr());
+    err.reset();
+    Path flat = tmp.resolve("flat");
+    Files.createDirectories(flat);
+    Files.copy(FIXTURE.resolve("train").resolve("cat").resolve("00005.jpg"), flat.resolve("a.jpg"));
+    assertEquals(
+        1,
+        Main.execute(
+            "train", "--model", "cifar10-bn", "--data-dir", flat.toString(), "--no-export"));
+    assertTrue(stderr().contains("got images but no class subfolder"), stderr());
+  }
 }
