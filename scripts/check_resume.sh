@@ -31,5 +31,5 @@ echo "3. resumed with --resume"
 grep -h "resumed from" "$work/b2.log" || true
 
 echo "4. comparison"
-java -cp "$root/target/jeras.jar:$root/target/lib/*" dev.jeras.bench.CompareWeights \
+java -cp "$root/target/jeras.jar:$root/target/jeras-cli.jar:$root/target/lib/*" dev.jeras.bench.CompareWeights \
   "$work/a.keras" "$work/b.keras" 2>/dev/null

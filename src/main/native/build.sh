@@ -1,6 +1,8 @@
 #!/bin/sh
 # Builds jeras' own TensorFlow kernels (jeras_ops.c) into the class path, where
-# dev.jeras.internal.NativeOps finds and loads them. Run by Maven (exec-maven-plugin) as
+# dev.jeras.internal.NativeOps finds and loads them, and the helper that keeps TensorFlow's
+# start-up lines quiet (jeras_tflog.c, loaded by dev.jeras.internal.TensorFlowLogging). Run by
+# Maven (exec-maven-plugin) as
 #   build.sh <classes dir> <dir holding TensorFlow's unpacked native jar>
 # Linux x86-64 only; elsewhere, or without a C compiler, jeras runs TensorFlow's ops instead and
 # this says so. A compiler error fails the build.
@@ -20,6 +22,14 @@ if ! command -v "$cc" >/dev/null 2>&1; then
     "built; inference runs TensorFlow's ops (slower). Install gcc and rebuild." >&2
   exit 0
 fi
+mkdir -p "$out"
+tflog="$out/libjeras_tflog.so"
+if [ ! -f "$tflog" ] || [ "$src/jeras_tflog.c" -nt "$tflog" ] || [ "$0" -nt "$tflog" ]; then
+  "$cc" -std=gnu11 -O2 -fPIC -shared -Wall -Wextra -Werror \
+    -o "$tflog.tmp" "$src/jeras_tflog.c" -Wl,-z,defs
+  mv "$tflog.tmp" "$tflog"
+  echo "[jeras] native log helper: built $tflog"
+fi
 framework=$(find "$tf" -name libtensorflow_framework.so.2 2>/dev/null | head -n 1)
 if [ -z "$framework" ]; then
   echo "[jeras] native kernels: no libtensorflow_framework.so.2 under $tf" >&2
@@ -29,7 +39,6 @@ if [ -f "$lib" ] && [ "$lib" -nt "$src/jeras_ops.c" ] && [ "$lib" -nt "$src/conv
     && [ "$lib" -nt "$0" ]; then
   exit 0
 fi
-mkdir -p "$out"
 # -Wno-psabi: the baseline copy of the kernel passes 8-float vectors without AVX, on purpose.
 "$cc" -std=gnu11 -O3 -fPIC -shared -Wall -Wextra -Wno-psabi -Werror \
   -o "$lib.tmp" "$src/jeras_ops.c" \

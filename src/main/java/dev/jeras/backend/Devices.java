@@ -1,6 +1,7 @@
 package dev.jeras.backend;
 
 import dev.jeras.JerasException;
+import dev.jeras.internal.TensorFlowLogging;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,10 @@ import org.tensorflow.types.TFloat32;
  * pinned to {@code /device:GPU:0} without soft placement.
  */
 public final class Devices {
+  static {
+    TensorFlowLogging.apply(); // before jeras' first session: TF's start-up lines stay quiet
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(Devices.class);
 
   /** CUDA 12 / cuDNN 9 libraries the TF 2.18 GPU runtime opens. */

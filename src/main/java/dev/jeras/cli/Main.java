@@ -2,6 +2,7 @@ package dev.jeras.cli;
 
 import ch.qos.logback.classic.Level;
 import dev.jeras.JerasException;
+import dev.jeras.internal.TensorFlowLogging;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -9,8 +10,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code jeras} command line: {@code train}, {@code evaluate}, {@code predict}, {@code
- * convert}, {@code summary}. Errors a user can act on are printed as one line (exit code 1); usage
- * errors exit with 2; an interrupted run exits with 130.
+ * convert}, {@code summary}, {@code serve}. Errors a user can act on are printed as one line (exit
+ * code 1); usage errors exit with 2; an interrupted run exits with 130.
  */
 @Command(
     name = "jeras",
@@ -23,7 +24,9 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       ConvertCommand.class,
       SummaryCommand.class,
-      KernelsCommand.class
+      KernelsCommand.class,
+      BenchPredictCommand.class,
+      ServeCommand.class
     })
 public final class Main implements Runnable {
   /** Exit code for errors in the user's input or environment. */
@@ -50,6 +53,7 @@ public final class Main implements Runnable {
    * @return the exit code
    */
   public static int execute(String... args) {
+    TensorFlowLogging.apply(); // scripts/jeras sets TF_CPP_MIN_LOG_LEVEL=2 unless the user set it
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(Main::handle);
     // "--top 3" after a multi-value option is an unknown option, not two more file names

@@ -12,7 +12,6 @@ import dev.jeras.training.History;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
-import dev.jeras.training.ProgressReporter;
 import dev.jeras.training.callbacks.CsvLogger;
 import dev.jeras.training.callbacks.EarlyStopping;
 import dev.jeras.training.callbacks.PlotCurves;
@@ -208,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
           new FitOptions()
               .epochs(epochs)
               .batchSize(batchSize)
-              .progress(ProgressReporter.console(out).showDataWait(verbose.verbose));
+              .progress(TerminalProgress.forConsole(out).showDataWait(verbose.verbose));
       if (seed != null) {
         fit.seed(seed);
       }

@@ -1,6 +1,7 @@
 package dev.jeras.layers;
 
 import dev.jeras.internal.Naming;
+import dev.jeras.internal.TensorFlowLogging;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,6 +28,10 @@ import org.tensorflow.types.TFloat32;
  * unless given with {@link #named}.
  */
 public abstract class Layer {
+  static {
+    TensorFlowLogging.apply(); // before jeras' first TensorFlow op: TF's start-up lines stay quiet
+  }
+
   private String name;
   private boolean trainable = true;
   private List<TensorShape> builtInputShapes;

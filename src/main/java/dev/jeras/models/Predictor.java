@@ -1,5 +1,6 @@
 package dev.jeras.models;
 
+import dev.jeras.backend.RewriteResult;
 import dev.jeras.data.Batch;
 import dev.jeras.data.BatchIterator;
 import dev.jeras.data.FloatArray;
@@ -87,6 +88,12 @@ public interface Predictor extends AutoCloseable {
     shape[0] = rows;
     return FloatArray.of(all, shape);
   }
+
+  /**
+   * @return the kernels the CPU engine put in place of TensorFlow's ops (none where it changed
+   *     nothing)
+   */
+  RewriteResult kernels();
 
   @Override
   void close();

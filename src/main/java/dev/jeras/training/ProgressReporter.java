@@ -3,46 +3,39 @@ package dev.jeras.training;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reports fit's progress as Keras does: on an interactive terminal, a progress bar per epoch with
- * the running loss and metrics; otherwise (pipes, CI logs) one line per epoch:
+ * Reports fit's progress as Keras' {@code verbose=2} does: one line per epoch, printed to a stream
+ * the caller chose:
  *
  * <pre>
  * Epoch 1/5 - 938/938 - 14.2s - 15ms/step - loss: 0.1501 - accuracy: 0.9547 - val_loss: ...
  * </pre>
  *
- * <p>The library's default is {@link Logging}, which writes the same line through SLF4J; the
- * command line uses {@link #console(PrintStream)}.
+ * <p>The library's default is {@link Logging}, which writes the same line through SLF4J. The
+ * command line draws a progress bar on a terminal by extending this class.
  */
 public class ProgressReporter implements Callback {
   private final PrintStream out;
-  private final boolean interactive;
-  private ProgressBar bar;
   private long epochStart;
   private boolean showDataWait;
 
   /**
    * @param out where lines go
-   * @param interactive whether to draw a progress bar (only on a terminal)
    */
-  public ProgressReporter(PrintStream out, boolean interactive) {
-    this.out = out;
-    this.interactive = interactive;
+  public ProgressReporter(PrintStream out) {
+    this.out = Objects.requireNonNull(out, "out");
   }
 
   /**
-   * @param out where lines go
-   * @return a reporter that draws a bar when the JVM has a terminal, else prints lines
+   * @param out where lines go, for example {@code System.out}
+   * @return a reporter that prints one line per epoch to {@code out}
    */
   public static ProgressReporter console(PrintStream out) {
-    return new ProgressReporter(out, System.console() != null);
+    return new ProgressReporter(out);
   }
 
   /**
@@ -58,32 +51,10 @@ public class ProgressReporter implements Callback {
   @Override
   public void onEpochBegin(int epoch, FitState state) {
     epochStart = System.nanoTime();
-    if (interactive) {
-      bar =
-          new ProgressBarBuilder()
-              .setTaskName(String.format(Locale.ROOT, "Epoch %d/%d", epoch + 1, state.epochs()))
-              .setInitialMax(state.stepsPerEpoch())
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(new ConsoleProgressBarConsumer(out))
-              .setUpdateIntervalMillis(200)
-              .build();
-    }
-  }
-
-  @Override
-  public void onBatchEnd(int step, Map<String, Double> logs, FitState state) {
-    if (bar != null) {
-      bar.stepTo(step + 1);
-      bar.setExtraMessage(format(logs));
-    }
   }
 
   @Override
   public void onEpochEnd(int epoch, Map<String, Double> logs, FitState state) {
-    if (bar != null) {
-      bar.close();
-      bar = null;
-    }
     String line = line(epoch, state, logs, (System.nanoTime() - epochStart) / 1e9);
     if (showDataWait) {
       line += String.format(Locale.ROOT, " - data wait: %.1f%%", 100 * state.dataWaitFraction());
@@ -91,24 +62,32 @@ public class ProgressReporter implements Callback {
     emit(line);
   }
 
-  @Override
-  public void onTrainEnd(History history, FitState state) {
-    if (bar != null) {
-      bar.close();
-      bar = null;
-    }
+  /**
+   * @return the stream lines go to
+   */
+  protected PrintStream out() {
+    return out;
   }
 
-  /** Writes one finished line. */
+  /**
+   * Writes one finished line.
+   *
+   * @param line the epoch line
+   */
   protected void emit(String line) {
     out.println(line);
     out.flush();
   }
 
   /**
+   * @param epoch the epoch, from 0
+   * @param state the run's epochs and steps per epoch
+   * @param logs the epoch's losses and metrics
+   * @param seconds how long the epoch took
    * @return the epoch line: epoch, steps, seconds, time per step, then the logs
    */
-  static String line(int epoch, FitState state, Map<String, Double> logs, double seconds) {
+  protected static String line(
+      int epoch, FitState state, Map<String, Double> logs, double seconds) {
     return String.format(
         Locale.ROOT,
         "Epoch %d/%d - %d/%d - %.1fs - %.0fms/step - %s",
@@ -122,9 +101,10 @@ public class ProgressReporter implements Callback {
   }
 
   /**
+   * @param logs losses and metrics by name
    * @return {@code loss: 0.1234 - accuracy: 0.9876}
    */
-  static String format(Map<String, Double> logs) {
+  protected static String format(Map<String, Double> logs) {
     StringBuilder b = new StringBuilder();
     for (Map.Entry<String, Double> e : logs.entrySet()) {
       if (b.length() > 0) {

@@ -21,8 +21,9 @@ import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Draws the curves of {@link PlotCurves} with XChart. Kept apart so that no AWT class loads before
- * {@link PlotCurves} has set {@code java.awt.headless}.
+ * Draws the curves of {@link PlotCurves} with XChart. Kept apart so that no AWT or XChart class
+ * loads before {@link PlotCurves} has set {@code java.awt.headless} and checked that XChart is on
+ * the class path.
  */
 final class CurveCharts {
   private static final Color TRAIN = new Color(31, 119, 180);

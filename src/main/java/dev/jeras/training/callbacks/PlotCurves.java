@@ -23,9 +23,10 @@ import java.util.Set;
  * train end, and after each epoch with {@link #everyEpoch(boolean)}, so the file can be watched.
  *
  * <p>Rendering is headless (XChart on Java2D): {@code java.awt.headless} is set to {@code true}, if
- * not set, when this class loads. The PNG is written atomically (a temporary file in the same
- * directory, then a rename), so a reader never sees half a file. A file that cannot be written
- * throws {@link JerasException} naming it.
+ * not set, when this class loads. XChart is an optional dependency of jeras: add {@value #XCHART}
+ * to use this class (its constructor says so when it is missing, before any training). The PNG is
+ * written atomically (a temporary file in the same directory, then a rename), so a reader never
+ * sees half a file. A file that cannot be written throws {@link JerasException} naming it.
  *
  * <p>Parameters and defaults: {@code png} (required); {@link #size(int, int)} 1200 x 500 pixels for
  * the whole image; {@link #title(String)} the model's name shown in each panel's title (default
@@ -45,6 +46,11 @@ public final class PlotCurves implements Callback {
     }
   }
 
+  /**
+   * The Maven coordinates of the XChart this class draws with (the version jeras is built with).
+   */
+  public static final String XCHART = "org.knowm.xchart:xchart:4.0.3";
+
   /** Default image width in pixels (all panels together). */
   public static final int DEFAULT_WIDTH = 1200;
 
@@ -61,9 +67,26 @@ public final class PlotCurves implements Callback {
 
   /**
    * @param png the PNG file to write (its directory is created if needed)
+   * @throws JerasException if XChart is not on the class path
    */
   public PlotCurves(Path png) {
     this.png = Objects.requireNonNull(png, "png");
+    requireClass("org.knowm.xchart.XYChart");
+  }
+
+  /** Fails with the dependency to add where {@code className} (an XChart class) is missing. */
+  static void requireClass(String className) {
+    try {
+      Class.forName(className, false, PlotCurves.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new JerasException(
+          "PlotCurves draws with XChart, an optional dependency of jeras that is not on the class"
+              + " path ("
+              + className
+              + " not found): add "
+              + XCHART
+              + " to your project's dependencies");
+    }
   }
 
   /**

@@ -140,4 +140,22 @@ class PlotCurvesTest {
     assertThrows(
         IllegalArgumentException.class, () -> new PlotCurves(Path.of("a.png")).size(0, 10));
   }
+
+  @Test
+  void xchartMissing_errorNamesTheDependencyToAdd() {
+    JerasException e =
+        assertThrows(
+            JerasException.class, () -> PlotCurves.requireClass("org.knowm.xchart.NoSuchChart"));
+    assertTrue(e.getMessage().contains("org.knowm.xchart:xchart:"), e.getMessage());
+    assertTrue(e.getMessage().contains("org.knowm.xchart.NoSuchChart"), e.getMessage());
+  }
+
+  @Test
+  void xchartCoordinates_matchTheVersionInPom() throws IOException {
+    String pom = Files.readString(Path.of("pom.xml"));
+    String version = PlotCurves.XCHART.substring(PlotCurves.XCHART.lastIndexOf(':') + 1);
+    assertTrue(
+        pom.contains("<xchart.version>" + version + "</xchart.version>"),
+        "pom.xml's xchart.version differs from PlotCurves.XCHART " + PlotCurves.XCHART);
+  }
 }
