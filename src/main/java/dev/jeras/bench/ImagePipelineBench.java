@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
  * image_dataset_from_directory} with prefetching the same way.
  *
  * <pre>
- * java -cp target/jeras.jar:target/jeras-cli.jar:target/lib/* dev.jeras.bench.ImagePipelineBench DIR
- *     threads [passes] [batch] [height,width]
+ * java -cp target/jeras.jar:target/jeras-cli.jar:target/lib/* \
+ *     dev.jeras.bench.ImagePipelineBench DIR threads [passes] [batch] [height,width]
  * </pre>
  *
  * <p>Prints one JSON object: images per pass, each timed pass's seconds and images per second.

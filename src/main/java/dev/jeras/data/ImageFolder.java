@@ -498,8 +498,8 @@ public final class ImageFolder implements StreamingDataset, AutoCloseable {
         if (bad[i]) {
           continue;
         }
-        try (org.tensorflow.Result one = decoder.decode(new byte[][] {feed[i]})) {
-          // decodes: not the one
+        try {
+          decoder.decode(new byte[][] {feed[i]}).close(); // decodes alone: not the one
         } catch (RuntimeException e) {
           Path file = files.get(positions[i]);
           bad(
