@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.GraphOperation;
@@ -316,6 +317,65 @@ public final class LoadedSavedModel implements Predictor {
   }
 
   /**
+   * @return the key of the signature {@link #predict} runs ({@code serving_default}, or the only
+   *     one)
+   */
+  public String signatureKey() {
+    return function.signature().key();
+  }
+
+  /**
+   * Runs one batch through any signature of the SavedModel whose inputs and outputs are all
+   * float32, on TensorFlow's kernels as loaded (for signatures other than {@link #signatureKey()};
+   * {@link #predict} is the faster path for that one).
+   *
+   * @param key the signature key
+   * @param inputs every input of the signature by key, batch dimension first
+   * @return every output of the signature by key, in sorted key order
+   */
+  public Map<String, FloatArray> call(String key, Map<String, FloatArray> inputs) {
+    SessionFunction f =
+        bundle.functions().stream()
+            .filter(fn -> fn.signature().key().equals(key))
+            .findFirst()
+            .orElseThrow(
+                () -> new JerasException(dir + ": the SavedModel has no signature " + key));
+    Signature sig = f.signature();
+    if (!sig.getInputs().keySet().equals(inputs.keySet())) {
+      throw new JerasException(
+          dir
+              + ": signature "
+              + key
+              + " has inputs "
+              + new TreeMap<>(sig.getInputs()).keySet()
+              + ", got "
+              + new TreeMap<>(inputs).keySet());
+    }
+    sig.getInputs().forEach((n, d) -> requireFloat(d, key + " input " + n));
+    sig.getOutputs().forEach((n, d) -> requireFloat(d, key + " output " + n));
+    Map<String, Tensor> feeds = new LinkedHashMap<>();
+    try {
+      inputs.forEach((n, x) -> feeds.put(n, Tensors.floats(x.data(), 0, x.shape())));
+      try (Result r = f.call(feeds)) {
+        Map<String, FloatArray> out = new TreeMap<>();
+        for (String n : sig.getOutputs().keySet()) {
+          Tensor t =
+              r.get(n)
+                  .orElseThrow(
+                      () -> new JerasException(dir + ": signature " + key + " returned no " + n));
+          out.put(n, FloatArray.of(Tensors.toFloats(t), t.shape().asArray()));
+        }
+        return out;
+      }
+    } catch (TensorFlowException e) {
+      throw new JerasException(
+          dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()), e);
+    } finally {
+      feeds.values().forEach(Tensor::close);
+    }
+  }
+
+  /**
    * Runs the signature (on the CPU copy where there is one: outputs in signature order); a failure
    * inside the graph is an error in this SavedModel.
    */
@@ -339,6 +399,7 @@ public final class LoadedSavedModel implements Predictor {
    * @return what the CPU engine changed in this process' copy of the graph (see {@link
    *     CpuInferenceGraph}); nothing where the graph runs as loaded
    */
+  @Override
   public RewriteResult kernels() {
     return cpu == null ? RewriteResult.unchanged(GraphDef.getDefaultInstance()) : cpu.rewrite();
   }
