@@ -9,9 +9,11 @@ import dev.jeras.data.Datasets;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.ImageFolder;
 import dev.jeras.data.IntArray;
+import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Model;
 import dev.jeras.models.Predictor;
 import dev.jeras.saving.KerasJson;
+import dev.jeras.saving.LoadedSavedModel;
 import dev.jeras.saving.ModelFiles;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
@@ -66,12 +68,20 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     verbose.apply();
+    TrainCommand.positive("--batch-size", batchSize);
+    if (limit != null) {
+      TrainCommand.positive("--limit", limit);
+    }
+    new Outputs(false).file("--metrics-out", metricsOut).check();
     Map<String, Double> r;
     String data;
     int samples;
     String what;
     Path dir = dataDir.resolve();
     try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
+      if (p instanceof LoadedSavedModel s) {
+        checkProbabilities(s);
+      }
       if (dataset == null && dataDir.isImageFolder()) {
         ImageFolder.Split split =
             Datasets.imageFolder(
@@ -167,13 +177,30 @@ final class EvaluateCommand implements Callable<Integer> {
     return r;
   }
 
+  /**
+   * Refuses, before the data loads, a SavedModel whose first output's declared rank is not 2: its
+   * output cannot be class probabilities.
+   */
+  private void checkProbabilities(LoadedSavedModel s) {
+    TensorShape declared = s.outputShapes().get(0);
+    if (declared.rank() == 0 || declared.rank() > 2) {
+      throw new JerasException(
+          model
+              + ": evaluate expects class probabilities (batch, classes), the SavedModel's output "
+              + s.outputNames().get(0)
+              + " is "
+              + declared);
+    }
+  }
+
   /** Sparse categorical cross-entropy (Keras' clipping) and accuracy from probabilities. */
   static Map<String, Double> fromProbabilities(FloatArray probs, IntArray labels) {
     long[] s = probs.shape();
-    if (s.length != 2) {
+    if (s.length != 2 || s[0] != labels.count()) {
       throw new JerasException(
-          "evaluate expects class probabilities (batch, classes), the model"
-              + " returns "
+          "evaluate expects class probabilities (batch, classes) for "
+              + labels.count()
+              + " samples, the model returns "
               + dev.jeras.data.NumericArray.format(s));
     }
     int classes = (int) s[1];

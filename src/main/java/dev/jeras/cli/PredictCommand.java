@@ -105,7 +105,9 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     verbose.apply();
+    TrainCommand.positive("--batch-size", batchSize);
     if (images != null) {
+      TrainCommand.positive("--top-k", topK);
       return predictImages();
     }
     if (dataDir != null) {
@@ -115,6 +117,7 @@ final class PredictCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "give --input FILE.npy --output FILE.npy, or --image FILE");
     }
+    new Outputs(false).file("--output", output).check();
     FloatArray x = Npy.readFloats(input);
     try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       if (p.inputNames().size() != 1) {
@@ -175,7 +178,14 @@ final class PredictCommand implements Callable<Integer> {
       for (int n = 0; n < images.size(); n++) {
         Path image = images.get(n);
         FloatArray x = all.slice(n, n + 1);
-        float[] probs = p.predict(x, 1).data();
+        FloatArray scores = p.predict(x, 1);
+        if (scores.shape().length != 2) {
+          throw new JerasException(
+              model
+                  + ": --image expects class scores (1, classes) per image, the model returns "
+                  + dev.jeras.data.NumericArray.format(scores.shape()));
+        }
+        float[] probs = scores.data();
         Integer[] order = new Integer[probs.length];
         for (int i = 0; i < order.length; i++) {
           order[i] = i;
@@ -198,6 +208,7 @@ final class PredictCommand implements Callable<Integer> {
     if (output == null) {
       throw new IllegalArgumentException("--data-dir needs --output FILE.csv");
     }
+    new Outputs(false).file("--output", output).check();
     try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       ImageFolder all =
           Datasets.imageFolder(

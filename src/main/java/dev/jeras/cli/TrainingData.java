@@ -22,6 +22,11 @@ abstract class TrainingData implements AutoCloseable {
   abstract String describe();
 
   /**
+   * @return the number of training samples
+   */
+  abstract int trainSize();
+
+  /**
    * @return whether fit reports validation metrics
    */
   abstract boolean hasValidation();
@@ -63,6 +68,11 @@ abstract class TrainingData implements AutoCloseable {
       }
 
       @Override
+      int trainSize() {
+        return train.size();
+      }
+
+      @Override
       boolean hasValidation() {
         return validationSplit > 0;
       }
@@ -100,6 +110,11 @@ abstract class TrainingData implements AutoCloseable {
             s[0],
             s[1],
             s[2]);
+      }
+
+      @Override
+      int trainSize() {
+        return train.size();
       }
 
       @Override

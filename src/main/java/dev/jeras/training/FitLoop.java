@@ -51,13 +51,15 @@ final class FitLoop {
       ys = y;
     } else if (options.validationSplit > 0) {
       int split = (int) (n * (1 - options.validationSplit));
-      if (split == n) {
+      if (split == n || split == 0) {
         throw new JerasException(
             "validation split "
                 + options.validationSplit
                 + " of "
                 + n
-                + " samples leaves no validation sample");
+                + " samples leaves no "
+                + (split == 0 ? "training" : "validation")
+                + " sample");
       }
       xs = x.stream().map(a -> a.slice(0, split)).toList();
       ys = y.stream().map(a -> (NumericArray) a.slice(0, split)).toList();
@@ -70,7 +72,7 @@ final class FitLoop {
       val = null;
     }
     if (xs.get(0).count() == 0) {
-      throw new JerasException("training data is empty");
+      throw new JerasException("training data is empty (0 samples)");
     }
     this.train = StepSource.arrays(xs, ys, options.batchSize, sparse, options.shuffle);
     addCallbacks(options);
@@ -93,7 +95,7 @@ final class FitLoop {
               + " validation subset");
     }
     if (data.size() == 0) {
-      throw new JerasException(data.name() + ": training data is empty");
+      throw new JerasException(data.name() + ": training data is empty (0 samples)");
     }
     this.train = StepSource.stream(data);
     if (options.validationStream != null) {
@@ -137,15 +139,25 @@ final class FitLoop {
   }
 
   History run() {
+    Checkpointer ckpt =
+        o.checkpointDir == null
+            ? null
+            : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
+    try {
+      return run(ckpt);
+    } finally {
+      if (ckpt != null) {
+        ckpt.close();
+      }
+    }
+  }
+
+  private History run(Checkpointer ckpt) {
     int n = train.samples();
     int steps = train.steps();
     long seed = o.seed != null ? o.seed : trainer.engine().seed() ^ System.nanoTime();
     FitState state = new FitState(trainer, o.epochs, steps, n);
     List<String> names = trainer.sumNames();
-    Checkpointer ckpt =
-        o.checkpointDir == null
-            ? null
-            : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
     int startEpoch = o.initialEpoch;
     int startStep = 0;
     double[] resumed = null;
