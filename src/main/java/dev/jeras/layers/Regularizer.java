@@ -129,10 +129,13 @@ public record Regularizer(double l1, double l2, String kerasClassName) {
    * Wires the penalty of one weight, as Keras computes it in float32.
    *
    * @param tf the op factory
-   * @param w the weight
+   * @param weight the weight
    * @return the scalar penalty
    */
-  public Operand<TFloat32> penalty(Ops tf, Operand<TFloat32> w) {
+  public Operand<TFloat32> penalty(Ops tf, Operand<TFloat32> weight) {
+    // the value, not the variable's reference: TensorFlow's C++ gradient of Square casts a
+    // constant to its input's type, and a reference type there aborts the process
+    Operand<TFloat32> w = tf.identity(weight);
     Operand<TInt32> axes = tf.constant(allAxes(w.shape().numDimensions()));
     if (kerasClassName.equals("L1")) {
       return tf.math.mul(tf.constant((float) l1), tf.reduceSum(tf.math.abs(w), axes));
