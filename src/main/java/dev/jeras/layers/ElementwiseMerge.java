@@ -1,7 +1,6 @@
 package dev.jeras.layers;
 
 import java.util.List;
-import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -64,10 +63,5 @@ abstract sealed class ElementwiseMerge extends Merge
       y = combine(tf, y, inputs.get(i));
     }
     return finish(tf, y, inputs.size());
-  }
-
-  @Override
-  public Map<String, Object> getConfig() {
-    return super.getConfig();
   }
 }
