@@ -179,6 +179,16 @@ public final class Trainer {
     }
     Operand<TFloat32> trainLoss = outputs == 1 ? trainLosses.get(0) : tf.math.addN(trainLosses);
     Operand<TFloat32> evalLossSum = outputs == 1 ? evalLosses.get(0) : tf.math.addN(evalLosses);
+    // Added losses (weight penalties), as Keras adds them: to the batch's mean loss, so the
+    // evaluation's per-sample sum gets them once per sample.
+    if (!train.losses().isEmpty()) {
+      trainLoss = tf.math.add(trainLoss, tf.math.addN(train.losses()));
+    }
+    if (!infer.losses().isEmpty()) {
+      Operand<TFloat32> batch = tf.dtypes.cast(tf.shape(infer.outputs().get(0)), TFloat32.class);
+      Operand<TFloat32> samples = tf.gather(batch, tf.constant(0), tf.constant(0));
+      evalLossSum = tf.math.add(evalLossSum, tf.math.mul(tf.math.addN(infer.losses()), samples));
+    }
     optimizerVariables.clear();
     w.keep(w.store.createFloat(LEARNING_RATE, new long[0]));
     optimizerVariables.add(LEARNING_RATE);
