@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jeras.backend.StandardBackend;
 import dev.jeras.internal.Tensors;
 import dev.jeras.layers.Initializer;
+import dev.jeras.layers.Regularizer;
 import dev.jeras.testing.Fixtures;
 import java.io.IOException;
 import java.util.function.Function;
@@ -32,9 +33,6 @@ import org.tensorflow.framework.constraints.UnitNorm;
 import org.tensorflow.framework.initializers.Glorot;
 import org.tensorflow.framework.initializers.VarianceScaling;
 import org.tensorflow.framework.losses.Losses;
-import org.tensorflow.framework.regularizers.L1;
-import org.tensorflow.framework.regularizers.L1L2;
-import org.tensorflow.framework.regularizers.L2;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -43,11 +41,12 @@ import org.tensorflow.types.TInt32;
  * Where each piece of math comes from, pinned against Keras 3 (testdata/math/reference.json, made
  * by scripts/make_math_reference.py): jeras' losses and metrics (tensorflow-framework's categorical
  * cross-entropy, mean squared error and accuracies; jeras' own binary cross-entropy), the standard
- * backend's activations (TensorFlow's ops, as Keras' TensorFlow backend calls them), and the
- * framework classes a layer may take as they are (activations, L1/L2 regularizers, constraints);
- * and the framework classes jeras does not use because their numbers are not Keras' (binary
- * cross-entropy, HardSigmoid, the uniform VarianceScaling initializers). Tolerance: 1e-6 absolute
- * plus 1e-5 relative, single float32 ops.
+ * backend's activations (TensorFlow's ops as Keras' TensorFlow backend calls them; the framework's
+ * Swish, GELU, ReLU and ELU where Keras composes ops), jeras' weight penalties (the framework's
+ * L1L2), the framework classes jeras could take as they are (constraints), and the framework
+ * classes jeras does not use because their numbers are not Keras' (binary cross-entropy,
+ * HardSigmoid, the uniform VarianceScaling initializers). Tolerance: 1e-6 absolute plus 1e-5
+ * relative, single float32 ops.
  */
 class MathSourceTest {
   private static final double ATOL = 1e-6;
@@ -221,6 +220,17 @@ class MathSourceTest {
     assertKeras("activations", "elu", run(tf -> b.elu(tf, x(tf))));
     assertKeras("activations", "selu", run(tf -> b.selu(tf, x(tf))));
     assertKeras("activations", "softplus", run(tf -> b.softplus(tf, x(tf))));
+    assertKeras("activations", "softsign", run(tf -> b.softsign(tf, x(tf))));
+    assertKeras("activations", "exponential", run(tf -> b.exponential(tf, x(tf))));
+    assertKeras("activations", "hard_sigmoid", run(tf -> b.hardSigmoid(tf, x(tf))));
+    assertKeras("activations", "gelu_exact", run(tf -> b.gelu(tf, x(tf), false)));
+    // the framework's Swish, GELU(approximate), ReLU(alpha, max, threshold) and ELU(alpha)
+    assertKeras("activations", "swish", run(tf -> b.silu(tf, x(tf))));
+    assertKeras("activations", "gelu_tanh", run(tf -> b.gelu(tf, x(tf), true)));
+    assertKeras("activations", "relu6", run(tf -> b.relu(tf, x(tf), 0f, 6f, 0f)));
+    assertKeras("activations", "relu", run(tf -> b.relu(tf, x(tf), 0f, null, 0f)));
+    assertKeras("activations", "leaky_relu_0.3", run(tf -> b.relu(tf, x(tf), 0.3f, null, 0f)));
+    assertKeras("activations", "elu", run(tf -> b.elu(tf, x(tf), 1f)));
   }
 
   private static float[] framework(Activation a) {
@@ -228,7 +238,7 @@ class MathSourceTest {
   }
 
   @Test
-  void frameworkActivations_areKeras_forTheLayerZoo() {
+  void frameworkActivations_areKeras() {
     assertKeras("activations", "softsign", framework(new Softsign()));
     assertKeras("activations", "swish", framework(new Swish()));
     assertKeras("activations", "gelu_exact", framework(new GELU(false)));
@@ -245,21 +255,20 @@ class MathSourceTest {
     assertTrue(off > 100, "differs from Keras 3 by " + off);
   }
 
-  private static float penalty(org.tensorflow.framework.regularizers.Regularizer r) {
-    return run(tf -> r.call(tf, input(tf, "w", 3, 4)))[0];
+  private static float penalty(Regularizer r) {
+    return run(tf -> r.penalty(tf, input(tf, "w", 3, 4)))[0];
   }
 
   @Test
-  void frameworkRegularizers_areKeras() {
+  void regularizers_areTheFrameworksAndKeras() {
     JsonNode k = ref.get("regularizers");
-    assertEquals(
-        k.get("l1_0.01").asDouble(), penalty(new L1(0.01f)), 1e-5 * k.get("l1_0.01").asDouble());
-    assertEquals(
-        k.get("l2_0.01").asDouble(), penalty(new L2(0.01f)), 1e-5 * k.get("l2_0.01").asDouble());
-    assertEquals(
-        k.get("l1l2_0.01_0.02").asDouble(),
-        penalty(new L1L2(0.01f, 0.02f)),
-        1e-5 * k.get("l1l2_0.01_0.02").asDouble());
+    double l1 = k.get("l1_0.01").asDouble();
+    double l2 = k.get("l2_0.01").asDouble();
+    double l1l2 = k.get("l1l2_0.01_0.02").asDouble();
+    assertEquals(l1, penalty(Regularizer.l1(0.01)), 1e-5 * l1);
+    assertEquals(l2, penalty(Regularizer.l2(0.01)), 1e-5 * l2);
+    assertEquals(l1l2, penalty(Regularizer.l1l2(0.01, 0.02)), 1e-5 * l1l2);
+    assertEquals(0f, penalty(Regularizer.l1l2(0, 0)));
   }
 
   private static float[] constrained(Constraint c) {
