@@ -439,7 +439,7 @@ public class StandardBackend implements Backend {
             tf.constant(fillValue),
             interpolation,
             ImageProjectiveTransformV3.fillMode(fillMode));
-    return tf.ensureShape(y, x.shape());
+    return reshapeLike(tf, y, dims);
   }
 
   @Override

@@ -228,6 +228,8 @@ final class ImageLayers {
       return x;
     }
     return tf.slice(
-        x, tf.constant(new long[] {0, top, left, 0}), tf.constant(new long[] {-1, rows, cols, -1}));
+        x,
+        tf.constant(new int[] {0, Math.toIntExact(top), Math.toIntExact(left), 0}),
+        tf.constant(new int[] {-1, Math.toIntExact(rows), Math.toIntExact(cols), -1}));
   }
 }

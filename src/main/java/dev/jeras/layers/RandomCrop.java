@@ -66,7 +66,9 @@ public final class RandomCrop extends Layer {
               tf.constant(0));
       Operand<TFloat32> y =
           tf.slice(x, begin, tf.constant(new int[] {-1, height, width, Math.toIntExact(dims[3])}));
-      return tf.ensureShape(y, org.tensorflow.ndarray.Shape.of(-1, height, width, dims[3]));
+      // the static shape for the layers after it (a reshape, which has a gradient; EnsureShape
+      // has none in TensorFlow's C++ registry)
+      return tf.reshape(y, tf.constant(new long[] {-1, height, width, dims[3]}));
     }
     // Keras' path for an input not larger on both axes: a target-size slice from the aspect
     // window's corner (cut at the edge), resized where it is not the target size
