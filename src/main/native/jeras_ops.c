@@ -54,6 +54,8 @@ extern void TF_OpKernelConstruction_GetAttrBool(TF_OpKernelConstruction*, const 
     TF_Bool* val, TF_Status*);
 extern void TF_OpKernelConstruction_GetAttrInt32List(TF_OpKernelConstruction*, const char* name,
     int32_t* vals, int max_vals, TF_Status*);
+extern void TF_OpKernelConstruction_GetAttrInt32(TF_OpKernelConstruction*, const char* name,
+    int32_t* val, TF_Status*);
 extern void TF_OpKernelConstruction_GetAttrString(TF_OpKernelConstruction*, const char* name,
     char* val, size_t max_length, TF_Status*);
 extern void TF_GetInput(TF_OpKernelContext*, int i, TF_Tensor** tensor, TF_Status*);
@@ -84,11 +86,12 @@ static int64_t out_size(int64_t in, int64_t k, int64_t stride, int same, int64_t
 }
 
 /* The copies of the loops (conv_max_pool.inc) a kernel can run. */
-enum { ISA_BASELINE = 0, ISA_AVX2 = 1 };
+enum { ISA_BASELINE = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 
 typedef struct {
   const char* op;
   int isa;
+  int threads; /* parts a call may be split into; 0: the CPUs this process may run on */
   int conv_same, pool_same, relu;
   int32_t ksize[2], strides[2];
 } Attrs;
@@ -110,12 +113,24 @@ typedef struct {
   int64_t pk[2], ps[2];
   int relu;
   int isa;                           /* which copy of the loops runs */
+  int threads;                       /* parts a call may be split into; 0: all usable CPUs */
   const int64_t* taps;               /* per filter tap (ky, kx, ci), its offset in x from a */
   int64_t ntaps;                     /* convolution pixel's first input value */
   int64_t row_begin, row_end;        /* rows of the pooled output (image * ph + row) */
 } Job;
 
-/* The loops, once for CPUs with AVX2 and FMA and once for any x86-64 (conv_max_pool.inc). */
+/*
+ * The loops (conv_max_pool.inc), once for CPUs with AVX-512 (16-lane vectors for 2x2 windows of
+ * 32 channels, 32 vector registers elsewhere), once for AVX2 and FMA, once for any x86-64.
+ */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx2,fma")
+#define KERNEL(name) name##_avx512
+#define WIDE16 1
+#include "conv_max_pool.inc"
+#undef WIDE16
+#undef KERNEL
+#pragma GCC pop_options
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #define KERNEL(name) name##_avx2
@@ -127,16 +142,21 @@ typedef struct {
 #undef KERNEL
 
 static void forward_part(Job* j) {
-  if (j->isa == ISA_AVX2) run_rows_avx2(j); else run_rows_baseline(j);
+  if (j->isa == ISA_AVX512) run_rows_avx512(j);
+  else if (j->isa == ISA_AVX2) run_rows_avx2(j);
+  else run_rows_baseline(j);
 }
 
 static void filter_part(Job* j) {
-  if (j->isa == ISA_AVX2) filter_rows_avx2(j, j->dw, j->db);
+  if (j->isa == ISA_AVX512) filter_rows_avx512(j, j->dw, j->db);
+  else if (j->isa == ISA_AVX2) filter_rows_avx2(j, j->dw, j->db);
   else filter_rows_baseline(j, j->dw, j->db);
 }
 
 static void input_part(Job* j) {
-  if (j->isa == ISA_AVX2) input_rows_avx2(j, j->dx); else input_rows_baseline(j, j->dx);
+  if (j->isa == ISA_AVX512) input_rows_avx512(j, j->dx);
+  else if (j->isa == ISA_AVX2) input_rows_avx2(j, j->dx);
+  else input_rows_baseline(j, j->dx);
 }
 
 /*
@@ -147,26 +167,22 @@ static void input_part(Job* j) {
 static int choose_isa(const char* op, const char* isa, char* msg, size_t len) {
   __builtin_cpu_init();
   int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (strcmp(isa, "auto") == 0) return avx2 ? ISA_AVX2 : ISA_BASELINE;
+  int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+      && __builtin_cpu_supports("avx512bw");
+  if (strcmp(isa, "auto") == 0) return avx512 ? ISA_AVX512 : avx2 ? ISA_AVX2 : ISA_BASELINE;
   if (strcmp(isa, "baseline") == 0) return ISA_BASELINE;
   if (strcmp(isa, "avx2") == 0) {
     if (avx2) return ISA_AVX2;
     snprintf(msg, len, "%s: isa 'avx2' asked for, but this CPU lacks AVX2 or FMA", op);
     return -1;
   }
-  snprintf(msg, len, "%s: isa must be auto, avx2 or baseline (built copies), got '%s'", op, isa);
+  if (strcmp(isa, "avx512") == 0) {
+    if (avx512) return ISA_AVX512;
+    snprintf(msg, len, "%s: isa 'avx512' asked for, but this CPU lacks AVX512F/VL/BW", op);
+    return -1;
+  }
+  snprintf(msg, len, "%s: isa must be auto, avx512, avx2 or baseline, got '%s'", op, isa);
   return -1;
-}
-
-typedef struct {
-  Job* job;
-  void (*fn)(Job*);
-} Part;
-
-static void* run_part(void* arg) {
-  Part* p = arg;
-  p->fn(p->job);
-  return NULL;
 }
 
 /* CPUs this process may run on. */
@@ -180,39 +196,105 @@ static int usable_cpus(void) {
   return n > 0 ? (int) n : 1;
 }
 
-/* Below this many multiply-adds a call runs in one thread (a thread start costs ~20-50 us). */
+/* Below this many multiply-adds a call runs in one thread (handing work over costs ~10-50 us). */
 #define PARALLEL_MIN_MACS (4L << 20)
 #define MAX_THREADS 64
 
 /* How many parts to split `units` (rows or images) into for this much work. */
 static int parts_for(int64_t units, const Job* j) {
   double macs = (double) j->n * j->ph * j->pw * j->pk[0] * j->pk[1] * j->ntaps * j->f;
-  int threads = macs < PARALLEL_MIN_MACS ? 1 : usable_cpus();
+  int threads = macs < PARALLEL_MIN_MACS ? 1 : j->threads > 0 ? j->threads : usable_cpus();
   if (threads > units) threads = (int) (units > 0 ? units : 1);
   return threads > MAX_THREADS ? MAX_THREADS : threads;
 }
 
 /*
- * Runs fn over parts[0..count) (each a copy of the job with its own rows), part 0 in this
- * thread, the others in threads of their own (or this one, where none can be started).
+ * A pool of worker threads, started once and kept, so that a call no longer starts a thread per
+ * part. A call queues its parts 1.., runs part 0 itself, then runs queued parts (its own or
+ * another call's) until its own are done: concurrent calls never wait on each other idly.
  */
-static void run_parts(Job* parts, int count, void (*fn)(Job*)) {
-  pthread_t ids[MAX_THREADS];
-  Part args[MAX_THREADS];
-  int started[MAX_THREADS];
-  for (int t = 1; t < count; t++) {
-    args[t].job = &parts[t];
-    args[t].fn = fn;
-    started[t] = pthread_create(&ids[t], NULL, run_part, &args[t]) == 0;
+#define QUEUE 256
+
+typedef struct {
+  int remaining; /* this call's parts not yet finished, under pool_mu */
+} Batch;
+
+typedef struct {
+  Job* job;
+  void (*fn)(Job*);
+  Batch* batch;
+} Task;
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static Task queue[QUEUE];
+static int q_head, q_count, workers;
+
+static Task pop_locked(void) {
+  Task t = queue[q_head];
+  q_head = (q_head + 1) % QUEUE;
+  q_count--;
+  return t;
+}
+
+/* Runs a task; pool_mu is held on entry and on return. */
+static void run_task_locked(Task t) {
+  pthread_mutex_unlock(&pool_mu);
+  t.fn(t.job);
+  pthread_mutex_lock(&pool_mu);
+  if (--t.batch->remaining == 0) pthread_cond_broadcast(&done_cv);
+}
+
+static void* worker(void* unused) {
+  (void) unused;
+  pthread_mutex_lock(&pool_mu);
+  for (;;) {
+    while (q_count == 0) pthread_cond_wait(&work_cv, &pool_mu);
+    run_task_locked(pop_locked());
   }
+  return NULL;
+}
+
+/* Starts workers up to `wanted` (pool_mu held); returns how many there are. */
+static int grow_locked(int wanted) {
+  while (workers < wanted && workers < MAX_THREADS - 1) {
+    pthread_t id;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int ok = pthread_create(&id, &attr, worker, NULL) == 0;
+    pthread_attr_destroy(&attr);
+    if (!ok) break;
+    workers++;
+  }
+  return workers;
+}
+
+/* Runs fn over parts[0..count) (each a copy of the job with its own rows or images). */
+static void run_parts(Job* parts, int count, void (*fn)(Job*)) {
+  Batch batch = {count};
+  int queued = 0;
+  pthread_mutex_lock(&pool_mu);
+  if (count > 1 && grow_locked(count - 1) > 0) {
+    for (int t = 1; t < count && q_count < QUEUE; t++, queued++) {
+      queue[(q_head + q_count++) % QUEUE] = (Task) {&parts[t], fn, &batch};
+    }
+    pthread_cond_broadcast(&work_cv);
+  }
+  pthread_mutex_unlock(&pool_mu);
   fn(&parts[0]);
-  for (int t = 1; t < count; t++) {
-    if (started[t]) {
-      pthread_join(ids[t], NULL);
+  for (int t = 1 + queued; t < count; t++) fn(&parts[t]); /* no worker or a full queue */
+  pthread_mutex_lock(&pool_mu);
+  batch.remaining -= count - queued;
+  while (batch.remaining > 0) {
+    if (q_count > 0) {
+      run_task_locked(pop_locked());
     } else {
-      fn(&parts[t]);
+      pthread_cond_wait(&done_cv, &pool_mu);
     }
   }
+  pthread_mutex_unlock(&pool_mu);
 }
 
 /* ---- the kernels ---- */
@@ -233,6 +315,9 @@ static void* create(TF_OpKernelConstruction* ctx, const char* op) {
     if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32List(ctx, "strides", a->strides, 2, s);
     char isa[16] = {0};
     if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrString(ctx, "isa", isa, sizeof(isa) - 1, s);
+    int32_t threads = 0;
+    if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "threads", &threads, s);
+    a->threads = threads < 0 ? 0 : threads;
     if (TF_GetCode(s) == TF_OK && (a->isa = choose_isa(op, isa, msg, sizeof(msg))) < 0) {
       TF_SetStatus(s, TF_INVALID_ARGUMENT, msg);
     }
@@ -322,6 +407,7 @@ static int plan(TF_OpKernelContext* ctx, const Attrs* a, Call* c, int count, Job
   job->ps[0] = a->strides[0]; job->ps[1] = a->strides[1];
   job->relu = a->relu;
   job->isa = a->isa;
+  job->threads = a->threads;
   job->ch = out_size(h, job->kh, 1, a->conv_same, top);
   job->cw = out_size(wd, job->kw, 1, a->conv_same, left);
   job->ph = out_size(job->ch, job->pk[0], job->ps[0], a->pool_same, &job->ppt);
@@ -601,6 +687,7 @@ static void register_op(const char* name, const char* const* inputs, const char*
   TF_OpDefinitionBuilderAddAttr(op, "strides: list(int) >= 2");
   TF_OpDefinitionBuilderAddAttr(op, "pool_same: bool");
   TF_OpDefinitionBuilderAddAttr(op, "isa: string = 'auto'");
+  TF_OpDefinitionBuilderAddAttr(op, "threads: int = 0");
   TF_OpDefinitionBuilderSetShapeInferenceFunction(op, unknown_shape);
   TF_RegisterOpDefinition(op, s);
   if (TF_GetCode(s) == TF_OK) {

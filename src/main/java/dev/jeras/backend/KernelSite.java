@@ -10,8 +10,11 @@ import java.util.Locale;
 public enum KernelSite {
   /** Inference convolution + bias [+ ReLU]. */
   CONV("tensorflow", "onednn"),
-  /** Inference convolution + bias [+ ReLU] + max pool. */
-  CONV_POOL("split", "native"),
+  /**
+   * Inference convolution + bias [+ ReLU] + max pool: {@code native} is jeras' kernel in the widest
+   * copy the CPU runs, {@code native_avx2} its AVX2 copy on an AVX-512 CPU.
+   */
+  CONV_POOL("split", "native", "native_avx2"),
   /** Inference batch normalization of images. */
   BATCH_NORM("tensorflow", "onednn"),
   /** Training convolution + bias [+ ReLU], forward and gradients. */
@@ -19,7 +22,7 @@ public enum KernelSite {
   /** Training max pool, forward and gradient. */
   TRAIN_POOL("tensorflow", "onednn", "own"),
   /** Training convolution + bias [+ ReLU] + max pool, forward and gradients. */
-  TRAIN_CONV_POOL("split", "native"),
+  TRAIN_CONV_POOL("split", "native", "native_avx2"),
   /** Training batch normalization of images, forward and gradients. */
   TRAIN_BATCH_NORM("tensorflow", "onednn");
 

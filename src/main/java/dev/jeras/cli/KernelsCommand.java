@@ -57,7 +57,7 @@ final class KernelsCommand implements Callable<Integer> {
                       ms.append(ms.length() == 0 ? "" : ", ")
                           .append(k)
                           .append(String.format(Locale.ROOT, " %.3f ms", v)));
-          out.printf(Locale.ROOT, "%-8s %s (%s)%n", c.kernel(), key, ms);
+          out.printf(Locale.ROOT, "%-10s %s (%s)%n", c.kernel(), key, ms);
         });
     return 0;
   }

@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code jeras} command line: {@code train}, {@code evaluate}, {@code predict}, {@code
- * convert}, {@code summary}. Errors a user can act on are printed as one line (exit code 1); usage
- * errors exit with 2; an interrupted run exits with 130.
+ * convert}, {@code summary}, {@code serve}. Errors a user can act on are printed as one line (exit
+ * code 1); usage errors exit with 2; an interrupted run exits with 130.
  */
 @Command(
     name = "jeras",
@@ -24,7 +24,9 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       ConvertCommand.class,
       SummaryCommand.class,
-      KernelsCommand.class
+      KernelsCommand.class,
+      BenchPredictCommand.class,
+      ServeCommand.class
     })
 public final class Main implements Runnable {
   /** Exit code for errors in the user's input or environment. */

@@ -164,6 +164,7 @@ public class Model implements Predictor {
    * @return the kernels the backend put into the model's current graph (the CPU engine's
    *     replacements of TensorFlow's ops; none on a GPU or with the tensorflow kernel policy)
    */
+  @Override
   public RewriteResult kernels() {
     return engine().rewrite();
   }

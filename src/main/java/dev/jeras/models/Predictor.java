@@ -1,5 +1,6 @@
 package dev.jeras.models;
 
+import dev.jeras.backend.RewriteResult;
 import dev.jeras.data.FloatArray;
 import dev.jeras.layers.TensorShape;
 import java.util.List;
@@ -45,6 +46,12 @@ public interface Predictor extends AutoCloseable {
   default FloatArray predict(FloatArray x, int batchSize) {
     return predict(List.of(x), batchSize).get(0);
   }
+
+  /**
+   * @return the kernels the CPU engine put in place of TensorFlow's ops (none where it changed
+   *     nothing)
+   */
+  RewriteResult kernels();
 
   @Override
   void close();

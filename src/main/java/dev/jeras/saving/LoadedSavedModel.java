@@ -18,10 +18,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.GraphOperation;
@@ -30,6 +32,8 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
@@ -239,6 +243,15 @@ public final class LoadedSavedModel implements Predictor {
     return outputNames;
   }
 
+  /**
+   * @return the output shapes the signature declares, in {@link #outputNames()} order (-1 where
+   *     unknown; an output of unknown rank reads as {@code (None,)}); rank 0 is one value for the
+   *     whole batch
+   */
+  public List<TensorShape> outputShapes() {
+    return List.copyOf(outputShapes);
+  }
+
   @Override
   public List<FloatArray> predict(List<FloatArray> xs, int batchSize) {
     if (batchSize <= 0) {
@@ -269,8 +282,9 @@ public final class LoadedSavedModel implements Predictor {
         throw new JerasException("inputs disagree on the number of samples");
       }
     }
-    List<float[]> out = new ArrayList<>();
-    List<long[]> outShapes = new ArrayList<>();
+    int outs = outputNames.size();
+    float[][] out = new float[outs][];
+    long[][] outShapes = new long[outs][];
     for (int from = 0; from < n; from += batchSize) {
       int to = Math.min(n, from + batchSize);
       Map<String, Tensor> feeds = new LinkedHashMap<>();
@@ -283,7 +297,7 @@ public final class LoadedSavedModel implements Predictor {
               Tensors.floats(xs.get(i).data(), from * xs.get(i).sampleSize(), s));
         }
         try (Result r = call(feeds)) {
-          for (int o = 0; o < outputNames.size(); o++) {
+          for (int o = 0; o < outs; o++) {
             Tensor t =
                 cpu != null
                     ? r.get(o)
@@ -291,17 +305,38 @@ public final class LoadedSavedModel implements Predictor {
                         .orElseThrow(
                             () -> new JerasException(dir + ": the SavedModel returned no output"));
             long[] s = t.shape().asArray();
-            if (out.size() <= o) {
-              long per = 1;
-              for (int k = 1; k < s.length; k++) {
-                per *= s[k];
+            if (!perSample(o, s, to - from)) {
+              // one value (or array) for the whole batch: it can be returned only when the whole
+              // input ran as one batch, since such values of separate batches cannot be joined
+              if (to - from != n) {
+                throw notPerSample(o, s, to - from, n);
               }
-              s[0] = n;
-              outShapes.add(s);
-              out.add(new float[Math.toIntExact(per * n)]);
+              out[o] = new float[Math.toIntExact(t.shape().size())];
+              outShapes[o] = s;
+              Tensors.readFloats(t, out[o], 0);
+              continue;
             }
-            int per = out.get(o).length / Math.max(1, n);
-            Tensors.readFloats(t, out.get(o), from * per);
+            long[] row = Arrays.copyOfRange(s, 1, s.length);
+            if (out[o] == null) {
+              outShapes[o] = s.clone();
+              outShapes[o][0] = n;
+              out[o] = new float[Math.toIntExact(Math.multiplyExact(t.shape().size() / s[0], n))];
+            } else if (!Arrays.equals(row, Arrays.copyOfRange(outShapes[o], 1, s.length))) {
+              throw new JerasException(
+                  dir
+                      + ": output "
+                      + outputNames.get(o)
+                      + " has shape "
+                      + NumericArray.format(s)
+                      + " for samples "
+                      + from
+                      + " to "
+                      + (to - 1)
+                      + ", but "
+                      + NumericArray.format(outShapes[o])
+                      + " for the first batch: batches cannot be joined");
+            }
+            Tensors.readFloats(t, out[o], Math.toIntExact(from * (t.shape().size() / s[0])));
           }
         }
       } finally {
@@ -309,10 +344,104 @@ public final class LoadedSavedModel implements Predictor {
       }
     }
     List<FloatArray> result = new ArrayList<>();
-    for (int o = 0; o < out.size(); o++) {
-      result.add(FloatArray.of(out.get(o), outShapes.get(o)));
+    for (int o = 0; o < outs; o++) {
+      result.add(
+          outShapes[o].length == 0
+              ? FloatArray.scalar(out[o][0])
+              : FloatArray.of(out[o], outShapes[o]));
     }
     return result;
+  }
+
+  /**
+   * @return the key of the signature {@link #predict} runs ({@code serving_default}, or the only
+   *     one)
+   */
+  public String signatureKey() {
+    return function.signature().key();
+  }
+
+  /**
+   * Runs one batch through any signature of the SavedModel whose inputs and outputs are all
+   * float32, on TensorFlow's kernels as loaded (for signatures other than {@link #signatureKey()};
+   * {@link #predict} is the faster path for that one).
+   *
+   * @param key the signature key
+   * @param inputs every input of the signature by key, batch dimension first
+   * @return every output of the signature by key, in sorted key order
+   */
+  public Map<String, FloatArray> call(String key, Map<String, FloatArray> inputs) {
+    SessionFunction f =
+        bundle.functions().stream()
+            .filter(fn -> fn.signature().key().equals(key))
+            .findFirst()
+            .orElseThrow(
+                () -> new JerasException(dir + ": the SavedModel has no signature " + key));
+    Signature sig = f.signature();
+    if (!sig.getInputs().keySet().equals(inputs.keySet())) {
+      throw new JerasException(
+          dir
+              + ": signature "
+              + key
+              + " has inputs "
+              + new TreeMap<>(sig.getInputs()).keySet()
+              + ", got "
+              + new TreeMap<>(inputs).keySet());
+    }
+    sig.getInputs().forEach((n, d) -> requireFloat(d, key + " input " + n));
+    sig.getOutputs().forEach((n, d) -> requireFloat(d, key + " output " + n));
+    Map<String, Tensor> feeds = new LinkedHashMap<>();
+    try {
+      inputs.forEach((n, x) -> feeds.put(n, Tensors.floats(x.data(), 0, x.shape())));
+      try (Result r = f.call(feeds)) {
+        Map<String, FloatArray> out = new TreeMap<>();
+        for (String n : sig.getOutputs().keySet()) {
+          Tensor t =
+              r.get(n)
+                  .orElseThrow(
+                      () -> new JerasException(dir + ": signature " + key + " returned no " + n));
+          out.put(n, FloatArray.of(Tensors.toFloats(t), t.shape().asArray()));
+        }
+        return out;
+      }
+    } catch (TensorFlowException e) {
+      throw new JerasException(
+          dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()), e);
+    } finally {
+      feeds.values().forEach(Tensor::close);
+    }
+  }
+
+  /**
+   * Whether an output holds one row per sample of the batch: its first dimension is the batch's
+   * size, and the signature does not declare a fixed first dimension where the input's is open
+   * (such an output only happens to match the batch).
+   */
+  private boolean perSample(int output, long[] shape, int batch) {
+    if (shape.length == 0 || shape[0] != batch) {
+      return false;
+    }
+    TensorShape declared = outputShapes.get(output);
+    boolean fixedOutput = declared.rank() > 0 && declared.dim(0) >= 0;
+    boolean openInput = inputShapes.get(0).rank() > 0 && inputShapes.get(0).dim(0) < 0;
+    return !(fixedOutput && openInput);
+  }
+
+  private JerasException notPerSample(int output, long[] shape, int batch, int n) {
+    return new JerasException(
+        dir
+            + ": output "
+            + outputNames.get(output)
+            + " has shape "
+            + NumericArray.format(shape)
+            + " for a batch of "
+            + batch
+            + " samples: one result for the whole batch, not one per sample, so the results of"
+            + " several batches cannot be joined; predict all "
+            + n
+            + " samples in one batch (batch size "
+            + n
+            + " or more) to get it for the whole input");
   }
 
   /**
@@ -329,7 +458,9 @@ public final class LoadedSavedModel implements Predictor {
         return cpu.run(byTensor, outputTensors);
       }
       return function.call(feeds);
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
+      // TensorFlow throws a failed assertion (tf.debugging.assert_*) as TFInvalidArgumentException,
+      // an IllegalArgumentException, and an unsupported op as an UnsupportedOperationException
       throw new JerasException(
           dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()), e);
     }
@@ -339,6 +470,7 @@ public final class LoadedSavedModel implements Predictor {
    * @return what the CPU engine changed in this process' copy of the graph (see {@link
    *     CpuInferenceGraph}); nothing where the graph runs as loaded
    */
+  @Override
   public RewriteResult kernels() {
     return cpu == null ? RewriteResult.unchanged(GraphDef.getDefaultInstance()) : cpu.rewrite();
   }

@@ -1,6 +1,7 @@
 package dev.jeras.backend.cpu;
 
 import dev.jeras.backend.KernelSite;
+import dev.jeras.backend.NativeIsa;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.proto.AttrValue;
@@ -12,7 +13,7 @@ import org.tensorflow.proto.NodeDef;
  * full-size convolution output ({@link NativeKernels}): where the convolution has stride 1 and a
  * short patch, and the pool's windows do not overlap. In training graphs the kernel's form records
  * each maximum's position for its own gradient. Candidates: {@code split} (leave the ops, for the
- * other rules) and {@code native}.
+ * other rules), {@code native} and, on AVX-512 CPUs, {@code native_avx2}.
  */
 final class ConvPoolRule extends Rule<ConvPoolRule.ConvPool> {
   /** A chain with a bias, the pool after it, and whether it is differentiated. */
@@ -60,7 +61,13 @@ final class ConvPoolRule extends Rule<ConvPoolRule.ConvPool> {
             && (m.training()
                 ? env.nativeTraining() && k[0] * k[1] <= NativeKernels.MAX_TRAINING_WINDOW
                 : env.nativeRuns());
-    return fits ? List.of("split", "native") : List.of("split");
+    if (!fits) {
+      return List.of("split");
+    }
+    // on an AVX-512 CPU the AVX2 copy is a candidate too: wider is not faster on every CPU
+    return env.isa() == NativeIsa.AUTO && NativeKernels.runs(NativeIsa.AVX512)
+        ? List.of("split", "native", "native_avx2")
+        : List.of("split", "native");
   }
 
   @Override
@@ -80,7 +87,8 @@ final class ConvPoolRule extends Rule<ConvPoolRule.ConvPool> {
             m.pool().ksize(),
             m.pool().strides(),
             m.pool().padding().equals("SAME"),
-            env.isa())
+            kernel.equals("native_avx2") ? NativeIsa.AVX2 : env.isa(),
+            env.options().intraOpThreads())
             .toBuilder();
     c.controlInputs(pool).forEach(fused::addInput);
     // the op's registration gives no static shape; a reshape to the pooled one restores it

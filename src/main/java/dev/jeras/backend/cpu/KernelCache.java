@@ -37,7 +37,10 @@ final class KernelCache {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Bumped when jeras' kernels or rules change enough to make old measurements stale. */
-  static final int KERNELS_VERSION = 1;
+  static final int KERNELS_VERSION = 2;
+
+  /** Damaged files already reported. */
+  private static final java.util.Set<Path> WARNED = ConcurrentHashMap.newKeySet();
 
   /** One cache per file per JVM (and one for memory only). */
   private static final Map<String, KernelCache> CACHES = new ConcurrentHashMap<>();
@@ -174,7 +177,9 @@ final class KernelCache {
     } catch (NoSuchFileException e) {
       return all;
     } catch (IOException | RuntimeException e) {
-      LOG.warn("{} is not a kernel-choice file ({}); it will be rewritten", file, e.getMessage());
+      if (WARNED.add(file.toAbsolutePath().normalize())) {
+        LOG.warn("{} is not a kernel-choice file ({}); it will be rewritten", file, e.getMessage());
+      }
       return all;
     }
     JsonNode machines = root == null ? null : root.get("machines");

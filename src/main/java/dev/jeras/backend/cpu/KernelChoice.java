@@ -72,7 +72,9 @@ final class KernelChoice implements GraphRewriter.Chooser {
             + " ["
             + String.join(",", candidates)
             + "]"
-            + (candidates.contains("native") ? " isa=" + env.isa().id() : "");
+            + (candidates.contains("native")
+                ? " isa=" + env.isa().id() + " threads=" + env.options().intraOpThreads()
+                : "");
     KernelCache.Entry known = cache.get(key);
     if (known != null && candidates.contains(known.kernel())) {
       return known.kernel();

@@ -18,6 +18,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.OpDef;
 import org.tensorflow.proto.OpList;
@@ -86,7 +87,12 @@ final class NativeKernels {
         && switch (isa) {
           case AUTO, BASELINE -> true;
           case AVX2 -> flags.contains("avx2") && flags.contains("fma");
-          case AVX512 -> false; // not built yet
+          case AVX512 ->
+              flags.contains("avx2")
+                  && flags.contains("fma")
+                  && flags.contains("avx512f")
+                  && flags.contains("avx512vl")
+                  && flags.contains("avx512bw");
         };
   }
 
@@ -135,6 +141,7 @@ final class NativeKernels {
    * @param strides the pool's (height, width) strides
    * @param poolSame whether the pool pads SAME
    * @param isa the copy of the loops to run
+   * @param threads parts a call may be split into (0: every CPU the process may use)
    * @return the node
    */
   static NodeDef fused(
@@ -148,7 +155,8 @@ final class NativeKernels {
       long[] ksize,
       long[] strides,
       boolean poolSame,
-      NativeIsa isa) {
+      NativeIsa isa,
+      int threads) {
     return NodeDef.newBuilder()
         .setName(name)
         .setOp(type)
@@ -161,6 +169,7 @@ final class NativeKernels {
         .putAttr("strides", Nodes.ints(strides))
         .putAttr("pool_same", Nodes.bool(poolSame))
         .putAttr("isa", Nodes.string(isa.id()))
+        .putAttr("threads", AttrValue.newBuilder().setI(threads).build())
         .build();
   }
 
@@ -191,6 +200,7 @@ final class NativeKernels {
             .setAttr("strides", a.getAttrIntList("strides"))
             .setAttr("pool_same", a.getAttrBool("pool_same"))
             .setAttr("isa", a.getAttrString("isa"))
+            .setAttr("threads", a.getAttrInt("threads"))
             .build();
   }
 

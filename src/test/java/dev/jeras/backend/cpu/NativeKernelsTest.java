@@ -399,4 +399,61 @@ class NativeKernelsTest {
             });
     assertTrue(e.getMessage().contains("got 'sse9'"), e.getMessage());
   }
+
+  /** One fused call of MNIST's first layer at batch 64, split into {@code threads} parts. */
+  private static float[][] fusedAndReference(int threads, long seed) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x = constant(tf, random(64 * 28 * 28, seed), 64, 28, 28, 1);
+      Operand<TFloat32> k = constant(tf, random(9 * 32, seed + 1), 3, 3, 1, 32);
+      Operand<TFloat32> b = tf.constant(random(32, seed + 2));
+      Operand<TFloat32> want =
+          tf.nn.maxPool(
+              convolution(tf, x, k, b, "VALID", true),
+              tf.constant(new int[] {1, 2, 2, 1}),
+              tf.constant(new int[] {1, 2, 2, 1}),
+              "VALID");
+      Operand<TFloat32> got =
+          tf.scope()
+              .opBuilder(NativeKernels.CONV_MAX_POOL, "fused")
+              .addInput(x.asOutput())
+              .addInput(k.asOutput())
+              .addInput(b.asOutput())
+              .setAttr("conv_same", false)
+              .setAttr("relu", true)
+              .setAttr("ksize", new long[] {2, 2})
+              .setAttr("strides", new long[] {2, 2})
+              .setAttr("pool_same", false)
+              .setAttr("threads", (long) threads)
+              .build()
+              .<TFloat32>output(0);
+      try (Result r = s.runner().fetch(want).fetch(got).run()) {
+        return new float[][] {Tensors.toFloats(r.get(0)), Tensors.toFloats(r.get(1))};
+      }
+    }
+  }
+
+  @Test
+  void threadPool_moreParts_concurrentCalls_sameValues() throws Exception {
+    for (int threads : new int[] {1, 3, 7}) {
+      float[][] r = fusedAndReference(threads, 40 + threads);
+      Fixtures.assertClose(r[1], r[0], 1e-5, 1e-5);
+    }
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<float[][]>> calls = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        long seed = 100 + i;
+        calls.add(pool.submit(() -> fusedAndReference(5, seed)));
+      }
+      for (var c : calls) {
+        float[][] r = c.get();
+        Fixtures.assertClose(r[1], r[0], 1e-5, 1e-5);
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
 }
