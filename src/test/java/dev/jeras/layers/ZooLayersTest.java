@@ -257,6 +257,36 @@ class ZooLayersTest {
   }
 
   @Test
+  void batchNormalizationOnAxis1_trainingStep_movesStatisticsToTheBatchMeanAndBiasedVariance() {
+    FloatArray x = LayerHarness.random(new Random(8), 6, 3, 4, 5);
+    BatchNormalization bn = new BatchNormalization().axis(1).momentum(0);
+    try (Model m = LayerHarness.model(bn, 3, 4, 5)) {
+      m.compile(Optimizer.sgd(0), Loss.meanSquaredError());
+      m.fit(x, x, new FitOptions().epochs(1).batchSize(6).shuffle(false).progress(null));
+      List<FloatArray> w = m.getWeights(); // gamma, beta, moving_mean, moving_variance
+      double[] mean = new double[3];
+      double[] var = new double[3];
+      int per = 6 * 4 * 5;
+      for (int pass = 0; pass < 2; pass++) {
+        for (int n = 0; n < 6; n++) {
+          for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 20; i++) {
+              double v = x.data()[(n * 3 + c) * 20 + i];
+              if (pass == 0) {
+                mean[c] += v / per;
+              } else {
+                var[c] += (v - mean[c]) * (v - mean[c]) / per;
+              }
+            }
+          }
+        }
+      }
+      LayerHarness.assertClose(mean, w.get(2), 1e-6, 1e-5, "moving mean");
+      LayerHarness.assertClose(var, w.get(3), 1e-6, 1e-5, "moving variance (biased)");
+    }
+  }
+
+  @Test
   void augmentationAfterATrainableLayer_failsAtCompile_namingTheOp() {
     try (Sequential m =
         new Sequential(
