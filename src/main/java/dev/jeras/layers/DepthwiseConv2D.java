@@ -15,7 +15,8 @@ import org.tensorflow.types.TFloat32;
  * {@code strides} (1, 1), {@code padding} "valid", {@code dilation_rate} (1, 1) (strides and
  * dilation may be combined, as in Keras), {@code activation} linear, {@code use_bias} true, {@code
  * depthwise_initializer} glorot_uniform ({@link #kernelInitializer}), {@code bias_initializer}
- * zeros.
+ * zeros, {@code depthwise_regularizer} ({@link #kernelRegularizer}) and {@code bias_regularizer}
+ * none.
  *
  * <p>Input (batch, height, width, channels); output (batch, new_height, new_width, channels *
  * depth_multiplier). Weights: kernel (kh, kw, channels, depth_multiplier), bias (channels *

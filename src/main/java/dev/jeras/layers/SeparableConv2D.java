@@ -15,7 +15,8 @@ import org.tensorflow.types.TFloat32;
  * <p>Options, with Keras' defaults: {@code filters} and {@code kernel_size} (required), {@code
  * depth_multiplier} 1, {@code strides} (1, 1), {@code padding} "valid", {@code dilation_rate} (1,
  * 1), {@code activation} linear, {@code use_bias} true, {@code depthwise_initializer} and {@code
- * pointwise_initializer} glorot_uniform, {@code bias_initializer} zeros.
+ * pointwise_initializer} glorot_uniform, {@code bias_initializer} zeros, {@code
+ * depthwise_regularizer}, {@code pointwise_regularizer} and {@code bias_regularizer} none.
  *
  * <p>Input (batch, height, width, channels); output (batch, new_height, new_width, filters).
  * Weights, in Keras' order: depthwise_kernel (kh, kw, channels, depth_multiplier), pointwise_kernel
@@ -28,6 +29,7 @@ import org.tensorflow.types.TFloat32;
 public final class SeparableConv2D extends BaseConv<SeparableConv2D> {
   private int depthMultiplier = 1;
   private Initializer pointwiseInitializer = Initializer.glorotUniform();
+  private Regularizer pointwiseRegularizer;
 
   /**
    * @param filters output channels
@@ -68,9 +70,27 @@ public final class SeparableConv2D extends BaseConv<SeparableConv2D> {
     return this;
   }
 
+  /**
+   * The depthwise kernel's penalty is {@link #kernelRegularizer}.
+   *
+   * @param regularizer the pointwise kernel's penalty added to the loss (default none; null for
+   *     none)
+   * @return this layer
+   */
+  public SeparableConv2D pointwiseRegularizer(Regularizer regularizer) {
+    checkMutable();
+    pointwiseRegularizer = regularizer;
+    return this;
+  }
+
   @Override
   public String className() {
     return "SeparableConv2D";
+  }
+
+  @Override
+  protected String regularizedKernel() {
+    return "depthwise_kernel";
   }
 
   @Override
@@ -122,6 +142,7 @@ public final class SeparableConv2D extends BaseConv<SeparableConv2D> {
                 new int[] {1, 1},
                 "VALID",
                 new int[] {1, 1});
+    Regularizer.addPenalty(ctx, this, "pointwise_kernel", pointwiseRegularizer);
     return finish(ctx, y);
   }
 
@@ -141,8 +162,8 @@ public final class SeparableConv2D extends BaseConv<SeparableConv2D> {
                   out.put("pointwise_initializer", pointwiseInitializer);
                 }
                 case "kernel_regularizer" -> {
-                  out.put("depthwise_regularizer", null);
-                  out.put("pointwise_regularizer", null);
+                  out.put("depthwise_regularizer", v);
+                  out.put("pointwise_regularizer", pointwiseRegularizer);
                 }
                 case "kernel_constraint" -> {
                   out.put("depthwise_constraint", null);
@@ -163,7 +184,8 @@ public final class SeparableConv2D extends BaseConv<SeparableConv2D> {
     SeparableConv2D l = new SeparableConv2D(c.getInt("filters"), k[0], k[1]);
     l.depthMultiplier(c.getInt("depth_multiplier", 1));
     l.pointwiseInitializer(c.getInitializer("pointwise_initializer", Initializer.glorotUniform()));
-    c.requireNull("pointwise_regularizer", "pointwise_constraint");
+    l.pointwiseRegularizer(c.getRegularizer("pointwise_regularizer"));
+    c.requireNull("pointwise_constraint");
     readCommon(c, l, "depthwise");
     c.finish();
     return l;

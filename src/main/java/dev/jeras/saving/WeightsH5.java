@@ -27,8 +27,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,9 +78,15 @@ public final class WeightsH5 {
     try (WritableHdfFile h5 = HdfFile.write(file)) {
       WritableGroup layers = h5.putGroup("layers");
       for (Map.Entry<Layer, String> e : keys(model).entrySet()) {
+        List<WeightSpec> specs = e.getKey().weights();
+        if (specs.isEmpty()) {
+          // No group for a layer without weights (Keras and jeras read a missing one as empty):
+          // jHDF 0.13 appends its version string where the last dataset's data ended, so a group
+          // written after every dataset (its children come in hash order) would be overwritten.
+          continue;
+        }
         WritableGroup vars = layers.putGroup(e.getValue()).putGroup("vars");
         vars.putAttribute("name", e.getKey().name());
-        List<WeightSpec> specs = e.getKey().weights();
         for (int i = 0; i < specs.size(); i++) {
           vars.putDataset(Integer.toString(i), dataset(weights.get(w++).data(), specs.get(i)));
         }
@@ -98,43 +102,13 @@ public final class WeightsH5 {
           vars.putDataset(Integer.toString(i + 2), nested(s.data(), s.shape()));
         }
       }
-      // No root "vars" group: Keras treats a missing group as "no variables".
-      endWithDataset(h5);
+      // No root "vars" group: jHDF 0.13 writes an empty root-level group that h5py cannot read,
+      // and Keras treats a missing group as "no variables".
     } catch (JerasException e) {
       throw e;
     } catch (RuntimeException e) {
       // jHDF says only "Exception writing"; the operating system's reason is in the cause
       throw new JerasException(file + ": cannot write HDF5 weights: " + IoErrors.describe(e), e);
-    }
-  }
-
-  /**
-   * Makes a small root dataset the last object jHDF writes. jHDF 0.13 writes the file's objects in
-   * the iteration order of each group's ConcurrentHashMap, then its version note at the channel's
-   * position, which is the end of the last dataset's data: a group written after that dataset (the
-   * empty {@code vars} of a layer without weights, when it happens to come last) is overwritten and
-   * the file cannot be read, by jHDF or h5py. A dataset that comes last leaves the position at the
-   * end of the file. Keras ignores the extra root entry.
-   */
-  static void endWithDataset(WritableHdfFile h5) {
-    Set<String> keys = h5.getChildren().keySet();
-    for (int i = 0; ; i++) {
-      String name = i == 0 ? "jeras" : "jeras_" + i;
-      if (keys.contains(name)) {
-        continue;
-      }
-      // the same kind of map as jHDF's, with the same keys: its last key is the one written last
-      Map<String, Boolean> order = new ConcurrentHashMap<>();
-      keys.forEach(k -> order.put(k, true));
-      order.put(name, true);
-      String last = null;
-      for (String k : order.keySet()) {
-        last = k;
-      }
-      if (name.equals(last)) {
-        h5.putDataset(name, new int[] {1});
-        return;
-      }
     }
   }
 
