@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jeras.JerasException;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
+import dev.jeras.distribute.MultiWorker;
+import dev.jeras.distribute.TfConfig;
 import dev.jeras.models.Model;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.ModelCheckpoint;
@@ -154,12 +156,18 @@ final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin DeviceOption device;
 
+  @picocli.CommandLine.Mixin ClusterOptions clusterOptions;
+
   @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;
 
   @Override
   public Integer call() throws Exception {
     verbose.apply();
     checkArguments();
+    clusterOptions.check();
+    TfConfig clusterConfig = clusterOptions.config();
+    // in a cluster the chief writes every output; the other tasks train and log their epochs
+    boolean lead = clusterConfig == null || clusterConfig.task().equals(clusterConfig.chief());
     // every output is checked before the model is built or the data loaded: a path that cannot be
     // written must not throw a finished run away
     Path exportTarget =
@@ -169,17 +177,32 @@ final class TrainCommand implements Callable<Integer> {
                 ? exportDir
                 : Path.of(
                     "models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
-    new Outputs(overwrite)
-        .savedModel("--export-savedmodel", exportTarget)
-        .model("--save", save)
-        .model("--save-best", saveBest)
-        .file("--metrics-out", metricsOut)
-        .file("--csv-log", csvLog)
-        .file("--plot", plot)
-        .directory("--log-dir", logDir)
-        .checkpoints("--checkpoint-dir", checkpointDir)
-        .check();
+    if (lead) {
+      new Outputs(overwrite)
+          .savedModel("--export-savedmodel", exportTarget)
+          .model("--save", save)
+          .model("--save-best", saveBest)
+          .file("--metrics-out", metricsOut)
+          .file("--csv-log", csvLog)
+          .file("--plot", plot)
+          .directory("--log-dir", logDir)
+          .checkpoints("--checkpoint-dir", checkpointDir)
+          .check();
+    }
     PrintStream out = System.out;
+    MultiWorker cluster =
+        clusterConfig == null
+            ? null
+            : clusterOptions.start(clusterConfig, device.options(), System.err);
+    if (cluster != null && !lead) {
+      out.printf(
+          Locale.ROOT,
+          "%s: training with %d tasks (chief %s at %s)%n",
+          cluster.task(),
+          cluster.size(),
+          clusterConfig.chief(),
+          clusterConfig.address(clusterConfig.chief()));
+    }
     // without --seed, a drawn one, printed, so that any run can be repeated exactly (a resumed
     // run keeps the checkpoint's own seed)
     boolean drawnSeed = seed == null && !resume;
@@ -197,21 +220,8 @@ final class TrainCommand implements Callable<Integer> {
       Dataset.Split split = Datasets.load(data, dir);
       Dataset train = limit == null ? split.train() : split.train().limit(limit);
       checkTrainingSamples(train.size(), data, dir);
-      out.printf(
-          Locale.ROOT,
-          "Model %s: %,d parameters (%,d trainable)%n",
-          m.name(),
-          m.countParams(),
-          m.countTrainableParams());
-      out.printf(
-          Locale.ROOT,
-          "Data %s: %,d training and %,d test samples, from %s%n",
-          data,
-          train.size(),
-          split.test().size(),
-          dir);
-      if (drawnSeed) {
-        out.printf(Locale.ROOT, "Seed %d (drawn; --seed %d repeats this run)%n", seed, seed);
+      if (lead) {
+        printHeader(out, m, data, train, split, dir, drawnSeed, seed);
       }
       if (!m.isCompiled()) {
         m.compile(
@@ -236,7 +246,11 @@ final class TrainCommand implements Callable<Integer> {
               .epochs(epochs)
               .batchSize(batchSize)
               .validationSplit(validationSplit)
-              .progress(TerminalProgress.forConsole(out));
+              .progress(
+                  lead
+                      ? TerminalProgress.forConsole(out)
+                      : ClusterOptions.workerProgress(out, cluster.task()))
+              .distribute(cluster);
       if (seed != null) {
         fit.seed(seed);
       }
@@ -251,16 +265,16 @@ final class TrainCommand implements Callable<Integer> {
         fit.callbacks(
             new ReduceLROnPlateau(monitor, "auto").factor(0.5).patience(reduceLrOnPlateau));
       }
-      if (csvLog != null) {
+      if (csvLog != null && lead) {
         fit.callbacks(new CsvLogger(csvLog));
       }
-      if (logDir != null) {
+      if (logDir != null && lead) {
         fit.callbacks(new TensorBoard(logDir, m::graphDef));
       }
-      if (plot != null) {
+      if (plot != null && lead) {
         fit.callbacks(new PlotCurves(plot).title(m.name()));
       }
-      if (saveBest != null) {
+      if (saveBest != null && lead) {
         fit.callbacks(new ModelCheckpoint(m, saveBest).monitor(monitor, "auto").saveBestOnly(true));
       }
       long[] firstStepMs = {-1};
@@ -298,6 +312,15 @@ final class TrainCommand implements Callable<Integer> {
       }
       if (history.stopReason() != null && history.stopReason().startsWith("non-finite")) {
         return Main.USER_ERROR;
+      }
+      if (!lead) {
+        out.printf(
+            Locale.ROOT,
+            "%s: done, %d epoch(s) in %.1f s; the chief evaluates and exports%n",
+            cluster.task(),
+            epochsRun[0],
+            (System.nanoTime() - start) / 1e9);
+        return 0;
       }
       Map<String, Double> test = m.evaluate(split.test().x(), split.test().y(), 256);
       out.printf(
@@ -337,6 +360,34 @@ final class TrainCommand implements Callable<Integer> {
         out.println("Metrics: " + metricsOut.toAbsolutePath().normalize());
       }
       return 0;
+    }
+  }
+
+  /** The chief's (or a lone process') opening lines: model, data, a drawn seed. */
+  private static void printHeader(
+      PrintStream out,
+      Model m,
+      String data,
+      Dataset train,
+      Dataset.Split split,
+      Path dir,
+      boolean drawnSeed,
+      Long seed) {
+    out.printf(
+        Locale.ROOT,
+        "Model %s: %,d parameters (%,d trainable)%n",
+        m.name(),
+        m.countParams(),
+        m.countTrainableParams());
+    out.printf(
+        Locale.ROOT,
+        "Data %s: %,d training and %,d test samples, from %s%n",
+        data,
+        train.size(),
+        split.test().size(),
+        dir);
+    if (drawnSeed) {
+      out.printf(Locale.ROOT, "Seed %d (drawn; --seed %d repeats this run)%n", seed, seed);
     }
   }
 

@@ -74,8 +74,10 @@ final class FitLoop {
   }
 
   History run() {
+    // in a cluster only the chief writes (and reads) checkpoints; the others take its state
+    DataParallel dp = trainer.engine().dataParallel();
     Checkpointer ckpt =
-        o.checkpointDir == null
+        o.checkpointDir == null || (dp != null && !dp.isChief())
             ? null
             : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
     try {
@@ -113,6 +115,19 @@ final class FitLoop {
         restored = st.history();
       }
     }
+    DataParallel dp = trainer.engine().dataParallel();
+    if (dp != null) {
+      dp.checkSettings(trainer, o, xs, ys, valX, valY);
+      DataParallel.Position p =
+          dp.start(
+              trainer,
+              new DataParallel.Position(seed, startEpoch, startStep, resumed),
+              2 + names.size());
+      seed = p.seed();
+      startEpoch = p.epoch();
+      startStep = p.step();
+      resumed = p.partial();
+    }
     final History history = restored != null ? restored : new History();
     callbacks.forEach(c -> c.onTrainBegin(state));
     for (int epoch = startEpoch; epoch < o.epochs && !state.stopRequested(); epoch++) {
@@ -132,7 +147,7 @@ final class FitLoop {
       for (int step = first; step < steps; step++) {
         int from = step * batch;
         int to = Math.min(n, from + batch);
-        float[] r = runStep(batches, order, from, to, sparse);
+        float[] r = runStep(batches, order, from, to, sparse, dp, epoch, step);
         if (!Float.isFinite(r[0])) {
           nonFinite = true;
           stopOnNonFinite(r[0], epoch, step, ckpt, state, history);
@@ -179,6 +194,9 @@ final class FitLoop {
       if (ckpt != null) {
         ckpt.save(new Checkpointer.State(epoch + 1, 0, seed, new double[0], history));
       }
+      if (dp != null) {
+        state.setStopRequested(dp.endOfEpoch(trainer, epoch, state.stopRequested()));
+      }
     }
     callbacks.forEach(c -> c.onTrainEnd(history, state));
     return history;
@@ -209,6 +227,26 @@ final class FitLoop {
     LOG.error(msg);
     state.stopTraining();
     history.stop(msg);
+  }
+
+  /**
+   * Runs the step on samples {@code [from, to)} of the order, or, in a cluster, on this task's part
+   * of them.
+   */
+  private float[] runStep(
+      Batches batches,
+      int[] order,
+      int from,
+      int to,
+      boolean[] sparse,
+      DataParallel dp,
+      int epoch,
+      int step) {
+    if (dp == null) {
+      return runStep(batches, order, from, to, sparse);
+    }
+    int[] part = dp.shard(from, to);
+    return dp.step(epoch, step, () -> runStep(batches, order, part[0], part[1], sparse));
   }
 
   private float[] runStep(Batches batches, int[] order, int from, int to, boolean[] sparse) {

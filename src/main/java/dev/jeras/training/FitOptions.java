@@ -2,6 +2,7 @@ package dev.jeras.training;
 
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.distribute.MultiWorker;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class FitOptions {
   java.nio.file.Path checkpointDir;
   boolean resume;
   int keepCheckpoints = 2;
+  MultiWorker cluster;
 
   /**
    * @return this, training for that many epochs (default 1)
@@ -158,6 +160,20 @@ public final class FitOptions {
       throw new IllegalArgumentException("checkpoints to keep must be positive, got " + n);
     }
     this.keepCheckpoints = n;
+    return this;
+  }
+
+  /**
+   * Trains on a cluster: synchronous data parallelism across its tasks (see {@link MultiWorker}).
+   * The batch size is the global batch, split evenly between the tasks; every task must call fit
+   * with the same model, data and options (they are compared at the start). Only the chief writes
+   * checkpoints; with {@link #resume(boolean)}, every task continues from the chief's.
+   *
+   * @param cluster this process' task, or null to train in this process alone (the default)
+   * @return this
+   */
+  public FitOptions distribute(MultiWorker cluster) {
+    this.cluster = cluster;
     return this;
   }
 

@@ -212,6 +212,8 @@ public final class Trainer {
    */
   Step finish(Wired wired, Graph g, Ops tf, VariableStore store) {
     Operand<TFloat32> trainLoss = Tensors.floatOutput(g, wired.trainLoss());
+    List<Operand<TFloat32>> trainSums =
+        wired.trainSums().stream().map(n -> Tensors.floatOutput(g, n)).toList();
     List<Op> updates = new ArrayList<>();
     for (String u : wired.updates()) {
       GraphOperation op = g.operation(u);
@@ -226,6 +228,15 @@ public final class Trainer {
     Operand<TFloat32> lr = store.floatVariable(LEARNING_RATE);
     if (vars.length > 0) {
       Output<?>[] grads = g.addGradients(trainLoss.asOutput(), vars);
+      DataParallel dp = engine.dataParallel();
+      if (dp != null) {
+        // on a cluster: the global batch's gradients, loss and sums, the same on every task
+        DataParallel.Averaged global =
+            dp.average(tf, engine.inputs().get(0), grads, trainLoss, trainSums);
+        grads = global.gradients();
+        trainLoss = global.loss();
+        trainSums = global.sums();
+      }
       List<Op> gradOps = new ArrayList<>();
       for (Output<?> gr : grads) {
         if (gr != null) {
@@ -266,7 +277,7 @@ public final class Trainer {
         targets,
         trainLoss,
         Tensors.floatOutput(g, wired.evalLossSum()),
-        wired.trainSums().stream().map(n -> Tensors.floatOutput(g, n)).toList(),
+        trainSums,
         wired.evalSums().stream().map(n -> Tensors.floatOutput(g, n)).toList(),
         increment,
         trainable);
@@ -542,7 +553,9 @@ public final class Trainer {
    * @return the history
    */
   public History fit(List<FloatArray> xs, List<NumericArray> ys, FitOptions options) {
-    engine.prepareTraining(options.batchSize);
+    engine.distribute(options.cluster);
+    DataParallel dp = engine.dataParallel();
+    engine.prepareTraining(dp == null ? options.batchSize : dp.localBatch(options.batchSize));
     return new FitLoop(this, xs, ys, options).run();
   }
 
