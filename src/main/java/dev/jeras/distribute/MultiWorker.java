@@ -403,9 +403,10 @@ public final class MultiWorker {
    *
    * @param mine this task's values (the same length on every task)
    * @param what what the tasks are doing, for messages
+   * @param limit how long to wait for the other tasks
    * @return every task's values, by rank
    */
-  public long[][] gather(long[] mine, String what) {
+  public long[][] gather(long[] mine, String what, Duration limit) {
     int n = tasks.size();
     long[] slots = new long[n * mine.length];
     System.arraycopy(mine, 0, slots, rank * mine.length, mine.length);
@@ -413,6 +414,7 @@ public final class MultiWorker {
     try (TInt64 in = TInt64.vectorOf(slots)) {
       controlRun(
           what,
+          limit,
           longsIn,
           in,
           longsSum,
@@ -434,12 +436,13 @@ public final class MultiWorker {
    *
    * @param values the chief's values; on other tasks an array of the same length (ignored)
    * @param what what the tasks are doing, for messages
+   * @param limit how long to wait for the other tasks
    * @return the chief's values
    */
-  public float[] broadcast(float[] values, String what) {
+  public float[] broadcast(float[] values, String what, Duration limit) {
     float[] result = new float[values.length];
     try (TFloat32 in = Tensors.floats(isChief() ? values : result, 0, values.length)) {
-      controlRun(what, floatsIn, in, floatsSum, t -> Tensors.readFloats(t, result, 0));
+      controlRun(what, limit, floatsIn, in, floatsSum, t -> Tensors.readFloats(t, result, 0));
     }
     return result;
   }
@@ -449,10 +452,11 @@ public final class MultiWorker {
    *
    * @param values the chief's values; on other tasks an array of the same length (ignored)
    * @param what what the tasks are doing, for messages
+   * @param limit how long to wait for the other tasks
    * @return the chief's values
    */
-  public long[] broadcast(long[] values, String what) {
-    return gather(isChief() ? values : new long[values.length], what)[0];
+  public long[] broadcast(long[] values, String what, Duration limit) {
+    return gather(isChief() ? values : new long[values.length], what, limit)[0];
   }
 
   /**
@@ -460,8 +464,12 @@ public final class MultiWorker {
    * limit, the watchdog armed.
    */
   private synchronized void controlRun(
-      String what, Placeholder<?> in, Tensor value, Output<?> out, Consumer<Tensor> read) {
-    Duration limit = options.startupTimeout;
+      String what,
+      Duration limit,
+      Placeholder<?> in,
+      Tensor value,
+      Output<?> out,
+      Consumer<Tensor> read) {
     arm(what, limit);
     try (TInt32 key = TInt32.scalarOf(nextKey++);
         Result r =
@@ -474,7 +482,7 @@ public final class MultiWorker {
                 .run()) {
       read.accept(r.get(0));
     } catch (RuntimeException e) {
-      throw failure(e, what);
+      throw failure(e, what, limit);
     } finally {
       disarm();
     }
@@ -527,7 +535,8 @@ public final class MultiWorker {
     for (int i = 0; i < settings.size(); i++) {
       mine[i + 1] = settings.get(i).value();
     }
-    long[][] all = gather(mine, "comparing the tasks' settings at start-up");
+    long[][] all =
+        gather(mine, "comparing the tasks' settings at start-up", options.startupTimeout);
     for (int i = 0; i < SETTINGS; i++) {
       List<String> differ = new ArrayList<>();
       for (int t = 1; t < all.length; t++) {
@@ -575,9 +584,10 @@ public final class MultiWorker {
    *
    * @param e what a session run threw
    * @param what what this task was doing
+   * @param limit how long it would wait for the other tasks
    * @return the exception to throw
    */
-  public JerasException failure(RuntimeException e, String what) {
+  public JerasException failure(RuntimeException e, String what, Duration limit) {
     if (e instanceof JerasException j) {
       return j;
     }
@@ -585,8 +595,9 @@ public final class MultiWorker {
     String reason;
     if (m.contains("timed out") || m.contains("DEADLINE_EXCEEDED") || m.contains("Deadline")) {
       reason =
-          "no answer from the other tasks within the time limit (a task hangs or is too slow;"
-              + " see --worker-timeout)";
+          "no answer from the other tasks within "
+              + seconds(limit)
+              + " (a task hangs, or is slower than that limit allows)";
     } else if (m.contains("Connection reset")
         || m.contains("Connection refused")
         || m.contains("failed to connect")
@@ -609,6 +620,10 @@ public final class MultiWorker {
     }
     return new JerasException(
         String.format(Locale.ROOT, "task %s, %s: %s%s", config.task(), what, reason, lost), e);
+  }
+
+  private static String seconds(Duration d) {
+    return String.format(Locale.ROOT, "%.0f s", d.toMillis() / 1000.0);
   }
 
   private static String firstLine(String s) {

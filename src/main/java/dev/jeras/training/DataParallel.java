@@ -6,6 +6,7 @@ import dev.jeras.data.NumericArray;
 import dev.jeras.distribute.MultiWorker;
 import dev.jeras.layers.Layer;
 import dev.jeras.layers.Network;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -67,6 +68,7 @@ final class DataParallel {
    * @param tf the final graph's op factory
    * @param input a model input placeholder (its batch size is this task's sample count)
    * @param gradients this task's gradients of its mean loss (null where a weight has none)
+   * @param weights the weights, in the order of the gradients (their shapes are the gradients')
    * @param loss this task's mean loss
    * @param sums this task's metric sums
    * @return the global values
@@ -75,6 +77,7 @@ final class DataParallel {
       Ops tf,
       Operand<TFloat32> input,
       Output<?>[] gradients,
+      Output<?>[] weights,
       Operand<TFloat32> loss,
       List<Operand<TFloat32>> sums) {
     Operand<TFloat32> samples =
@@ -88,13 +91,13 @@ final class DataParallel {
     List<Operand<TFloat32>> parts = new ArrayList<>();
     List<long[]> shapes = new ArrayList<>();
     long size = 0;
-    for (Output<?> g : gradients) {
-      if (g == null) {
+    for (int i = 0; i < gradients.length; i++) {
+      if (gradients[i] == null) {
         continue;
       }
       @SuppressWarnings("unchecked")
-      Operand<TFloat32> gf = (Operand<TFloat32>) g;
-      long[] shape = g.shape().asArray();
+      Operand<TFloat32> gf = (Operand<TFloat32>) gradients[i];
+      long[] shape = weights[i].shape().asArray();
       shapes.add(shape);
       parts.add(tf.math.mulNoNan(tf.reshape(gf, tf.constant(new long[] {-1})), samples));
       size += count(shape);
@@ -177,7 +180,7 @@ final class DataParallel {
     try {
       return run.get();
     } catch (RuntimeException e) {
-      throw cluster.failure(e, where);
+      throw cluster.failure(e, where, cluster.options().stepTimeout());
     } finally {
       cluster.disarm();
     }
@@ -333,8 +336,10 @@ final class DataParallel {
     for (int i = 0; partial && i < sums; i++) {
       v[5 + i] = Double.doubleToRawLongBits(mine.partial()[i]);
     }
-    long[] chief = cluster.broadcast(v, "taking the chief's position at the start of training");
-    shareState(trainer, "taking the chief's weights at the start of training");
+    Duration limit = cluster.options().startupTimeout();
+    long[] chief =
+        cluster.broadcast(v, "taking the chief's position at the start of training", limit);
+    shareState(trainer, "taking the chief's weights at the start of training", limit);
     trainer.engine().assignLong(Engine.ITERATIONS, chief[3]);
     double[] p = null;
     if (chief[4] == 1) {
@@ -357,13 +362,14 @@ final class DataParallel {
    */
   boolean endOfEpoch(Trainer trainer, int epoch, boolean stop) {
     String what = "taking the chief's state after epoch " + (epoch + 1);
-    long[] chief = cluster.broadcast(new long[] {stop ? 1 : 0}, what);
-    shareState(trainer, what);
+    Duration limit = cluster.options().stepTimeout();
+    long[] chief = cluster.broadcast(new long[] {stop ? 1 : 0}, what, limit);
+    shareState(trainer, what, limit);
     return chief[0] == 1;
   }
 
   /** Replaces every float variable with the chief's value. */
-  private void shareState(Trainer trainer, String what) {
+  private void shareState(Trainer trainer, String what, Duration limit) {
     Engine engine = trainer.engine();
     List<String> names = new ArrayList<>();
     for (String n : engine.store().names()) {
@@ -383,7 +389,7 @@ final class DataParallel {
       System.arraycopy(a, 0, flat, at, a.length);
       at += a.length;
     }
-    float[] chief = cluster.broadcast(flat, what);
+    float[] chief = cluster.broadcast(flat, what, limit);
     Map<String, float[]> out = new LinkedHashMap<>();
     at = 0;
     for (String n : names) {

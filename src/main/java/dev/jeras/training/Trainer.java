@@ -232,7 +232,7 @@ public final class Trainer {
       if (dp != null) {
         // on a cluster: the global batch's gradients, loss and sums, the same on every task
         DataParallel.Averaged global =
-            dp.average(tf, engine.inputs().get(0), grads, trainLoss, trainSums);
+            dp.average(tf, engine.inputs().get(0), grads, vars, trainLoss, trainSums);
         grads = global.gradients();
         trainLoss = global.loss();
         trainSums = global.sums();
