@@ -28,9 +28,9 @@ import org.tensorflow.types.TFloat32;
  *       all-reduce of one packed vector (gradients, loss, metric sums, sample count), and divided
  *       by the global count: the gradient of the global batch's mean loss, the same on every task,
  *       before any variable changes.
- *   <li>The data ({@link #shard}): every task holds all samples and shuffles them with the same
- *       seed; of each global batch, task {@code r} of {@code n} feeds rows {@code [b r / n, b (r +
- *       1) / n)}.
+ *   <li>The data ({@code StepSource.arrays} with a part): every task holds all samples and shuffles
+ *       them with the same seed; of each global batch, task {@code r} of {@code n} feeds rows
+ *       {@code [b r / n, b (r + 1) / n)}.
  *   <li>Agreement: at the start of {@code fit} the tasks compare their settings ({@link
  *       #checkSettings}) and take the chief's position and state ({@link #start}: a resumed chief
  *       hands out its checkpoint); at the end of every epoch they take the chief's state and stop
@@ -144,18 +144,6 @@ final class DataParallel {
       n *= d;
     }
     return n;
-  }
-
-  /**
-   * @param from the global batch's first position
-   * @param to its end
-   * @return this task's part of it, {@code {from, to}}
-   */
-  int[] shard(int from, int to) {
-    long b = to - from;
-    int n = cluster.size();
-    int r = cluster.rank();
-    return new int[] {from + (int) (b * r / n), from + (int) (b * (r + 1) / n)};
   }
 
   /**
