@@ -81,6 +81,15 @@ public final class MultiWorker {
   /** Instance keys of the control session's calls start here; model graphs use smaller ones. */
   static final int CONTROL_KEYS = 1 << 24;
 
+  /**
+   * The collective graph keys of the training step's runs and of the control session's: a run with
+   * a key takes its step id from a sequence the tasks share through the group leader, which is how
+   * the tasks' collectives find each other (a run without one gets no collective executor).
+   */
+  static final long STEP_GRAPH_KEY = 1;
+
+  static final long CONTROL_GRAPH_KEY = 2;
+
   /** Slots of the settings compared at start-up. */
   static final int SETTINGS = 32;
 
@@ -399,6 +408,23 @@ public final class MultiWorker {
   }
 
   /**
+   * The options of every run that takes part in {@link #allReduceSum} (the training step): the step
+   * timeout, and the collective graph key that pairs the tasks' runs.
+   *
+   * @return the run options
+   */
+  public RunOptions stepOptions() {
+    return runOptions(options.stepTimeout, STEP_GRAPH_KEY);
+  }
+
+  private static RunOptions runOptions(Duration limit, long graphKey) {
+    return RunOptions.newBuilder()
+        .setTimeoutInMs(limit.toMillis())
+        .setExperimental(RunOptions.Experimental.newBuilder().setCollectiveGraphKey(graphKey))
+        .build();
+  }
+
+  /**
    * Exchanges a vector with every task.
    *
    * @param mine this task's values (the same length on every task)
@@ -478,7 +504,7 @@ public final class MultiWorker {
                 .feed(in, value)
                 .feed(keyIn, key)
                 .fetch(out)
-                .setOptions(RunOptions.newBuilder().setTimeoutInMs(limit.toMillis()).build())
+                .setOptions(runOptions(limit, CONTROL_GRAPH_KEY))
                 .run()) {
       read.accept(r.get(0));
     } catch (RuntimeException e) {
