@@ -232,6 +232,8 @@ public final class Trainer {
    */
   Step finish(Wired wired, Graph g, Ops tf, VariableStore store) {
     Operand<TFloat32> trainLoss = Tensors.floatOutput(g, wired.trainLoss());
+    List<Operand<TFloat32>> trainSums =
+        wired.trainSums().stream().map(n -> Tensors.floatOutput(g, n)).toList();
     List<Op> updates = new ArrayList<>();
     for (String u : wired.updates()) {
       GraphOperation op = g.operation(u);
@@ -245,6 +247,15 @@ public final class Trainer {
     }
     if (vars.length > 0) {
       Output<?>[] grads = g.addGradients(trainLoss.asOutput(), vars);
+      DataParallel dp = engine.dataParallel();
+      if (dp != null) {
+        // on a cluster: the global batch's gradients, loss and sums, the same on every task
+        DataParallel.Averaged global =
+            dp.average(tf, engine.inputs().get(0), grads, vars, trainLoss, trainSums);
+        grads = global.gradients();
+        trainLoss = global.loss();
+        trainSums = global.sums();
+      }
       List<GradAndVar<? extends TType>> pairs = new ArrayList<>();
       for (int i = 0; i < vars.length; i++) {
         if (grads[i] == null) {
@@ -279,7 +290,7 @@ public final class Trainer {
         targets,
         trainLoss,
         Tensors.floatOutput(g, wired.evalLossSum()),
-        wired.trainSums().stream().map(n -> Tensors.floatOutput(g, n)).toList(),
+        trainSums,
         wired.evalSums().stream().map(n -> Tensors.floatOutput(g, n)).toList(),
         increment,
         trainable);
@@ -569,7 +580,9 @@ public final class Trainer {
    * @return the history
    */
   public History fit(List<FloatArray> xs, List<NumericArray> ys, FitOptions options) {
-    engine.prepareTraining(options.batchSize);
+    engine.distribute(options.cluster);
+    DataParallel dp = engine.dataParallel();
+    engine.prepareTraining(dp == null ? options.batchSize : dp.localBatch(options.batchSize));
     return new FitLoop(this, xs, ys, options).run();
   }
 
@@ -585,6 +598,10 @@ public final class Trainer {
     Session.Runner r = engine.session().runner();
     feed(r, st, x, y);
     r.addTarget(st.trainOp()).fetch(st.trainLoss());
+    DataParallel dp = engine.dataParallel();
+    if (dp != null) {
+      r.setOptions(dp.cluster().stepOptions()); // pairs this run with the other tasks'
+    }
     st.trainSums().forEach(r::fetch);
     try (Result res = r.run()) {
       float[] out = new float[1 + st.trainSums().size()];
@@ -644,6 +661,13 @@ public final class Trainer {
    * @return the history
    */
   public History fit(StreamingDataset data, FitOptions options) {
+    if (options.cluster != null) {
+      throw new JerasException(
+          data.name()
+              + ": a streaming dataset trains in one process; training on a cluster"
+              + " (FitOptions.distribute) takes arrays");
+    }
+    engine.distribute(null);
     return new FitLoop(this, data, options).run();
   }
 
