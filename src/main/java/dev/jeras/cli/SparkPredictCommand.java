@@ -141,11 +141,15 @@ final class SparkPredictCommand implements Callable<Integer> {
           .config("spark.driver.bindAddress", "127.0.0.1");
     }
     long start = System.nanoTime();
+    // A session this JVM already runs (an application calling Main) is used and left running.
+    boolean own = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = b.getOrCreate();
     try {
-      return run(spark, options, m, start);
+      return run(spark, options, spark.sparkContext().master(), start);
     } finally {
-      spark.stop();
+      if (own) {
+        spark.stop();
+      }
     }
   }
 
@@ -185,7 +189,7 @@ final class SparkPredictCommand implements Callable<Integer> {
     }
     try {
       scored.select(cols.toArray(new Column[0])).write().parquet(output);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // SparkException is checked in Java's eyes but never declared
       deleteQuietly(fs, out);
       throw jobError(e);
     }
@@ -352,7 +356,7 @@ final class SparkPredictCommand implements Callable<Integer> {
   /**
    * The failed job's reason, on one line: a bad row's or model's own message where there is one.
    */
-  static RuntimeException jobError(RuntimeException e) {
+  static RuntimeException jobError(Exception e) {
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof JerasException j) {
         return new JerasException(j.getMessage(), e);

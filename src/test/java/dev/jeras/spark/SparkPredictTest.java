@@ -18,6 +18,7 @@ import dev.jeras.models.Model;
 import dev.jeras.models.Predictor;
 import dev.jeras.saving.ModelFiles;
 import dev.jeras.testing.Fixtures;
+import dev.jeras.testing.TestSpark;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +44,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Scoring on an embedded Spark ({@code local[2,2]}: two task threads, a failed task tried once
- * more) against the same model's single-process predict.
+ * Scoring on the tests' embedded Spark ({@link TestSpark}: two task threads, a failed task tried
+ * once more) against the same model's single-process predict.
  */
 class SparkPredictTest {
   private static final Path MNIST_SAVEDMODEL =
@@ -66,15 +67,7 @@ class SparkPredictTest {
 
   @BeforeAll
   static void start() {
-    spark =
-        SparkSession.builder()
-            .master("local[2,2]")
-            .appName("jeras-spark-test")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .getOrCreate();
+    spark = TestSpark.session();
     pixels = Fixtures.mnistSmall().train().x().data();
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < ROWS; i++) {
@@ -91,10 +84,7 @@ class SparkPredictTest {
   }
 
   @AfterAll
-  static void stop() {
-    if (spark != null) {
-      spark.stop();
-    }
+  static void closeModels() {
     ExecutorModels.closeAll();
   }
 
