@@ -32,11 +32,19 @@ final class ConvertCommand implements Callable<Integer> {
               + " (SavedModel)")
   Path to;
 
+  @Option(
+      names = "--overwrite",
+      description =
+          "replace an existing SavedModel at --to (a directory that is not a SavedModel is never"
+              + " replaced)")
+  boolean overwrite;
+
   @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;
 
   @Override
   public Integer call() {
     verbose.apply();
+    new Outputs(overwrite).model("--to", to).check();
     try (Model m = ModelFiles.load(from)) {
       ModelFiles.save(m, to);
       System.out.println("Converted " + from + " -> " + to.toAbsolutePath().normalize());

@@ -6,9 +6,11 @@ import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
+import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Model;
 import dev.jeras.models.Predictor;
 import dev.jeras.saving.KerasJson;
+import dev.jeras.saving.LoadedSavedModel;
 import dev.jeras.saving.ModelFiles;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
@@ -61,10 +63,18 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     verbose.apply();
+    TrainCommand.positive("--batch-size", batchSize);
+    if (limit != null) {
+      TrainCommand.positive("--limit", limit);
+    }
+    new Outputs(false).file("--metrics-out", metricsOut).check();
     Map<String, Double> r;
     String data;
     Dataset test;
     try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
+      if (p instanceof LoadedSavedModel s) {
+        checkProbabilities(s);
+      }
       data = dataset != null ? dataset : CommonOptions.datasetFor(p.inputShapes().get(0));
       test = Datasets.load(data, dataDir.resolve()).test();
       if (limit != null) {
@@ -99,13 +109,30 @@ final class EvaluateCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Refuses, before the data loads, a SavedModel whose first output's declared rank is not 2: its
+   * output cannot be class probabilities.
+   */
+  private void checkProbabilities(LoadedSavedModel s) {
+    TensorShape declared = s.outputShapes().get(0);
+    if (declared.rank() == 0 || declared.rank() > 2) {
+      throw new JerasException(
+          model
+              + ": evaluate expects class probabilities (batch, classes), the SavedModel's output "
+              + s.outputNames().get(0)
+              + " is "
+              + declared);
+    }
+  }
+
   /** Sparse categorical cross-entropy (Keras' clipping) and accuracy from probabilities. */
   static Map<String, Double> fromProbabilities(FloatArray probs, IntArray labels) {
     long[] s = probs.shape();
-    if (s.length != 2) {
+    if (s.length != 2 || s[0] != labels.count()) {
       throw new JerasException(
-          "evaluate expects class probabilities (batch, classes), the model"
-              + " returns "
+          "evaluate expects class probabilities (batch, classes) for "
+              + labels.count()
+              + " samples, the model returns "
               + dev.jeras.data.NumericArray.format(s));
     }
     int classes = (int) s[1];

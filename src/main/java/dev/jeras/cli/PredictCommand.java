@@ -81,13 +81,16 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     verbose.apply();
+    TrainCommand.positive("--batch-size", batchSize);
     if (images != null) {
+      TrainCommand.positive("--top-k", topK);
       return predictImages();
     }
     if (input == null || output == null) {
       throw new IllegalArgumentException(
           "give --input FILE.npy --output FILE.npy, or --image FILE");
     }
+    new Outputs(false).file("--output", output).check();
     FloatArray x = Npy.readFloats(input);
     try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       if (p.inputNames().size() != 1) {
@@ -140,7 +143,14 @@ final class PredictCommand implements Callable<Integer> {
       for (Path image : images) {
         FloatArray x =
             Images.load(image, (int) in.dim(1), (int) in.dim(2), (int) in.dim(3), invert);
-        float[] probs = p.predict(x, 1).data();
+        FloatArray scores = p.predict(x, 1);
+        if (scores.shape().length != 2) {
+          throw new JerasException(
+              model
+                  + ": --image expects class scores (1, classes) per image, the model returns "
+                  + dev.jeras.data.NumericArray.format(scores.shape()));
+        }
+        float[] probs = scores.data();
         Integer[] order = new Integer[probs.length];
         for (int i = 0; i < order.length; i++) {
           order[i] = i;

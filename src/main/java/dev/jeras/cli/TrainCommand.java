@@ -2,6 +2,7 @@ package dev.jeras.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jeras.JerasException;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
 import dev.jeras.models.Model;
@@ -20,6 +21,7 @@ import dev.jeras.training.callbacks.PlotCurves;
 import dev.jeras.training.callbacks.ReduceLROnPlateau;
 import dev.jeras.training.callbacks.TensorBoard;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -90,6 +92,13 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-export", description = "do not export a SavedModel")
   boolean noExport;
 
+  @Option(
+      names = "--overwrite",
+      description =
+          "replace an existing SavedModel at --export-savedmodel, --save or --save-best"
+              + " (a directory that is not a SavedModel is never replaced)")
+  boolean overwrite;
+
   @Option(names = "--metrics-out", paramLabel = "FILE.json", description = "write metrics as JSON")
   Path metricsOut;
 
@@ -150,9 +159,26 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     verbose.apply();
-    if (limit != null && limit <= 0) {
-      throw new IllegalArgumentException("--limit must be positive, got " + limit);
-    }
+    checkArguments();
+    // every output is checked before the model is built or the data loaded: a path that cannot be
+    // written must not throw a finished run away
+    Path exportTarget =
+        noExport
+            ? null
+            : exportDir != null
+                ? exportDir
+                : Path.of(
+                    "models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
+    new Outputs(overwrite)
+        .savedModel("--export-savedmodel", exportTarget)
+        .model("--save", save)
+        .model("--save-best", saveBest)
+        .file("--metrics-out", metricsOut)
+        .file("--csv-log", csvLog)
+        .file("--plot", plot)
+        .directory("--log-dir", logDir)
+        .checkpoints("--checkpoint-dir", checkpointDir)
+        .check();
     PrintStream out = System.out;
     // without --seed, a drawn one, printed, so that any run can be repeated exactly (a resumed
     // run keeps the checkpoint's own seed)
@@ -170,6 +196,7 @@ final class TrainCommand implements Callable<Integer> {
       Path dir = dataDir.resolve();
       Dataset.Split split = Datasets.load(data, dir);
       Dataset train = limit == null ? split.train() : split.train().limit(limit);
+      checkTrainingSamples(train.size(), data, dir);
       out.printf(
           Locale.ROOT,
           "Model %s: %,d parameters (%,d trainable)%n",
@@ -212,9 +239,6 @@ final class TrainCommand implements Callable<Integer> {
               .progress(TerminalProgress.forConsole(out));
       if (seed != null) {
         fit.seed(seed);
-      }
-      if (resume && checkpointDir == null) {
-        throw new IllegalArgumentException("--resume needs --checkpoint-dir");
       }
       if (checkpointDir != null) {
         fit.checkpointDir(checkpointDir).resume(resume);
@@ -287,11 +311,14 @@ final class TrainCommand implements Callable<Integer> {
           trainSeconds,
           trainSeconds / Math.max(1, epochsRun[0]));
       if (!noExport) {
-        Path target =
-            exportDir != null
-                ? exportDir
-                : Path.of(
-                    "models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
+        Path target = exportDir != null ? exportDir : freeVersion(exportTarget);
+        if (exportDir != null && !overwrite && ModelFiles.isSavedModel(target)) {
+          throw new JerasException(
+              "--export-savedmodel "
+                  + target.toAbsolutePath().normalize()
+                  + ": a SavedModel appeared there during training; give --overwrite to replace"
+                  + " it");
+        }
         SavedModels.export(m, target);
         out.println("SavedModel: " + target.toAbsolutePath().normalize());
       }
@@ -311,6 +338,94 @@ final class TrainCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  /** Refuses bad numbers before anything is loaded. */
+  private void checkArguments() {
+    positive("--epochs", epochs);
+    positive("--batch-size", batchSize);
+    if (limit != null) {
+      positive("--limit", limit);
+    }
+    if (learningRate != null && !(learningRate > 0 && Double.isFinite(learningRate))) {
+      throw new IllegalArgumentException(
+          "--learning-rate must be positive and finite, got " + learningRate);
+    }
+    if (!(validationSplit >= 0 && validationSplit < 1)) {
+      throw new IllegalArgumentException(
+          "--validation-split must be in [0, 1), got " + validationSplit);
+    }
+    if (earlyStopping != null && earlyStopping < 0) {
+      throw new IllegalArgumentException(
+          "--early-stopping must be >= 0 epochs, got " + earlyStopping);
+    }
+    if (reduceLrOnPlateau != null && reduceLrOnPlateau < 0) {
+      throw new IllegalArgumentException(
+          "--reduce-lr-on-plateau must be >= 0 epochs, got " + reduceLrOnPlateau);
+    }
+    if (optimizer != null) {
+      Optimizer.of(optimizer, learningRate); // names the supported ones
+    }
+    if (resume && checkpointDir == null) {
+      throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+    }
+    if (limit != null && validationSplit > 0 && (int) (limit * (1 - validationSplit)) == 0) {
+      throw new IllegalArgumentException(
+          "--validation-split "
+              + validationSplit
+              + " of at most --limit "
+              + limit
+              + " samples leaves none to train on; raise --limit");
+    }
+    if (noExport && exportDir != null) {
+      throw new IllegalArgumentException("give --export-savedmodel or --no-export, not both");
+    }
+  }
+
+  static void positive(String option, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(option + " must be positive, got " + value);
+    }
+  }
+
+  /**
+   * Refuses training data that is empty, or that {@code --validation-split} leaves nothing of,
+   * naming where the samples came from.
+   */
+  private void checkTrainingSamples(int n, String data, Path dir) {
+    String source = data + " in " + dir + (limit == null ? "" : ", --limit " + limit);
+    if (n == 0) {
+      throw new JerasException("the training data is empty: 0 samples from " + source);
+    }
+    if (validationSplit > 0) {
+      int kept = (int) (n * (1 - validationSplit)); // as fit splits
+      if (kept == 0 || kept == n) {
+        throw new JerasException(
+            "--validation-split "
+                + validationSplit
+                + " of the "
+                + n
+                + " training samples ("
+                + source
+                + ") leaves "
+                + (kept == 0
+                    ? "none to train on; lower --validation-split"
+                        + (limit != null && limit == n ? " or raise --limit" : "")
+                    : "none to validate on; raise --validation-split"));
+      }
+    }
+  }
+
+  /**
+   * The default export directory, {@code models/<model>/<unix time>}: the next free number if a run
+   * that started in the same second took it.
+   */
+  private static Path freeVersion(Path target) {
+    Path p = target;
+    for (long v = Long.parseLong(target.getFileName().toString()); Files.exists(p); v++) {
+      p = target.resolveSibling(Long.toString(v + 1));
+    }
+    return p;
   }
 
   private void writeMetrics(

@@ -23,6 +23,23 @@ public final class FloatArray implements NumericArray {
     this.data = data;
   }
 
+  private FloatArray(float value) {
+    this.shape = new long[0];
+    this.data = new float[] {value};
+  }
+
+  /**
+   * A rank-0 array: one value with no sample axis, as a model output that reduces its whole batch
+   * to one number ({@code tf.reduce_sum(x)}) returns. It has no samples: {@link #count()}, {@link
+   * #slice} and {@link #gather} refuse it.
+   *
+   * @param value the value
+   * @return an array of shape {@code ()}
+   */
+  public static FloatArray scalar(float value) {
+    return new FloatArray(value);
+  }
+
   /**
    * @param data values in row-major order (kept, not copied)
    * @param shape the shape, first dimension = samples
@@ -63,6 +80,20 @@ public final class FloatArray implements NumericArray {
   @Override
   public long[] shape() {
     return shape.clone();
+  }
+
+  @Override
+  public int count() {
+    if (shape.length == 0) {
+      throw new IllegalStateException("FloatArray: a scalar (shape ()) has no sample axis");
+    }
+    return (int) shape[0];
+  }
+
+  @Override
+  public long[] sampleShape() {
+    count();
+    return Arrays.copyOfRange(shape, 1, shape.length);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.jeras.saving;
 
 import dev.jeras.JerasException;
+import dev.jeras.internal.IoErrors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -32,20 +33,23 @@ public final class AtomicFiles {
 
   /**
    * Fills a fresh temporary directory and moves it onto {@code target} (replacing an existing
-   * directory only after the new one is complete).
+   * directory only after the new one is complete). Which existing directories may be replaced is
+   * the caller's decision ({@link SavedModels#checkReplaceable}).
    *
    * @param target the directory to produce
    * @param writer fills the directory
+   * @throws JerasException naming the target and the cause (such as "No space left on device") if
+   *     it cannot be written; the target is then as it was
    */
   public static void writeDirectory(Path target, DirectoryWriter writer) {
     Path abs = target.toAbsolutePath().normalize();
     Path parent = abs.getParent();
+    if (Files.exists(abs) && !Files.isDirectory(abs)) {
+      throw new JerasException(abs + ": exists and is not a directory");
+    }
     Path tmp = null;
     try {
       Files.createDirectories(parent);
-      if (Files.exists(abs) && !Files.isDirectory(abs)) {
-        throw new JerasException(abs + ": exists and is not a directory");
-      }
       tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
       writer.write(tmp);
       publish(tmp);
@@ -64,8 +68,9 @@ public final class AtomicFiles {
         move(tmp, abs);
       }
       tmp = null;
-    } catch (IOException e) {
-      throw new JerasException(abs + ": cannot write: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      // TensorFlow reports a full disk as TFResourceExhaustedException, jHDF as its own wrapper
+      throw new JerasException(abs + ": cannot write: " + IoErrors.describe(e), e);
     } finally {
       if (tmp != null) {
         deleteQuietly(tmp);
@@ -76,11 +81,18 @@ public final class AtomicFiles {
   /**
    * Writes a file through a temporary sibling and a rename.
    *
-   * @param target the file to produce
+   * @param target the file to produce (an existing file is replaced once the new one is complete;
+   *     an existing directory is refused)
    * @param writer writes the temporary file (given its path)
+   * @throws JerasException naming the target and the cause if it cannot be written; the target is
+   *     then as it was
    */
   public static void writeFile(Path target, DirectoryWriter writer) {
     Path abs = target.toAbsolutePath().normalize();
+    if (Files.isDirectory(abs)) {
+      throw new JerasException(
+          abs + ": is a directory, expected a file (jeras never replaces a directory with a file)");
+    }
     Path tmp = null;
     try {
       Files.createDirectories(abs.getParent());
@@ -89,12 +101,44 @@ public final class AtomicFiles {
       publish(tmp);
       move(tmp, abs);
       tmp = null;
-    } catch (IOException e) {
-      throw new JerasException(abs + ": cannot write: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw new JerasException(abs + ": cannot write: " + IoErrors.describe(e), e);
     } finally {
       if (tmp != null) {
         deleteQuietly(tmp);
       }
+    }
+  }
+
+  /**
+   * Checks, before long work whose result goes there, that a target could be written: the nearest
+   * existing directory on its path must accept a new file (a probe file is created there and
+   * deleted). Nothing else is created.
+   *
+   * @param target the file or directory to be produced, or, with {@code inside}, written into
+   * @param inside whether files are added inside {@code target} (a log or checkpoint directory,
+   *     which must then be a directory if it exists) rather than {@code target} itself replaced
+   * @throws JerasException naming the target, the directory and the cause
+   */
+  public static void checkWritable(Path target, boolean inside) {
+    Path abs = target.toAbsolutePath().normalize();
+    if (inside && Files.exists(abs) && !Files.isDirectory(abs)) {
+      throw new JerasException(abs + ": exists and is not a directory");
+    }
+    Path dir = inside ? abs : abs.getParent();
+    while (dir != null && !Files.exists(dir)) {
+      dir = dir.getParent();
+    }
+    if (dir == null) {
+      return; // no existing ancestor at all: nothing to probe (cannot happen for absolute paths)
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new JerasException(abs + ": cannot be created: " + dir + " is not a directory");
+    }
+    try {
+      Files.delete(Files.createTempFile(dir, ".jeras-write-check-", ""));
+    } catch (IOException | UncheckedIOException e) {
+      throw new JerasException(abs + ": cannot write in " + dir + ": " + IoErrors.describe(e), e);
     }
   }
 

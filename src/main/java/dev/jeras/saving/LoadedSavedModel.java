@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,8 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
@@ -240,6 +243,15 @@ public final class LoadedSavedModel implements Predictor {
     return outputNames;
   }
 
+  /**
+   * @return the output shapes the signature declares, in {@link #outputNames()} order (-1 where
+   *     unknown; an output of unknown rank reads as {@code (None,)}); rank 0 is one value for the
+   *     whole batch
+   */
+  public List<TensorShape> outputShapes() {
+    return List.copyOf(outputShapes);
+  }
+
   @Override
   public List<FloatArray> predict(List<FloatArray> xs, int batchSize) {
     if (batchSize <= 0) {
@@ -270,8 +282,9 @@ public final class LoadedSavedModel implements Predictor {
         throw new JerasException("inputs disagree on the number of samples");
       }
     }
-    List<float[]> out = new ArrayList<>();
-    List<long[]> outShapes = new ArrayList<>();
+    int outs = outputNames.size();
+    float[][] out = new float[outs][];
+    long[][] outShapes = new long[outs][];
     for (int from = 0; from < n; from += batchSize) {
       int to = Math.min(n, from + batchSize);
       Map<String, Tensor> feeds = new LinkedHashMap<>();
@@ -284,7 +297,7 @@ public final class LoadedSavedModel implements Predictor {
               Tensors.floats(xs.get(i).data(), from * xs.get(i).sampleSize(), s));
         }
         try (Result r = call(feeds)) {
-          for (int o = 0; o < outputNames.size(); o++) {
+          for (int o = 0; o < outs; o++) {
             Tensor t =
                 cpu != null
                     ? r.get(o)
@@ -292,17 +305,38 @@ public final class LoadedSavedModel implements Predictor {
                         .orElseThrow(
                             () -> new JerasException(dir + ": the SavedModel returned no output"));
             long[] s = t.shape().asArray();
-            if (out.size() <= o) {
-              long per = 1;
-              for (int k = 1; k < s.length; k++) {
-                per *= s[k];
+            if (!perSample(o, s, to - from)) {
+              // one value (or array) for the whole batch: it can be returned only when the whole
+              // input ran as one batch, since such values of separate batches cannot be joined
+              if (to - from != n) {
+                throw notPerSample(o, s, to - from, n);
               }
-              s[0] = n;
-              outShapes.add(s);
-              out.add(new float[Math.toIntExact(per * n)]);
+              out[o] = new float[Math.toIntExact(t.shape().size())];
+              outShapes[o] = s;
+              Tensors.readFloats(t, out[o], 0);
+              continue;
             }
-            int per = out.get(o).length / Math.max(1, n);
-            Tensors.readFloats(t, out.get(o), from * per);
+            long[] row = Arrays.copyOfRange(s, 1, s.length);
+            if (out[o] == null) {
+              outShapes[o] = s.clone();
+              outShapes[o][0] = n;
+              out[o] = new float[Math.toIntExact(Math.multiplyExact(t.shape().size() / s[0], n))];
+            } else if (!Arrays.equals(row, Arrays.copyOfRange(outShapes[o], 1, s.length))) {
+              throw new JerasException(
+                  dir
+                      + ": output "
+                      + outputNames.get(o)
+                      + " has shape "
+                      + NumericArray.format(s)
+                      + " for samples "
+                      + from
+                      + " to "
+                      + (to - 1)
+                      + ", but "
+                      + NumericArray.format(outShapes[o])
+                      + " for the first batch: batches cannot be joined");
+            }
+            Tensors.readFloats(t, out[o], Math.toIntExact(from * (t.shape().size() / s[0])));
           }
         }
       } finally {
@@ -310,8 +344,11 @@ public final class LoadedSavedModel implements Predictor {
       }
     }
     List<FloatArray> result = new ArrayList<>();
-    for (int o = 0; o < out.size(); o++) {
-      result.add(FloatArray.of(out.get(o), outShapes.get(o)));
+    for (int o = 0; o < outs; o++) {
+      result.add(
+          outShapes[o].length == 0
+              ? FloatArray.scalar(out[o][0])
+              : FloatArray.of(out[o], outShapes[o]));
     }
     return result;
   }
@@ -376,6 +413,38 @@ public final class LoadedSavedModel implements Predictor {
   }
 
   /**
+   * Whether an output holds one row per sample of the batch: its first dimension is the batch's
+   * size, and the signature does not declare a fixed first dimension where the input's is open
+   * (such an output only happens to match the batch).
+   */
+  private boolean perSample(int output, long[] shape, int batch) {
+    if (shape.length == 0 || shape[0] != batch) {
+      return false;
+    }
+    TensorShape declared = outputShapes.get(output);
+    boolean fixedOutput = declared.rank() > 0 && declared.dim(0) >= 0;
+    boolean openInput = inputShapes.get(0).rank() > 0 && inputShapes.get(0).dim(0) < 0;
+    return !(fixedOutput && openInput);
+  }
+
+  private JerasException notPerSample(int output, long[] shape, int batch, int n) {
+    return new JerasException(
+        dir
+            + ": output "
+            + outputNames.get(output)
+            + " has shape "
+            + NumericArray.format(shape)
+            + " for a batch of "
+            + batch
+            + " samples: one result for the whole batch, not one per sample, so the results of"
+            + " several batches cannot be joined; predict all "
+            + n
+            + " samples in one batch (batch size "
+            + n
+            + " or more) to get it for the whole input");
+  }
+
+  /**
    * Runs the signature (on the CPU copy where there is one: outputs in signature order); a failure
    * inside the graph is an error in this SavedModel.
    */
@@ -389,7 +458,9 @@ public final class LoadedSavedModel implements Predictor {
         return cpu.run(byTensor, outputTensors);
       }
       return function.call(feeds);
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
+      // TensorFlow throws a failed assertion (tf.debugging.assert_*) as TFInvalidArgumentException,
+      // an IllegalArgumentException, and an unsupported op as an UnsupportedOperationException
       throw new JerasException(
           dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()), e);
     }

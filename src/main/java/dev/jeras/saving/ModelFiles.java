@@ -140,27 +140,63 @@ public final class ModelFiles {
    *
    * @param model the model
    * @param path {@code .keras}, {@code .json} (+ {@code .weights.h5} beside it), {@code
-   *     .weights.h5}, or a directory for a SavedModel
+   *     .weights.h5}, or a directory for a SavedModel (see {@link SavedModels#export} for which
+   *     existing directories it replaces)
    */
   public static void save(Model model, Path path) {
+    checkSavePath(path);
     String n = name(path);
     if (n.endsWith(".keras")) {
       KerasFile.save(model, path);
     } else if (n.endsWith(".weights.h5")) {
       AtomicFiles.writeFile(path, tmp -> WeightsH5.write(model, tmp));
-    } else if (n.endsWith(".h5")) {
+    } else if (n.endsWith(".json")) {
+      String json = KerasJson.toJson(model);
+      AtomicFiles.writeFile(path, tmp -> Files.writeString(tmp, json + "\n"));
+      AtomicFiles.writeFile(weightsBeside(path), tmp -> WeightsH5.write(model, tmp));
+    } else {
+      SavedModels.export(model, path);
+    }
+  }
+
+  /**
+   * Refuses a path {@link #save} cannot write (legacy {@code .h5}).
+   *
+   * @param path where a model is to be saved
+   * @throws JerasException if jeras does not write that format
+   */
+  public static void checkSavePath(Path path) {
+    String n = name(path);
+    if (!n.endsWith(".weights.h5") && (n.endsWith(".h5") || n.endsWith(".hdf5"))) {
       throw new JerasException(
           path
               + ": jeras writes Keras 3 formats; use .keras (or"
               + " .weights.h5 for weights only)");
-    } else if (n.endsWith(".json")) {
-      String json = KerasJson.toJson(model);
-      AtomicFiles.writeFile(path, tmp -> Files.writeString(tmp, json + "\n"));
-      Path weights = path.resolveSibling(n.substring(0, n.length() - 5) + ".weights.h5");
-      AtomicFiles.writeFile(weights, tmp -> WeightsH5.write(model, tmp));
-    } else {
-      SavedModels.export(model, path);
     }
+  }
+
+  /**
+   * @param path where a model is to be saved
+   * @return whether {@link #save} writes it as a SavedModel directory (no {@code .keras}, {@code
+   *     .json} or {@code .weights.h5} name)
+   */
+  public static boolean savesSavedModel(Path path) {
+    String n = name(path);
+    return !(n.endsWith(".keras") || n.endsWith(".json") || n.endsWith(".h5"))
+        && !n.endsWith(".hdf5");
+  }
+
+  /**
+   * @param path a model JSON path
+   * @return the weights file {@link #save} writes beside it ({@code m.json} to {@code
+   *     m.weights.h5}), or null for other paths
+   */
+  public static Path weightsBeside(Path path) {
+    String n = name(path);
+    if (!n.endsWith(".json")) {
+      return null;
+    }
+    return path.resolveSibling(n.substring(0, n.length() - 5) + ".weights.h5");
   }
 
   private static Model fromJerasSavedModel(Path dir) {

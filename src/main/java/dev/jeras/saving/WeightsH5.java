@@ -3,6 +3,7 @@ package dev.jeras.saving;
 import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.internal.IoErrors;
 import dev.jeras.internal.Naming;
 import dev.jeras.layers.InputLayer;
 import dev.jeras.layers.Layer;
@@ -101,7 +102,8 @@ public final class WeightsH5 {
     } catch (JerasException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new JerasException(file + ": cannot write HDF5 weights: " + e.getMessage(), e);
+      // jHDF says only "Exception writing"; the operating system's reason is in the cause
+      throw new JerasException(file + ": cannot write HDF5 weights: " + IoErrors.describe(e), e);
     }
   }
 
@@ -148,6 +150,9 @@ public final class WeightsH5 {
           vars = v;
         }
         if (specs.isEmpty()) {
+          if (vars != null && countDatasets(vars) > 0) {
+            throw tooMany(source, layer, vars, specs);
+          }
           continue;
         }
         if (vars == null) {
@@ -175,6 +180,9 @@ public final class WeightsH5 {
                     + ")");
           }
           values.add(toFloatArray(d, specs.get(i), layer, source));
+        }
+        if (countDatasets(vars) > specs.size()) {
+          throw tooMany(source, layer, vars, specs); // as Keras refuses it
         }
       }
       model.setWeights(values);
@@ -235,6 +243,23 @@ public final class WeightsH5 {
       out.put(Integer.toString(i), d.isScalar() ? d.getData() : d.getDataFlat());
     }
     return out;
+  }
+
+  private static JerasException tooMany(
+      String source, Layer layer, Group vars, List<WeightSpec> specs) {
+    return new JerasException(
+        source
+            + ": layer "
+            + layer.name()
+            + " has "
+            + countDatasets(vars)
+            + " weights in the file, the model expects "
+            + (specs.isEmpty()
+                ? "none"
+                : specs.size()
+                    + " ("
+                    + String.join(", ", specs.stream().map(WeightSpec::name).toList())
+                    + ")"));
   }
 
   private static int countDatasets(Group g) {

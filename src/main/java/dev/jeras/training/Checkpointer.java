@@ -1,6 +1,7 @@
 package dev.jeras.training;
 
 import dev.jeras.JerasException;
+import dev.jeras.internal.IoErrors;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -28,8 +29,11 @@ import org.slf4j.LoggerFactory;
  * ckpt-<epoch>-<step>} only when complete; the pointer file {@code checkpoint} is replaced
  * atomically afterwards. A crash at any moment leaves the previous checkpoint intact and pointed
  * to. The newest {@code keep} checkpoints are kept.
+ *
+ * <p>The directory is locked ({@link DirectoryLock}) from construction to {@link #close()}: a
+ * second run writing checkpoints there is refused instead of pruning this run's.
  */
-final class Checkpointer {
+final class Checkpointer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
   private static final String POINTER = "checkpoint";
   private static final String STATE = "state.properties";
@@ -38,6 +42,7 @@ final class Checkpointer {
   private final Path dir;
   private final Trainer trainer;
   private final int keep;
+  private final DirectoryLock lock;
 
   /**
    * Where the loop stands when a checkpoint is taken.
@@ -58,8 +63,15 @@ final class Checkpointer {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new JerasException(
-          dir + ": cannot create the checkpoint directory: " + e.getMessage(), e);
+          dir + ": cannot create the checkpoint directory: " + IoErrors.describe(e), e);
     }
+    this.lock = DirectoryLock.acquire(dir);
+  }
+
+  /** Releases the directory's lock. */
+  @Override
+  public void close() {
+    lock.close();
   }
 
   /** Writes a checkpoint atomically and prunes old ones. */
@@ -67,6 +79,7 @@ final class Checkpointer {
     String name = String.format("ckpt-%06d-%06d", s.epoch(), s.step());
     Path target = dir.resolve(name);
     Path tmp = null;
+    lock.verify();
     try {
       tmp = Files.createTempDirectory(dir, ".tmp-" + name + "-");
       trainer.engine().session().save(tmp.resolve(VARIABLES).toString());
@@ -101,8 +114,9 @@ final class Checkpointer {
       LOG.debug("checkpoint {} written", target);
       return target;
     } catch (IOException | RuntimeException e) {
+      // TensorFlow reports a full disk as TFResourceExhaustedException("<file>; No space ...")
       throw new JerasException(
-          dir + ": cannot write checkpoint " + name + ": " + e.getMessage(), e);
+          dir + ": cannot write checkpoint " + name + ": " + IoErrors.describe(e), e);
     } finally {
       if (tmp != null) {
         try {

@@ -120,10 +120,19 @@ public final class Engine implements AutoCloseable {
     private Map<Operand<TFloat32>, Operand<TFloat32>> logits;
     private List<Op> updates;
 
+    /** Stage 1: a new graph, its variables yet to be created. */
     Wiring(Graph graph) {
       this.graph = graph;
       this.tf = Ops.create(graph);
       this.store = new VariableStore(tf);
+    }
+
+    /** More ops in the current graph, on its variables and inputs. */
+    Wiring(Graph graph, Ops tf, VariableStore store, List<Operand<TFloat32>> inputs) {
+      this.graph = graph;
+      this.tf = tf;
+      this.store = store;
+      this.inputs.addAll(inputs);
     }
 
     @Override
@@ -548,51 +557,14 @@ public final class Engine implements AutoCloseable {
    */
   public synchronized List<FloatArray> predictTrainingMode(List<FloatArray> xs, int batchSize) {
     if (trainingOutputs == null) {
+      // wired into the current graph; its state updates are built but never run
       trainingOutputs =
-          network.call(new LiveTraining(), new ArrayList<>(inputs)).stream()
-              .map(o -> (Operand<TFloat32>) tf.identity(o))
-              .toList();
+          new Wiring(graph, tf, store, inputs)
+              .forward(true).outputs().stream()
+                  .map(o -> (Operand<TFloat32>) tf.identity(o))
+                  .toList();
     }
     return run(xs, batchSize, trainingOutputs);
-  }
-
-  /** A training-mode pass wired into the current graph, updating no state (diagnostics). */
-  private final class LiveTraining implements CallContext {
-    @Override
-    public Ops tf() {
-      return tf;
-    }
-
-    @Override
-    public Backend backend() {
-      return backend;
-    }
-
-    @Override
-    public boolean training() {
-      return true;
-    }
-
-    @Override
-    public Operand<TFloat32> weight(Layer layer, String weightName) {
-      return store.floatVariable(Naming.variable(layer.name(), weightName));
-    }
-
-    @Override
-    public void addUpdate(Op update) {
-      // diagnostics only: the moving statistics are not updated
-    }
-
-    @Override
-    public void recordLogits(Operand<TFloat32> probabilities, Operand<TFloat32> l) {
-      // no loss is computed from this pass
-    }
-
-    @Override
-    public Operand<TInt64> randomSeed(Layer layer) {
-      long layerSeed = seed * 1_000_003L + layer.name().hashCode();
-      return tf.stack(List.of(tf.constant(layerSeed), store.<TInt64>variable(ITERATIONS)));
-    }
   }
 
   private List<FloatArray> run(

@@ -43,13 +43,15 @@ final class FitLoop {
       ys = y;
     } else if (options.validationSplit > 0) {
       int split = (int) (n * (1 - options.validationSplit));
-      if (split == n) {
+      if (split == n || split == 0) {
         throw new JerasException(
             "validation split "
                 + options.validationSplit
                 + " of "
                 + n
-                + " samples leaves no validation sample");
+                + " samples leaves no "
+                + (split == 0 ? "training" : "validation")
+                + " sample");
       }
       xs = x.stream().map(a -> a.slice(0, split)).toList();
       ys = y.stream().map(a -> (NumericArray) a.slice(0, split)).toList();
@@ -62,7 +64,7 @@ final class FitLoop {
       valY = null;
     }
     if (xs.get(0).count() == 0) {
-      throw new JerasException("training data is empty");
+      throw new JerasException("training data is empty (0 samples)");
     }
     Callback progress = options.progressSet ? options.progress : new ProgressReporter.Logging();
     if (progress != null) {
@@ -72,6 +74,20 @@ final class FitLoop {
   }
 
   History run() {
+    Checkpointer ckpt =
+        o.checkpointDir == null
+            ? null
+            : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
+    try {
+      return run(ckpt);
+    } finally {
+      if (ckpt != null) {
+        ckpt.close();
+      }
+    }
+  }
+
+  private History run(Checkpointer ckpt) {
     int n = xs.get(0).count();
     int batch = o.batchSize;
     int steps = (n + batch - 1) / batch;
@@ -83,10 +99,6 @@ final class FitLoop {
     for (int i = 0; i < sparse.length; i++) {
       sparse[i] = trainer.losses().get(i).sparseLabels();
     }
-    Checkpointer ckpt =
-        o.checkpointDir == null
-            ? null
-            : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
     int startEpoch = o.initialEpoch;
     int startStep = 0;
     double[] resumed = null;

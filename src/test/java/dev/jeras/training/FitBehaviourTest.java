@@ -173,7 +173,7 @@ class FitBehaviourTest {
                       FloatArray.zeros(0, 4),
                       IntArray.of(new int[0]),
                       new FitOptions().progress(null)));
-      assertEquals("training data is empty", empty.getMessage());
+      assertEquals("training data is empty (0 samples)", empty.getMessage());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.jeras.training.callbacks;
 
 import dev.jeras.JerasException;
+import dev.jeras.internal.IoErrors;
 import dev.jeras.training.Callback;
 import dev.jeras.training.FitState;
 import dev.jeras.training.History;
@@ -65,7 +66,7 @@ public final class CsvLogger implements Callback {
               StandardOpenOption.WRITE);
       keys = existing ? header() : null;
     } catch (IOException e) {
-      throw new JerasException(file + ": cannot open the CSV log: " + e.getMessage(), e);
+      throw new JerasException(file + ": cannot open the CSV log: " + IoErrors.describe(e), e);
     }
   }
 
@@ -94,7 +95,7 @@ public final class CsvLogger implements Callback {
       out.newLine();
       out.flush();
     } catch (IOException e) {
-      throw new JerasException(file + ": cannot write the CSV log: " + e.getMessage(), e);
+      throw new JerasException(file + ": cannot write the CSV log: " + IoErrors.describe(e), e);
     }
   }
 
@@ -105,7 +106,7 @@ public final class CsvLogger implements Callback {
         out.close();
       }
     } catch (IOException e) {
-      throw new JerasException(file + ": cannot close the CSV log: " + e.getMessage(), e);
+      throw new JerasException(file + ": cannot close the CSV log: " + IoErrors.describe(e), e);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.jeras.training.callbacks;
 
 import dev.jeras.JerasException;
+import dev.jeras.internal.IoErrors;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -190,7 +191,7 @@ public final class EventFileWriter implements AutoCloseable {
   }
 
   private static String describe(IOException e) {
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return IoErrors.describe(e);
   }
 
   private static double now() {

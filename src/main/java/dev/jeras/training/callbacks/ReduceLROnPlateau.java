@@ -59,6 +59,9 @@ public final class ReduceLROnPlateau implements Callback {
    * @return this, with that patience (default 10)
    */
   public ReduceLROnPlateau patience(int patience) {
+    if (patience < 0) {
+      throw new IllegalArgumentException("patience must be >= 0, got " + patience);
+    }
     this.patience = patience;
     return this;
   }
