@@ -144,8 +144,9 @@ final class SparkPredictCommand implements Callable<Integer> {
     // A session this JVM already runs (an application calling Main) is used and left running.
     boolean own = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = b.getOrCreate();
+    double started = (System.nanoTime() - start) / 1e9;
     try {
-      return run(spark, options, spark.sparkContext().master(), start);
+      return run(spark, options, spark.sparkContext().master(), start, started);
     } finally {
       if (own) {
         spark.stop();
@@ -153,7 +154,8 @@ final class SparkPredictCommand implements Callable<Integer> {
     }
   }
 
-  private int run(SparkSession spark, PredictOptions options, String m, long start) {
+  private int run(
+      SparkSession spark, PredictOptions options, String m, long start, double started) {
     FileSystem fs;
     Path out = new Path(output);
     try {
@@ -202,13 +204,14 @@ final class SparkPredictCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "spark-predict: %,d rows (%,d skipped) from %s to %s in %.1f s, %.0f rows/s (master %s,"
-            + " %d partitions)%n",
+        "spark-predict: %,d rows (%,d skipped) from %s to %s in %.1f s (Spark start %.1f s),"
+            + " %.0f rows/s (master %s, %d partitions)%n",
         rows,
         skipped,
         input,
         output,
         seconds,
+        started,
         rows / seconds,
         m,
         df.rdd().getNumPartitions());
