@@ -5,6 +5,7 @@ import dev.jeras.backend.EngineOptions;
 import dev.jeras.backend.RewriteResult;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.data.StreamingDataset;
 import dev.jeras.layers.InputLayer;
 import dev.jeras.layers.Layer;
 import dev.jeras.layers.Network;
@@ -339,6 +340,28 @@ public class Model implements Predictor {
    */
   public History fit(List<FloatArray> xs, List<NumericArray> ys, FitOptions options) {
     return trainer().fit(xs, ys, options);
+  }
+
+  /**
+   * Trains on a streaming dataset, as Keras' {@code fit(dataset)}: the dataset's own batch size and
+   * shuffling; validation from {@link FitOptions#validationData(StreamingDataset)}.
+   *
+   * @param data the training data, with labels (an {@link dev.jeras.data.ImageFolder})
+   * @param options epochs, validation data, callbacks
+   * @return the history
+   */
+  public History fit(StreamingDataset data, FitOptions options) {
+    return trainer().fit(data, options);
+  }
+
+  /**
+   * Evaluates in inference mode on a streaming dataset, in its natural order.
+   *
+   * @param data the data, with labels
+   * @return {@code loss} and the compiled metrics, averaged over the samples
+   */
+  public Map<String, Double> evaluate(StreamingDataset data) {
+    return trainer().evaluate(data);
   }
 
   /**

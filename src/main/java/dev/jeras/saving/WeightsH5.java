@@ -78,9 +78,15 @@ public final class WeightsH5 {
     try (WritableHdfFile h5 = HdfFile.write(file)) {
       WritableGroup layers = h5.putGroup("layers");
       for (Map.Entry<Layer, String> e : keys(model).entrySet()) {
+        List<WeightSpec> specs = e.getKey().weights();
+        if (specs.isEmpty()) {
+          // No group for a layer without weights (Keras and jeras read a missing one as empty):
+          // jHDF 0.13 appends its version string where the last dataset's data ended, so a group
+          // written after every dataset (its children come in hash order) would be overwritten.
+          continue;
+        }
         WritableGroup vars = layers.putGroup(e.getValue()).putGroup("vars");
         vars.putAttribute("name", e.getKey().name());
-        List<WeightSpec> specs = e.getKey().weights();
         for (int i = 0; i < specs.size(); i++) {
           vars.putDataset(
               Integer.toString(i), nested(weights.get(w++).data(), specs.get(i).shape()));

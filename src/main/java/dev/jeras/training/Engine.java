@@ -119,6 +119,7 @@ public final class Engine implements AutoCloseable {
     private boolean training;
     private Map<Operand<TFloat32>, Operand<TFloat32>> logits;
     private List<Op> updates;
+    private Map<String, Operand<TFloat32>> losses;
 
     /** Stage 1: a new graph, its variables yet to be created. */
     Wiring(Graph graph) {
@@ -166,6 +167,11 @@ public final class Engine implements AutoCloseable {
     }
 
     @Override
+    public void addLoss(String key, Operand<TFloat32> loss) {
+      losses.putIfAbsent(key, loss);
+    }
+
+    @Override
     public Operand<TInt64> randomSeed(Layer layer) {
       long layerSeed = seed * 1_000_003L + layer.name().hashCode();
       return tf.stack(List.of(tf.constant(layerSeed), store.<TInt64>variable(ITERATIONS)));
@@ -181,8 +187,9 @@ public final class Engine implements AutoCloseable {
       training = trainingMode;
       logits = new IdentityHashMap<>();
       updates = new ArrayList<>();
+      losses = new LinkedHashMap<>();
       List<Operand<TFloat32>> outs = network.call(this, new ArrayList<>(inputs));
-      return new Forward(outs, logits, List.copyOf(updates));
+      return new Forward(outs, logits, List.copyOf(updates), List.copyOf(losses.values()));
     }
 
     /** Records that stage 2 looks this node up by name. */
@@ -205,11 +212,13 @@ public final class Engine implements AutoCloseable {
    * @param outputs one tensor per model output
    * @param logits the logits behind outputs that are a softmax, by output tensor (identity map)
    * @param updates state updates to run with each training step
+   * @param losses scalars to add to the loss (weight penalties)
    */
   record Forward(
       List<Operand<TFloat32>> outputs,
       Map<Operand<TFloat32>, Operand<TFloat32>> logits,
-      List<Op> updates) {}
+      List<Op> updates,
+      List<Operand<TFloat32>> losses) {}
 
   /**
    * Builds a graph generation and its session, then gives its variables values: {@code carry}'s
