@@ -4,6 +4,9 @@
   --fixture      writes testdata/spark/mnist-64.parquet: the first 64 MNIST test digits of
                  testdata/mnist-small as rows (id int64, x list<float32> of 784 values in [0, 1],
                  label int64), in two row groups (the CLI test's input)
+  --bad-rows F   writes the Parquet file F: the first 8 digits of testdata/mnist-small as rows
+                 (id, x), of which id=2 has 700 values instead of 784, id=5 a NaN at pixel 300
+                 and id=6 a null x (the bad-row runs in docs/spark.md)
   --out DIR      writes, for the benchmark (scripts/bench-spark), from the full test sets:
                    mnist.parquet, mnist.npy (N, 28, 28, 1), mnist-png/ (N grayscale PNGs)
                    cifar.parquet, cifar.npy (N, 32, 32, 3), cifar-png/ (N RGB PNGs)
@@ -82,6 +85,17 @@ def write(out, name, x, y, row_groups):
         Image.fromarray(img).save(os.path.join(folder, f"{i:05d}-label{y[i]}.png"))
 
 
+def bad_rows(path):
+    x, _ = mnist(os.path.join(ROOT, "testdata", "mnist-small"), 8)
+    rows = [list((x[i].reshape(-1) / np.float32(255)).astype(np.float32)) for i in range(8)]
+    rows[2] = rows[2][:700]
+    rows[5][300] = float("nan")
+    rows[6] = None
+    t = pa.table({"id": pa.array(np.arange(8, dtype=np.int64)),
+                  "x": pa.array(rows, pa.list_(pa.float32()))})
+    pq.write_table(t, path)
+
+
 def versions(out, extra):
     info = {"python": sys.version.split()[0], "numpy": np.__version__, "pyarrow": pa.__version__,
             "pillow": PIL.__version__, "script": "scripts/make_spark_inputs.py"}
@@ -98,7 +112,11 @@ def main():
     ap.add_argument("--mnist", default=os.path.expanduser("~/.jeras/datasets/mnist"))
     ap.add_argument("--cifar")
     ap.add_argument("--count", type=int, default=10000)
+    ap.add_argument("--bad-rows")
     args = ap.parse_args()
+    if args.bad_rows:
+        bad_rows(args.bad_rows)
+        return
     if args.fixture:
         out = os.path.join(ROOT, "testdata", "spark")
         os.makedirs(out, exist_ok=True)

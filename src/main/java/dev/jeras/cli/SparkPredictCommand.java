@@ -107,6 +107,15 @@ final class SparkPredictCommand implements Callable<Integer> {
   Float scale;
 
   @Option(
+      names = "--max-image-pixels",
+      paramLabel = "N",
+      defaultValue = "" + PredictOptions.DEFAULT_MAX_IMAGE_PIXELS,
+      description =
+          "an image whose header declares more than N pixels is a bad row, refused before"
+              + " decoding (default: ${DEFAULT-VALUE})")
+  long maxImagePixels;
+
+  @Option(
       names = "--on-bad-row",
       paramLabel = "fail|skip",
       defaultValue = "fail",
@@ -226,7 +235,8 @@ final class SparkPredictCommand implements Callable<Integer> {
               .withInputCol(inputCol)
               .withIdCol(idCol)
               .withBatchSize(batchSize)
-              .withOnBadRow(BadRowPolicy.of(onBadRow));
+              .withOnBadRow(BadRowPolicy.of(onBadRow))
+              .withMaxImagePixels(maxImagePixels);
       if (scale != null) {
         o = o.withScale(scale);
       }
@@ -287,6 +297,9 @@ final class SparkPredictCommand implements Callable<Integer> {
 
   /** Under --verbose: Spark's warnings and failed tasks (logback.xml hides them otherwise). */
   private static void showSparkWarnings() {
+    if (!LoggerFactory.getILoggerFactory().getClass().getName().startsWith("ch.qos.logback")) {
+      return; // under spark-submit, Spark's own logging (log4j) decides
+    }
     for (String name :
         List.of(
             "org.apache.spark",

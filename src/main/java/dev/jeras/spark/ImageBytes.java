@@ -1,35 +1,17 @@
 package dev.jeras.spark;
 
 import dev.jeras.JerasException;
-import dev.jeras.internal.Tensors;
+import dev.jeras.data.ImageBytesDecoder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.NdArrays;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.image.DecodeImage;
-import org.tensorflow.op.image.ResizeBilinear;
-import org.tensorflow.proto.RunOptions;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TString;
-import org.tensorflow.types.TUint8;
 
 /**
- * Turns encoded image bytes (JPEG, PNG, BMP, GIF's first frame) into a model input with
- * TensorFlow's own ops, as Keras' {@code image_dataset_from_directory} does: decoded to the model's
- * channels, resized bilinearly (half-pixel centers, no antialiasing), then multiplied by the scale.
- * One graph per configuration and JVM, shared by the tasks (a session runs concurrent calls); owns
- * native memory: {@link ExecutorModels} closes it.
+ * Turns encoded image bytes (JPEG, PNG, BMP, GIF's first frame) into a model input exactly as
+ * jeras' image folders do ({@link ImageBytesDecoder}: Keras' {@code image_dataset_from_directory}
+ * decoding, the pixel limit checked on the header before decoding). One per configuration and JVM,
+ * shared by the tasks (calls run at once); {@link ExecutorModels} closes it when the JVM exits,
+ * after the calls under way.
  */
 final class ImageBytes implements AutoCloseable {
-  /** Ops run in the task's own thread. */
-  private static final RunOptions CALLER_THREAD =
-      RunOptions.newBuilder().setInterOpThreadPool(-1).build();
-
   /**
    * What every image becomes.
    *
@@ -43,38 +25,15 @@ final class ImageBytes implements AutoCloseable {
       implements java.io.Serializable {}
 
   private final Config config;
-  private final Graph graph;
-  private final Session session;
-  private final Placeholder<TString> input;
-  private final Operand<TFloat32> output;
+  private final ImageBytesDecoder decoder;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
 
   ImageBytes(Config config) {
     this.config = config;
-    this.graph = new Graph();
-    try {
-      Ops tf = Ops.create(graph);
-      input = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
-      Operand<TUint8> decoded =
-          tf.image.decodeImage(
-              input,
-              TUint8.class,
-              DecodeImage.channels((long) config.channels()),
-              DecodeImage.expandAnimations(false));
-      Operand<TFloat32> batch =
-          tf.expandDims(tf.dtypes.cast(decoded, TFloat32.class), tf.constant(0));
-      Operand<TFloat32> resized =
-          tf.image.resizeBilinear(
-              batch,
-              tf.constant(new int[] {config.height(), config.width()}),
-              ResizeBilinear.halfPixelCenters(true));
-      output = tf.math.mul(resized, tf.constant(config.scale()));
-      session = new Session(graph);
-    } catch (RuntimeException e) {
-      graph.close();
-      throw e;
-    }
+    this.decoder =
+        new ImageBytesDecoder(
+            config.height(), config.width(), config.channels(), config.scale(), config.maxPixels());
   }
 
   /**
@@ -88,24 +47,18 @@ final class ImageBytes implements AutoCloseable {
    * Decodes one image into {@code dst}.
    *
    * @param encoded the file's bytes
+   * @param name what an error names the image by (the column)
    * @param dst receives height x width x channels values
    * @param offset where in {@code dst}
    * @throws JerasException saying why the bytes are no image this decoder takes
    */
-  void decode(byte[] encoded, float[] dst, int offset) {
+  void decode(byte[] encoded, String name, float[] dst, int offset) {
     lock.readLock().lock();
     try {
       if (closed) {
         throw new JerasException("the image decoder was closed (the JVM is exiting)");
       }
-      try (TString in = TString.tensorOfBytes(NdArrays.scalarOfObject(encoded));
-          Result r =
-              session.runner().feed(input, in).fetch(output).setOptions(CALLER_THREAD).run()) {
-        Tensors.readFloats(r.get(0), dst, offset);
-      } catch (RuntimeException e) {
-        throw new JerasException(
-            "cannot decode the image: " + ExecutorModels.firstLine(e.getMessage()), e);
-      }
+      decoder.decode(encoded, name, dst, offset);
     } finally {
       lock.readLock().unlock();
     }
@@ -117,8 +70,7 @@ final class ImageBytes implements AutoCloseable {
     try {
       if (!closed) {
         closed = true;
-        session.close();
-        graph.close();
+        decoder.close();
       }
     } finally {
       lock.writeLock().unlock();

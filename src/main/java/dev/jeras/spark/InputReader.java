@@ -73,7 +73,7 @@ final class InputReader implements Serializable {
         return column + " holds " + value.getClass().getSimpleName() + ", not image bytes";
       }
       try {
-        decoder.decode(bytes, dst, offset);
+        decoder.decode(bytes, column, dst, offset);
         return null;
       } catch (RuntimeException e) {
         return ExecutorModels.firstLine(e.getMessage());

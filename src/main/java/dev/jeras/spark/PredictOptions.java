@@ -43,8 +43,9 @@ public record PredictOptions(
     long maxImagePixels)
     implements Serializable {
 
-  /** The largest image accepted by default (Pillow's decompression-bomb limit). */
-  public static final long DEFAULT_MAX_IMAGE_PIXELS = 89_478_485L;
+  /** The largest image accepted by default: image folders' (Pillow's decompression-bomb limit). */
+  public static final long DEFAULT_MAX_IMAGE_PIXELS =
+      dev.jeras.data.ImageFolderOptions.DEFAULT_MAX_IMAGE_PIXELS;
 
   /** Checks the values. */
   public PredictOptions {

@@ -11,6 +11,7 @@ import dev.jeras.JerasException;
 import dev.jeras.backend.EngineOptions;
 import dev.jeras.backend.KernelPolicy;
 import dev.jeras.data.FloatArray;
+import dev.jeras.data.Images;
 import dev.jeras.layers.Dense;
 import dev.jeras.layers.Input;
 import dev.jeras.layers.SymbolicTensor;
@@ -260,6 +261,14 @@ class SparkPredictTest {
       ImageIO.write(img, "png", images.resolve(String.format("digit-%02d.png", i)).toFile());
     }
     Files.write(images.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+    byte[] digit = Files.readAllBytes(images.resolve("digit-00.png"));
+    Files.write(images.resolve("truncated.png"), java.util.Arrays.copyOf(digit, 40));
+    byte[] bomb = java.util.Arrays.copyOf(digit, 33); // a PNG header declaring 46000x46000
+    java.nio.ByteBuffer.wrap(bomb, 16, 8).putInt(46000).putInt(46000);
+    Files.write(images.resolve("bomb.png"), bomb);
+    // a 24-bit BMP for a grayscale model: converted as image folders convert it
+    Path bmp = Path.of("testdata", "image-folder", "special", "bmp-24.bmp");
+    Files.copy(bmp, images.resolve("colour.bmp"));
     Dataset<Row> df = spark.read().format("binaryFile").load(images.toString());
     Dataset<Row> scored =
         JerasSpark.predict(
@@ -271,7 +280,7 @@ class SparkPredictTest {
     for (Row r : scored.drop("content").collectAsList()) {
       got.put(Path.of(java.net.URI.create(r.getAs("path"))).getFileName().toString(), r);
     }
-    assertEquals(n + 1, got.size());
+    assertEquals(n + 4, got.size());
     for (int i = 0; i < n; i++) {
       Row r = got.get(String.format("digit-%02d.png", i));
       // Spark splits the files into batches of its own: the same pixels, other batch boundaries
@@ -280,12 +289,26 @@ class SparkPredictTest {
           prediction(r), java.util.Arrays.copyOfRange(want, i * 10, i * 10 + 10), 1e-6, 1e-5);
       assertEquals(argmax(want, i * 10, 10), (int) r.getAs("label"), "image " + i);
     }
-    Row broken = got.get("broken.png");
-    assertNull(broken.getAs("prediction"));
-    String error = broken.getAs("error");
-    assertTrue(
-        error.startsWith("row path=file:") && error.contains("broken.png: cannot decode the image"),
-        error);
+    float[] colour =
+        singleProcess(MNIST_SAVEDMODEL, Images.load(bmp, 28, 28, 1, false).data(), 1, 28, 28, 1);
+    Fixtures.assertClose(colour, prediction(got.get("colour.bmp")), 1e-6, 1e-5);
+    assertNull(got.get("colour.bmp").getAs("error"));
+    Map<String, String> bad =
+        Map.of(
+            "broken.png",
+            "content: image expected a JPEG, PNG, GIF or BMP file, got content starting with",
+            "truncated.png",
+            "content: cannot decode the image: ",
+            "bomb.png",
+            "content: a PNG of 46000x46000 pixels (2,116,000,000) is above the limit of"
+                + " 89,478,485 pixels");
+    for (Map.Entry<String, String> b : bad.entrySet()) {
+      Row r = got.get(b.getKey());
+      assertNull(r.getAs("prediction"), b.getKey());
+      String error = r.getAs("error");
+      String row = "row path=" + r.getAs("path") + ": ";
+      assertTrue(error.startsWith(row + b.getValue()), error);
+    }
   }
 
   @Test
