@@ -300,11 +300,7 @@ final class SparkPredictCommand implements Callable<Integer> {
     if (!LoggerFactory.getILoggerFactory().getClass().getName().startsWith("ch.qos.logback")) {
       return; // under spark-submit, Spark's own logging (log4j) decides
     }
-    for (String name :
-        List.of(
-            "org.apache.spark",
-            "org.apache.spark.executor.Executor",
-            "org.apache.spark.scheduler.TaskSetManager")) {
+    for (String name : List.of("org.apache.spark", "org.apache.hadoop")) {
       if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger l) {
         l.setLevel(ch.qos.logback.classic.Level.WARN);
       }
