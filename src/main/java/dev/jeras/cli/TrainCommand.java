@@ -56,12 +56,17 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
   int batchSize;
 
-  @Option(names = "--learning-rate", paramLabel = "F", description = "default: Adam's 0.001")
+  @Option(
+      names = "--learning-rate",
+      paramLabel = "F",
+      description = "default: the optimizer's Keras default (Adam's 0.001)")
   Double learningRate;
 
   @Option(
       names = "--optimizer",
-      description = "adam, sgd or rmsprop (default: adam; a compiled .keras model keeps its own)")
+      description =
+          "adam, adamw, sgd, rmsprop, nadam, adamax, adagrad, adadelta, ftrl or lion, with Keras'"
+              + " defaults (default: adam; a compiled .keras model keeps its own)")
   String optimizer;
 
   @Option(
