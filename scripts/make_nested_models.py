@@ -12,6 +12,10 @@ inference mode is visible in the outputs:
   nested.weights.h5      its weights (model.save_weights)
   nested_legacy.h5       the same model in the legacy .h5 format (model.save("x.h5"))
   seq_in_seq.keras       a Sequential holding a Sequential (Conv2D, BatchNormalization) and a Dense
+  transfer_cifar.keras   a small transfer-learning model for CIFAR-10 inputs (32, 32, 3): a frozen
+                         functional base (conv_a, bn_a, conv_b, bn_b) called with training=False,
+                         global average pooling, dropout and a softmax head; compiled with Adam
+                         and sparse categorical cross-entropy (the command-line tests train it)
   <model>_x.npy          4 inputs of shape (8, 8, 3)
   <model>_y.npz          Keras' outputs for them (model.predict), by output name
   nested.json, fixtures.json  (the latter: Keras, TensorFlow, NumPy and Python versions, seed,
@@ -73,18 +77,41 @@ def seq_in_seq():
                              keras.layers.Dense(3)], name="outer_seq")
 
 
+def transfer_cifar():
+    inner = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(8, 3, strides=2, name="conv_a")(inner)
+    x = keras.layers.BatchNormalization(name="bn_a")(x)
+    x = keras.layers.Activation("relu", name="relu_a")(x)
+    x = keras.layers.Conv2D(16, 3, strides=2, name="conv_b")(x)
+    x = keras.layers.BatchNormalization(name="bn_b")(x)
+    x = keras.layers.Activation("relu", name="relu_b")(x)
+    base = keras.Model(inner, x, name="small_base")
+    base.trainable = False
+    img = keras.Input((32, 32, 3), name="image")
+    y = base(img, training=False)
+    y = keras.layers.GlobalAveragePooling2D()(y)
+    y = keras.layers.Dropout(0.2)(y)
+    out = keras.layers.Dense(10, activation="softmax", name="head")(y)
+    model = keras.Model(img, out, name="transfer_cifar")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(SEED)
     record = {"keras": keras.__version__, "tensorflow": tf.__version__,
               "numpy": np.__version__, "python": sys.version.split()[0], "seed": SEED,
               "models": {}}
-    for name, make in (("nested", nested), ("seq_in_seq", seq_in_seq)):
+    for name, make in (("nested", nested), ("seq_in_seq", seq_in_seq),
+                       ("transfer_cifar", transfer_cifar)):
         keras.backend.clear_session()
         keras.utils.set_random_seed(SEED)
         model = make()
         randomize_batchnorm(model, rng)
-        x = rng.uniform(-1, 1, (4, 8, 8, 3)).astype("float32")
+        shape = model.inputs[0].shape[1:]
+        x = rng.uniform(-1, 1, (4, *shape)).astype("float32")
         ys = model.predict(x, verbose=0)
         ys = ys if isinstance(ys, list) else [ys]
         names = list(getattr(model, "output_names", None) or [model.layers[-1].name])

@@ -155,6 +155,61 @@ public class Model extends Layer implements Predictor, Network.Nested {
   }
 
   /**
+   * Prepares the fine-tuning stage of transfer learning (Keras' guide: unfreeze the base, then
+   * freeze its layers before a given one): {@code layerName} and every layer after it, in the order
+   * of the model's layers with each nested model's layers in its place, become trainable, every
+   * layer before it frozen; a nested model stays trainable where some of its layers are. Takes
+   * effect at the next fit; compile again to start a new optimizer, as Keras' guide does.
+   *
+   * @param layerName the first layer to train, here or inside a nested model
+   * @return this model
+   * @throws IllegalArgumentException naming the layers when no layer has that name
+   */
+  public Model unfreezeFrom(String layerName) {
+    Layer first = network().findLayer(layerName);
+    if (first == null) {
+      throw new IllegalArgumentException(
+          "no layer named '"
+              + layerName
+              + "' in model "
+              + name()
+              + " or its nested models; layers: "
+              + network().layers().stream().map(Layer::name).toList());
+    }
+    List<Layer> order = new ArrayList<>();
+    flatten(network(), order);
+    trainable(true);
+    boolean reached = false;
+    for (Layer l : order) {
+      reached |= l == first;
+      if (!(l instanceof Model)) {
+        l.trainable(reached);
+      } else if (l == first) {
+        l.trainable(true);
+      }
+    }
+    for (int i = order.size() - 1; i >= 0; i--) {
+      if (order.get(i) instanceof Model m && m.network().weights().stream()
+          .noneMatch(w -> w.layer().trainable())) {
+        m.trainable(false); // nothing inside trains: freeze the nested model itself too
+      }
+    }
+    return this;
+  }
+
+  /** The layers in order, each nested model followed by its own layers (depth first). */
+  private static void flatten(Network net, List<Layer> out) {
+    for (Layer l : net.layers()) {
+      if (!out.contains(l)) {
+        out.add(l);
+        if (l instanceof Model m) {
+          flatten(m.network(), out);
+        }
+      }
+    }
+  }
+
+  /**
    * @return the model's input (Keras' {@code model.input}), for models built from its graph
    * @throws IllegalStateException if it has several
    */
