@@ -144,6 +144,107 @@ public interface Backend {
   Operand<TFloat32> softplus(Ops tf, Operand<TFloat32> x);
 
   /**
+   * @return min(max(x, 0), 6)
+   */
+  Operand<TFloat32> relu6(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * Keras' general rectifier: {@code max_value} if x &gt;= max_value, x if threshold &lt;= x &lt;
+   * max_value, {@code negative_slope * (x - threshold)} otherwise.
+   *
+   * @param tf the op factory
+   * @param x the input
+   * @param negativeSlope the slope below the threshold
+   * @param maxValue the saturation value, or null for none
+   * @param threshold the threshold
+   * @return the activated tensor
+   */
+  Operand<TFloat32> relu(
+      Ops tf, Operand<TFloat32> x, float negativeSlope, Float maxValue, float threshold);
+
+  /**
+   * @return x for x &gt;= 0, negativeSlope * x otherwise
+   */
+  Operand<TFloat32> leakyRelu(Ops tf, Operand<TFloat32> x, float negativeSlope);
+
+  /**
+   * @return x for x &gt; 0, alpha * (exp(x) - 1) otherwise
+   */
+  Operand<TFloat32> elu(Ops tf, Operand<TFloat32> x, float alpha);
+
+  /**
+   * @param alpha the learned slopes, broadcast against x's sample axes
+   * @return relu(x) - alpha * relu(-x)
+   */
+  Operand<TFloat32> prelu(Ops tf, Operand<TFloat32> x, Operand<TFloat32> alpha);
+
+  /**
+   * @return x * sigmoid(x) (Keras' silu, also named swish)
+   */
+  Operand<TFloat32> silu(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @param approximate false: 0.5 * x * erfc(-x / sqrt(2)); true: the tanh approximation 0.5 * x *
+   *     (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))
+   * @return the Gaussian error linear unit
+   */
+  Operand<TFloat32> gelu(Ops tf, Operand<TFloat32> x, boolean approximate);
+
+  /**
+   * @return relu6(x + 3) / 6
+   */
+  Operand<TFloat32> hardSigmoid(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return x * hard_sigmoid(x) (Keras' hard_silu, also named hard_swish)
+   */
+  Operand<TFloat32> hardSilu(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return x * tanh(softplus(x))
+   */
+  Operand<TFloat32> mish(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return exp(x)
+   */
+  Operand<TFloat32> exponential(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return x / (|x| + 1)
+   */
+  Operand<TFloat32> softsign(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * @return x_i - log(sum_j exp(x_j)) over the last axis
+   */
+  Operand<TFloat32> logSoftmax(Ops tf, Operand<TFloat32> x);
+
+  /**
+   * Softmax over some axes: exp(x) / sum(exp(x)) over all of them together.
+   *
+   * @param tf the op factory
+   * @param x the input
+   * @param axes the axes (non-negative, distinct, not the batch)
+   * @return the normalized tensor
+   */
+  Operand<TFloat32> softmax(Ops tf, Operand<TFloat32> x, int[] axes);
+
+  /**
+   * Resizes NHWC images as TensorFlow's {@code tf.image.resize} does without antialiasing
+   * (half-pixel centers).
+   *
+   * @param tf the op factory
+   * @param x (batch, h, w, c)
+   * @param height the new height
+   * @param width the new width
+   * @param interpolation {@code bilinear} or {@code nearest}
+   * @return (batch, height, width, c)
+   */
+  Operand<TFloat32> resize(
+      Ops tf, Operand<TFloat32> x, int height, int width, String interpolation);
+
+  /**
    * What a graph is built for, for {@link #prepare}.
    *
    * @param graph the graph as built from the layers' math

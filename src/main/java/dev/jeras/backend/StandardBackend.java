@@ -3,9 +3,15 @@ package dev.jeras.backend;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Max;
+import org.tensorflow.op.core.ReduceSum;
+import org.tensorflow.op.image.ResizeBilinear;
+import org.tensorflow.op.image.ResizeNearestNeighbor;
 import org.tensorflow.op.nn.Conv2d;
 import org.tensorflow.op.nn.FusedBatchNorm;
+import org.tensorflow.op.nn.LeakyRelu;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
@@ -152,6 +158,167 @@ public class StandardBackend implements Backend {
   @Override
   public Operand<TFloat32> softplus(Ops tf, Operand<TFloat32> x) {
     return tf.math.softplus(x);
+  }
+
+  @Override
+  public Operand<TFloat32> relu6(Ops tf, Operand<TFloat32> x) {
+    return tf.nn.relu6(x);
+  }
+
+  // Keras' relu with options, op for op as its TensorFlow backend builds it.
+  @Override
+  public Operand<TFloat32> relu(
+      Ops tf, Operand<TFloat32> x, float negativeSlope, Float maxValue, float threshold) {
+    Operand<TFloat32> negativePart = null;
+    if (negativeSlope != 0) {
+      if (maxValue == null && threshold == 0) {
+        return leakyRelu(tf, x, negativeSlope);
+      }
+      Operand<TFloat32> minusX = tf.math.neg(x);
+      negativePart =
+          tf.nn.relu(threshold != 0 ? tf.math.add(minusX, tf.constant(threshold)) : minusX);
+    }
+    boolean clipMax = maxValue != null;
+    Operand<TFloat32> y;
+    if (threshold != 0) {
+      y = tf.select(tf.math.greater(x, tf.constant(threshold)), x, tf.zerosLike(x));
+    } else if (maxValue != null && maxValue == 6f) {
+      y = tf.nn.relu6(x);
+      clipMax = false;
+    } else {
+      y = tf.nn.relu(x);
+    }
+    if (clipMax) {
+      y = tf.clipByValue(y, tf.constant(0f), tf.constant(maxValue));
+    }
+    if (negativePart != null) {
+      y = tf.math.sub(y, tf.math.mul(tf.constant(negativeSlope), negativePart));
+    }
+    return y;
+  }
+
+  @Override
+  public Operand<TFloat32> leakyRelu(Ops tf, Operand<TFloat32> x, float negativeSlope) {
+    return tf.nn.leakyRelu(x, LeakyRelu.alpha(negativeSlope));
+  }
+
+  @Override
+  public Operand<TFloat32> elu(Ops tf, Operand<TFloat32> x, float alpha) {
+    Operand<TFloat32> y = tf.nn.elu(x);
+    if (alpha == 1f) {
+      return y;
+    }
+    return tf.select(tf.math.greater(x, tf.constant(0f)), y, tf.math.mul(tf.constant(alpha), y));
+  }
+
+  @Override
+  public Operand<TFloat32> prelu(Ops tf, Operand<TFloat32> x, Operand<TFloat32> alpha) {
+    Operand<TFloat32> negative = tf.math.mul(tf.math.neg(alpha), tf.nn.relu(tf.math.neg(x)));
+    return tf.math.add(tf.nn.relu(x), negative);
+  }
+
+  @Override
+  public Operand<TFloat32> silu(Ops tf, Operand<TFloat32> x) {
+    return tf.math.mul(x, tf.math.sigmoid(x));
+  }
+
+  @Override
+  public Operand<TFloat32> gelu(Ops tf, Operand<TFloat32> x, boolean approximate) {
+    Operand<TFloat32> half = tf.math.mul(tf.constant(0.5f), x);
+    if (approximate) {
+      Operand<TFloat32> cubic =
+          tf.math.mul(tf.constant(0.044715f), tf.math.pow(x, tf.constant(3f)));
+      Operand<TFloat32> inner =
+          tf.math.mul(tf.constant((float) Math.sqrt(2 / Math.PI)), tf.math.add(x, cubic));
+      return tf.math.mul(half, tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
+    }
+    // Keras' exact form is 0.5 * x * erfc(-x / sqrt(2)). TensorFlow's C++ gradients lack Erfc, so
+    // the gradient flows through 1 + erf(x / sqrt(2)), the same function, while the value stays
+    // erfc's: (erfc - (1 + erf)) is a constant to the gradient and adds back to erfc exactly.
+    Operand<TFloat32> c = tf.constant((float) Math.sqrt(0.5));
+    Operand<TFloat32> erfc = tf.math.erfc(tf.math.mul(tf.math.neg(x), c));
+    Operand<TFloat32> viaErf = tf.math.add(tf.constant(1f), tf.math.erf(tf.math.mul(x, c)));
+    Operand<TFloat32> cdf = tf.math.add(tf.stopGradient(tf.math.sub(erfc, viaErf)), viaErf);
+    return tf.math.mul(half, cdf);
+  }
+
+  @Override
+  public Operand<TFloat32> hardSigmoid(Ops tf, Operand<TFloat32> x) {
+    return tf.math.div(tf.nn.relu6(tf.math.add(x, tf.constant(3f))), tf.constant(6f));
+  }
+
+  @Override
+  public Operand<TFloat32> hardSilu(Ops tf, Operand<TFloat32> x) {
+    return tf.math.mul(x, hardSigmoid(tf, x));
+  }
+
+  @Override
+  public Operand<TFloat32> mish(Ops tf, Operand<TFloat32> x) {
+    return tf.math.mul(x, tf.math.tanh(tf.math.softplus(x)));
+  }
+
+  @Override
+  public Operand<TFloat32> exponential(Ops tf, Operand<TFloat32> x) {
+    return tf.math.exp(x);
+  }
+
+  @Override
+  public Operand<TFloat32> softsign(Ops tf, Operand<TFloat32> x) {
+    return tf.nn.softsign(x);
+  }
+
+  @Override
+  public Operand<TFloat32> logSoftmax(Ops tf, Operand<TFloat32> x) {
+    long[] dims = x.shape().asArray();
+    if (dims.length <= 2) {
+      return tf.nn.logSoftmax(x);
+    }
+    // TensorFlow's C++ gradient of LogSoftmax sums over axis 1: give it a matrix
+    Operand<TFloat32> rows = tf.reshape(x, tf.constant(new long[] {-1, dims[dims.length - 1]}));
+    return tf.reshape(tf.nn.logSoftmax(rows), tf.shape(x));
+  }
+
+  @Override
+  public Operand<TFloat32> softmax(Ops tf, Operand<TFloat32> x, int[] axes) {
+    int rank = x.shape().numDimensions();
+    if (axes.length == 1) {
+      int axis = axes[0];
+      if (axis == rank - 1) {
+        return tf.nn.softmax(x);
+      }
+      // as TensorFlow does for another axis: swap it with the last, normalize, swap back
+      int[] perm = new int[rank];
+      for (int i = 0; i < rank; i++) {
+        perm[i] = i;
+      }
+      perm[axis] = rank - 1;
+      perm[rank - 1] = axis;
+      Operand<TInt32> p = tf.constant(perm);
+      return tf.linalg.transpose(tf.nn.softmax(tf.linalg.transpose(x, p)), p);
+    }
+    // exp(x - logsumexp(x)) over the axes together, logsumexp as TensorFlow reduces it
+    Operand<TInt32> a = tf.constant(axes);
+    Operand<TFloat32> rawMax = tf.max(x, a, Max.keepDims(true));
+    Operand<TFloat32> shift =
+        tf.stopGradient(tf.select(tf.math.isFinite(rawMax), rawMax, tf.zerosLike(rawMax)));
+    Operand<TFloat32> sum =
+        tf.reduceSum(tf.math.exp(tf.math.sub(x, shift)), a, ReduceSum.keepDims(true));
+    Operand<TFloat32> logSumExp = tf.math.add(tf.math.log(sum), shift);
+    return tf.math.exp(tf.math.sub(x, logSumExp));
+  }
+
+  @Override
+  public Operand<TFloat32> resize(
+      Ops tf, Operand<TFloat32> x, int height, int width, String interpolation) {
+    Operand<TInt32> size = tf.constant(new int[] {height, width});
+    return switch (interpolation) {
+      case "bilinear" -> tf.image.resizeBilinear(x, size, ResizeBilinear.halfPixelCenters(true));
+      case "nearest" ->
+          tf.image.resizeNearestNeighbor(x, size, ResizeNearestNeighbor.halfPixelCenters(true));
+      default ->
+          throw new IllegalArgumentException(
+              "interpolation must be 'bilinear' or 'nearest', got '" + interpolation + "'");
+    };
   }
 
   @Override

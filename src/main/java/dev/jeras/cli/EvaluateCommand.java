@@ -2,9 +2,12 @@ package dev.jeras.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jeras.JerasException;
+import dev.jeras.data.Batch;
+import dev.jeras.data.BatchIterator;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
 import dev.jeras.data.FloatArray;
+import dev.jeras.data.ImageFolder;
 import dev.jeras.data.IntArray;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Model;
@@ -47,6 +50,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin CommonOptions.DataDir dataDir;
 
+  @picocli.CommandLine.Mixin ImageOptions images;
+
   @Option(names = "--limit", paramLabel = "N", description = "evaluate the first N test samples")
   Integer limit;
 
@@ -70,43 +75,106 @@ final class EvaluateCommand implements Callable<Integer> {
     new Outputs(false).file("--metrics-out", metricsOut).check();
     Map<String, Double> r;
     String data;
-    Dataset test;
+    int samples;
+    String what;
+    Path dir = dataDir.resolve();
     try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
       if (p instanceof LoadedSavedModel s) {
         checkProbabilities(s);
       }
-      data = dataset != null ? dataset : CommonOptions.datasetFor(p.inputShapes().get(0));
-      test = Datasets.load(data, dataDir.resolve()).test();
-      if (limit != null) {
-        test = test.limit(limit);
-      }
-      if (p instanceof Model m) {
-        if (!m.isCompiled()) {
-          m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+      if (dataset == null && dataDir.isImageFolder()) {
+        ImageFolder.Split split =
+            Datasets.imageFolder(
+                dir, images.forModel(p.inputShapes().get(0), batchSize).shuffle(false));
+        try (split) {
+          ImageFolder test = split.test() != null ? split.test() : split.train();
+          if (limit != null) {
+            test = test.limit(limit);
+          }
+          data = test.name();
+          what = data;
+          r = evaluate(p, test);
+          samples = (int) Math.round(r.remove("samples"));
         }
-        r = m.evaluate(test.x(), test.y(), batchSize);
       } else {
-        r = fromProbabilities(p.predict(test.x(), batchSize), (IntArray) test.y());
+        data = dataset != null ? dataset : CommonOptions.datasetFor(p.inputShapes().get(0));
+        Dataset test = Datasets.load(data, dir).test();
+        if (limit != null) {
+          test = test.limit(limit);
+        }
+        samples = test.size();
+        what = data + " test";
+        r = evaluate(p, test);
       }
     }
     System.out.printf(
         Locale.ROOT,
-        "%s on %s test (%d samples): loss %.4f - accuracy %.4f%n",
+        "%s on %s (%d samples): loss %.4f - accuracy %.4f%n",
         model,
-        data,
-        test.size(),
+        what,
+        samples,
         r.get("loss"),
         r.get("accuracy"));
     if (metricsOut != null) {
       ObjectNode root = KerasJson.MAPPER.createObjectNode();
       root.put("model", model.toString());
       root.put("dataset", data);
-      root.put("samples", test.size());
+      root.put("samples", samples);
       ObjectNode t = root.putObject("test");
       r.forEach(t::put);
       CommonOptions.writeJson(metricsOut, root);
     }
     return 0;
+  }
+
+  private Map<String, Double> evaluate(Predictor p, Dataset test) {
+    if (p instanceof Model m) {
+      if (!m.isCompiled()) {
+        m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+      }
+      return m.evaluate(test.x(), test.y(), batchSize);
+    }
+    return fromProbabilities(p.predict(test.x(), batchSize), (IntArray) test.y());
+  }
+
+  /** Loss and accuracy on an image folder, with "samples": how many were evaluated. */
+  private static Map<String, Double> evaluate(Predictor p, ImageFolder test) {
+    Map<String, Double> r;
+    if (p instanceof Model m) {
+      if (!m.isCompiled()) {
+        m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+      }
+      r = m.evaluate(test);
+      r.put("samples", (double) (test.size() - test.skippedFiles().size()));
+      return r;
+    }
+    double loss = 0;
+    double correct = 0;
+    int n = 0;
+    try (BatchIterator it = test.batches()) {
+      for (Batch next = it.next(); next != null; next = it.next()) {
+        try (Batch b = next) {
+          if (b.size() == 0) {
+            continue;
+          }
+          int[] y = new int[b.size()];
+          b.targets().asRawTensor().data().asInts().read(y);
+          Map<String, Double> part =
+              fromProbabilities(p.predict(b.featuresArray(), b.size()), IntArray.of(y));
+          loss += part.get("loss") * b.size();
+          correct += part.get("accuracy") * b.size();
+          n += b.size();
+        }
+      }
+    }
+    if (n == 0) {
+      throw new JerasException(test.name() + ": no image to evaluate on");
+    }
+    r = new LinkedHashMap<>();
+    r.put("loss", loss / n);
+    r.put("accuracy", correct / n);
+    r.put("samples", (double) n);
+    return r;
   }
 
   /**

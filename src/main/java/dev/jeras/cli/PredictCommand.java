@@ -1,14 +1,23 @@
 package dev.jeras.cli;
 
 import dev.jeras.JerasException;
+import dev.jeras.data.Batch;
+import dev.jeras.data.BatchIterator;
 import dev.jeras.data.Datasets;
 import dev.jeras.data.FloatArray;
+import dev.jeras.data.ImageFolder;
+import dev.jeras.data.ImageFolderOptions;
 import dev.jeras.data.Images;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Predictor;
+import dev.jeras.saving.AtomicFiles;
 import dev.jeras.saving.ModelFiles;
 import dev.jeras.saving.Npy;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,11 +52,22 @@ final class PredictCommand implements Callable<Integer> {
 
   @Option(
       names = "--output",
-      paramLabel = "FILE.npy|npz",
+      paramLabel = "FILE.npy|npz|csv",
       description =
           "where to write the output, float32 (with --input); .npz writes every output of a"
-              + " model with several, each under its output name")
+              + " model with several, each under its output name; with --data-dir, a CSV of"
+              + " path, class, probability")
   Path output;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "a folder of images (any layout, subfolders included): predicts every image, writes"
+              + " --output FILE.csv")
+  Path dataDir;
+
+  @picocli.CommandLine.Mixin ImageOptions imageOptions;
 
   @Option(
       names = "--image",
@@ -66,7 +86,10 @@ final class PredictCommand implements Callable<Integer> {
   @Option(
       names = "--classes",
       paramLabel = "DATASET",
-      description = "class names: mnist, fashion-mnist or cifar10 (default: from the input shape)")
+      description =
+          "class names: mnist, fashion-mnist or cifar10, an image folder (its class folders), or"
+              + " names separated by commas (default: --data-dir's class folders, else from the"
+              + " input shape)")
   String classes;
 
   @Option(
@@ -89,6 +112,9 @@ final class PredictCommand implements Callable<Integer> {
     if (images != null) {
       TrainCommand.positive("--top-k", topK);
       return predictImages();
+    }
+    if (dataDir != null) {
+      return predictFolder();
     }
     if (input == null || output == null) {
       throw new IllegalArgumentException(
@@ -167,10 +193,18 @@ final class PredictCommand implements Callable<Integer> {
                 + p.inputShapes());
       }
       String names = classes != null ? classes : in.dim(3) == 3 ? "cifar10" : "mnist";
-      List<String> labels = Datasets.classNames(names);
-      for (Path image : images) {
-        FloatArray x =
-            Images.load(image, (int) in.dim(1), (int) in.dim(2), (int) in.dim(3), invert);
+      List<String> labels = classNames(names);
+      FloatArray all =
+          Images.load(
+              images,
+              (int) in.dim(1),
+              (int) in.dim(2),
+              (int) in.dim(3),
+              invert,
+              imageOptions.maxImagePixels);
+      for (int n = 0; n < images.size(); n++) {
+        Path image = images.get(n);
+        FloatArray x = all.slice(n, n + 1);
         FloatArray scores = p.predict(x, 1);
         if (scores.shape().length != 2) {
           throw new JerasException(
@@ -194,5 +228,100 @@ final class PredictCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Every image under --data-dir, in Keras' order: one CSV row each (path, class, probability). */
+  private int predictFolder() {
+    if (output == null) {
+      throw new IllegalArgumentException("--data-dir needs --output FILE.csv");
+    }
+    new Outputs(false).file("--output", output).check();
+    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
+      ImageFolder all =
+          Datasets.imageFolder(
+                  dataDir,
+                  imageOptions
+                      .forModel(p.inputShapes().get(0), batchSize)
+                      .labelMode("none")
+                      .shuffle(false))
+              .train();
+      List<String> labels =
+          classes != null
+              ? classNames(classes)
+              : ImageFolder.looksLikeImageFolder(dataDir)
+                  ? Datasets.imageFolder(dataDir, new ImageFolderOptions()).classNames()
+                  : List.of();
+      int[] written = {0};
+      try (all) {
+        AtomicFiles.writeFile(
+            output,
+            tmp -> {
+              try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+                  BatchIterator it = all.batches()) {
+                w.write("path,class,probability\n");
+                for (Batch next = it.next(); next != null; next = it.next()) {
+                  try (Batch b = next) {
+                    if (b.size() == 0) {
+                      continue;
+                    }
+                    float[] probs = p.predict(b.featuresArray(), b.size()).data();
+                    int k = probs.length / b.size();
+                    int[] rows = b.indices();
+                    for (int i = 0; i < rows.length; i++) {
+                      int best = 0;
+                      for (int c = 1; c < k; c++) {
+                        if (probs[i * k + c] > probs[i * k + best]) {
+                          best = c;
+                        }
+                      }
+                      String name =
+                          best < labels.size() ? labels.get(best) : Integer.toString(best);
+                      w.write(
+                          String.format(
+                              Locale.ROOT,
+                              "%s,%s,%.6f%n",
+                              csv(all.files().get(rows[i]).toString()),
+                              csv(name),
+                              probs[i * k + best]));
+                      written[0]++;
+                    }
+                  }
+                }
+              }
+            });
+      }
+      int skipped = all.size() - written[0];
+      System.out.printf(
+          Locale.ROOT,
+          "%s: %d images -> %s%s%n",
+          model,
+          written[0],
+          output.toAbsolutePath().normalize(),
+          skipped > 0 ? " (" + skipped + " unreadable images skipped)" : "");
+    }
+    return 0;
+  }
+
+  /** Class names from a built-in dataset's name, an image folder, or a comma-separated list. */
+  private static List<String> classNames(String spec) {
+    if (Datasets.names().contains(spec.strip().toLowerCase(Locale.ROOT).replace('_', '-'))) {
+      return Datasets.classNames(spec);
+    }
+    Path dir = Path.of(spec);
+    if (Files.isDirectory(dir)) {
+      return Datasets.imageFolder(dir, new ImageFolderOptions()).classNames();
+    }
+    if (spec.contains(",")) {
+      return Arrays.stream(spec.split(",")).map(String::strip).toList();
+    }
+    return Datasets.classNames(spec); // names the datasets it knows in its error
+  }
+
+  /** A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
+  static String csv(String s) {
+    if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+      return s;
+    }
+    return '"' + s.replace("\"", "\"\"") + '"';
   }
 }

@@ -3,8 +3,6 @@ package dev.jeras.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jeras.JerasException;
-import dev.jeras.data.Dataset;
-import dev.jeras.data.Datasets;
 import dev.jeras.models.Model;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.ModelCheckpoint;
@@ -50,6 +48,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin CommonOptions.DataDir dataDir;
 
+  @Mixin ImageOptions images;
+
   @Option(names = "--epochs", defaultValue = "5", description = "default: ${DEFAULT-VALUE}")
   int epochs;
 
@@ -68,7 +68,9 @@ final class TrainCommand implements Callable<Integer> {
       names = "--validation-split",
       paramLabel = "F",
       defaultValue = "0",
-      description = "fraction of the training data held out for validation (default: 0)")
+      description =
+          "fraction of the training data held out for validation (default: 0); of an image"
+              + " folder: the files Keras holds out for the same --seed")
   double validationSplit;
 
   @Option(
@@ -195,30 +197,26 @@ final class TrainCommand implements Callable<Integer> {
     if (drawnSeed) {
       seed = (long) new java.security.SecureRandom().nextInt(1_000_000);
     }
-    try (Model m = model.create()) {
+    Path dir = dataDir.resolve();
+    boolean folder = dataset == null && dataDir.isImageFolder();
+    if (folder && resume && seed == null) {
+      throw new IllegalArgumentException(
+          "--resume on an image folder needs the --seed of the interrupted run (it decides the"
+              + " images' order and the validation split)");
+    }
+    try (Model m = model.create();
+        TrainingData data = data(m, dir, folder)) {
       m.engineOptions(device.options());
       if (seed != null) {
         m.seed(seed);
       }
-      String data =
-          dataset != null ? dataset : CommonOptions.datasetFor(m.inputLayers().get(0).batchShape());
-      Path dir = dataDir.resolve();
-      Dataset.Split split = Datasets.load(data, dir);
-      Dataset train = limit == null ? split.train() : split.train().limit(limit);
-      checkTrainingSamples(train.size(), data, dir);
       out.printf(
           Locale.ROOT,
           "Model %s: %,d parameters (%,d trainable)%n",
           m.name(),
           m.countParams(),
           m.countTrainableParams());
-      out.printf(
-          Locale.ROOT,
-          "Data %s: %,d training and %,d test samples, from %s%n",
-          data,
-          train.size(),
-          split.test().size(),
-          dir);
+      out.println(data.describe());
       if (drawnSeed) {
         out.printf(Locale.ROOT, "Seed %d (drawn; --seed %d repeats this run)%n", seed, seed);
       }
@@ -267,15 +265,14 @@ final class TrainCommand implements Callable<Integer> {
           new FitOptions()
               .epochs(epochs)
               .batchSize(batchSize)
-              .validationSplit(validationSplit)
-              .progress(TerminalProgress.forConsole(out));
+              .progress(TerminalProgress.forConsole(out).showDataWait(verbose.verbose));
       if (seed != null) {
         fit.seed(seed);
       }
       if (checkpointDir != null) {
         fit.checkpointDir(checkpointDir).resume(resume);
       }
-      String monitor = validationSplit > 0 ? "val_loss" : "loss";
+      String monitor = data.hasValidation() ? "val_loss" : "loss";
       if (earlyStopping != null) {
         fit.callbacks(new EarlyStopping(monitor).patience(earlyStopping).restoreBestWeights(true));
       }
@@ -318,7 +315,7 @@ final class TrainCommand implements Callable<Integer> {
       boolean interrupted;
       try (Interrupts interrupts = new Interrupts(System.err)) {
         fit.callbacks(interrupts);
-        history = m.fit(train.x(), train.y(), fit);
+        history = data.fit(m, fit);
         interrupted = interrupts.requested();
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
@@ -331,12 +328,22 @@ final class TrainCommand implements Callable<Integer> {
       if (history.stopReason() != null && history.stopReason().startsWith("non-finite")) {
         return Main.USER_ERROR;
       }
-      Map<String, Double> test = m.evaluate(split.test().x(), split.test().y(), 256);
-      out.printf(
-          Locale.ROOT,
-          "Test loss: %.4f - test accuracy: %.4f%n",
-          test.get("loss"),
-          test.get("accuracy"));
+      if (data.skipped() > 0) {
+        out.printf(
+            Locale.ROOT,
+            "Skipped %d unreadable images (each named in a warning)%n",
+            data.skipped());
+      }
+      Map<String, Double> test = data.test(m);
+      if (test == null) {
+        out.println("Test: none (" + dir + " has no test/ folder)");
+      } else {
+        out.printf(
+            Locale.ROOT,
+            "Test loss: %.4f - test accuracy: %.4f%n",
+            test.get("loss"),
+            test.get("accuracy"));
+      }
       out.printf(
           Locale.ROOT,
           "Training time: %.1f s (%.1f s/epoch)%n",
@@ -370,6 +377,39 @@ final class TrainCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  /** The built-in dataset the model's input fits, or the image folder in --data-dir. */
+  private TrainingData data(Model m, Path dir, boolean folder) {
+    if (folder) {
+      var options =
+          images
+              .forModel(m.inputLayers().get(0).batchShape(), batchSize)
+              .validationSplit(validationSplit);
+      if (seed != null) {
+        options.seed(seed);
+      }
+      return TrainingData.folder(dir, options, limit);
+    }
+    String name =
+        dataset != null ? dataset : CommonOptions.datasetFor(m.inputLayers().get(0).batchShape());
+    TrainingData data = TrainingData.builtin(name, dir, limit, validationSplit);
+    checkTrainingSamples(data.trainSize(), name, dir);
+    return data;
+  }
+
+  /** Time waited for data over the epochs' wall-clock time, over the epochs that measured it. */
+  private static double dataWaitFraction(History h) {
+    double waited = 0;
+    double total = 0;
+    for (int i = 0; i < h.epochCount(); i++) {
+      double f = h.dataWaitFractions().get(i);
+      if (!Double.isNaN(f)) {
+        waited += f * h.seconds().get(i);
+        total += h.seconds().get(i);
+      }
+    }
+    return total > 0 ? waited / total : 0;
   }
 
   /** Refuses bad numbers before anything is loaded. */
@@ -478,11 +518,20 @@ final class TrainCommand implements Callable<Integer> {
         }
       }
       e.put("seconds", h.seconds().get(i));
+      double wait = h.dataWaitFractions().get(i);
+      if (!Double.isNaN(wait)) {
+        e.put("data_wait_fraction", wait);
+      }
     }
-    ObjectNode t = root.putObject("test");
-    t.put("loss", test.get("loss"));
-    t.put("accuracy", test.get("accuracy"));
+    if (test == null) {
+      root.putNull("test");
+    } else {
+      ObjectNode t = root.putObject("test");
+      t.put("loss", test.get("loss"));
+      t.put("accuracy", test.get("accuracy"));
+    }
     root.put("train_seconds", seconds);
+    root.put("data_wait_fraction", dataWaitFraction(h));
     root.put("first_step_unix_ms", firstStepUnixMs);
     root.put(
         "process_start_unix_ms",

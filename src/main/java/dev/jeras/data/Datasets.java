@@ -105,6 +105,23 @@ public final class Datasets {
     return IdxDataset.read(dir, name, classNames);
   }
 
+  /**
+   * Opens a folder of images, one subfolder per class, as Keras' {@code
+   * image_dataset_from_directory} does (its semantics and defaults: class folders in alphanumeric
+   * order, JPEG/PNG/BMP/GIF files, other files ignored). A folder holding {@code train/} and {@code
+   * test/} (or {@code validation/}) subfolders, each with the class folders, is read as those
+   * splits. Nothing is decoded here; each pass over a subset streams its images.
+   *
+   * @param dir the folder
+   * @param options image size, colour and label modes, validation split, seed, ...
+   * @return the training subset, the validation and test subsets when there are any, the classes
+   * @throws JerasException when the folder is missing, has no class folders or a single one, an
+   *     empty class folder (named), or no images at all
+   */
+  public static ImageFolder.Split imageFolder(Path dir, ImageFolderOptions options) {
+    return ImageFolder.open(dir, options);
+  }
+
   private static String canonical(String name) {
     if (name == null) {
       throw unknown(null);

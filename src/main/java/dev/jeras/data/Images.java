@@ -1,91 +1,100 @@
 package dev.jeras.data;
 
 import dev.jeras.JerasException;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
+import java.util.List;
+import org.tensorflow.Result;
 
 /**
- * Turns an image file (PNG, JPEG, BMP, GIF) into a model input: decoded, resized to the model's
- * height and width (bilinear), converted to grayscale (ITU-R BT.601 luma) or RGB, scaled to [0, 1];
- * optionally inverted for models trained on light-on-dark digits (MNIST) fed dark-on-light scans.
+ * Turns an image file (JPEG, PNG, BMP, GIF) into a model input with the same decoding as {@link
+ * ImageFolder}, that is Keras' {@code image_dataset_from_directory}: TensorFlow's decoders
+ * (grayscale, RGB or RGBA as the model wants; EXIF orientation ignored; alpha never composited), a
+ * bilinear resize to the model's height and width (half-pixel centers, no antialiasing), scaled to
+ * [0, 1]; optionally inverted for models trained on light-on-dark digits (MNIST) fed dark-on-light
+ * scans. Images declaring more than {@link ImageFolderOptions#DEFAULT_MAX_IMAGE_PIXELS} pixels are
+ * refused before decoding.
  *
  * <pre>{@code
  * FloatArray x = Images.load(Path.of("digit.png"), 28, 28, 1, false);   // shape (1, 28, 28, 1)
  * }</pre>
  */
 public final class Images {
-  static {
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
-    }
-  }
-
   private Images() {}
 
   /**
    * @param file the image
    * @param height the model's input height
    * @param width the model's input width
-   * @param channels 1 (grayscale) or 3 (RGB)
+   * @param channels 1 (grayscale), 3 (RGB) or 4 (RGBA)
    * @param invert whether to use 1 - value (dark digits on white paper for an MNIST model)
    * @return one sample, shape (1, height, width, channels), values in [0, 1]
    */
   public static FloatArray load(Path file, int height, int width, int channels, boolean invert) {
-    if (channels != 1 && channels != 3) {
+    return load(file, height, width, channels, invert, ImageFolderOptions.DEFAULT_MAX_IMAGE_PIXELS);
+  }
+
+  /**
+   * @param file the image
+   * @param height the model's input height
+   * @param width the model's input width
+   * @param channels 1 (grayscale), 3 (RGB) or 4 (RGBA)
+   * @param invert whether to use 1 - value
+   * @param maxPixels the largest width x height accepted
+   * @return one sample, shape (1, height, width, channels), values in [0, 1]
+   */
+  public static FloatArray load(
+      Path file, int height, int width, int channels, boolean invert, long maxPixels) {
+    return load(List.of(file), height, width, channels, invert, maxPixels);
+  }
+
+  /**
+   * Loads several images with one decoder (building it takes a moment: cheaper than one call per
+   * image).
+   *
+   * @param files the images
+   * @param height the model's input height
+   * @param width the model's input width
+   * @param channels 1 (grayscale), 3 (RGB) or 4 (RGBA)
+   * @param invert whether to use 1 - value
+   * @param maxPixels the largest width x height accepted
+   * @return the samples in order, shape (files, height, width, channels), values in [0, 1]
+   */
+  public static FloatArray load(
+      List<Path> files, int height, int width, int channels, boolean invert, long maxPixels) {
+    if (channels != 1 && channels != 3 && channels != 4) {
       throw new JerasException(
-          file
+          (files.isEmpty() ? "images" : files.get(0).toString())
               + ": the model expects "
               + channels
-              + " channels; images can feed models with 1 (grayscale) or 3 (RGB) channels");
+              + " channels; images can feed models with 1 (grayscale), 3 (RGB) or 4 (RGBA)");
     }
-    BufferedImage src;
-    try {
+    for (Path file : files) {
       if (!Files.isRegularFile(file)) {
         throw new JerasException(file + ": no such image file");
       }
-      src = ImageIO.read(file.toFile());
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof JerasException je) {
-        throw je;
-      }
-      throw new JerasException(file + ": cannot decode the image: " + e.getMessage(), e);
     }
-    if (src == null) {
-      throw new JerasException(file + ": not a readable image (expected PNG, JPEG, BMP or GIF)");
-    }
-    BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    try {
-      g.setRenderingHint(
-          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-      g.drawImage(src, 0, 0, width, height, java.awt.Color.WHITE, null);
-    } finally {
-      g.dispose();
-    }
-    float[] out = new float[height * width * channels];
-    int i = 0;
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        int rgb = img.getRGB(x, y);
-        float r = ((rgb >> 16) & 0xff) / 255f;
-        float gr = ((rgb >> 8) & 0xff) / 255f;
-        float b = (rgb & 0xff) / 255f;
-        if (channels == 1) {
-          float v = 0.299f * r + 0.587f * gr + 0.114f * b;
-          out[i++] = invert ? 1 - v : v;
-        } else {
-          out[i++] = invert ? 1 - r : r;
-          out[i++] = invert ? 1 - gr : gr;
-          out[i++] = invert ? 1 - b : b;
+    ImageDecoder.Config config =
+        new ImageDecoder.Config(height, width, channels, "bilinear", false, false, 1f / 255);
+    int per = height * width * channels;
+    float[] out = new float[Math.multiplyExact(files.size(), per)];
+    try (ImageDecoder decoder = new ImageDecoder(config, 1)) {
+      for (int i = 0; i < files.size(); i++) {
+        Path file = files.get(i);
+        byte[] bytes = decoder.prepare(file, maxPixels);
+        try (Result r = decoder.decode(new byte[][] {bytes})) {
+          dev.jeras.internal.Tensors.readFloats(r.get(0), out, i * per);
+        } catch (RuntimeException e) {
+          throw new JerasException(
+              file + ": cannot decode the image: " + ImageDecoder.firstLine(e.getMessage()), e);
         }
       }
     }
-    return FloatArray.of(out, 1, height, width, channels);
+    if (invert) {
+      for (int i = 0; i < out.length; i++) {
+        out[i] = 1 - out[i];
+      }
+    }
+    return FloatArray.of(out, files.size(), height, width, channels);
   }
 }

@@ -8,9 +8,9 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * What the convolution layers share: filters, kernel size, strides, padding, dilation rate,
- * activation, bias and initializers, with Keras' names and defaults, the output shape, and the
- * common part of their Keras config. A subclass says what its kernel looks like and wires its
- * convolution through the backend.
+ * activation, bias, initializers and regularizers, with Keras' names and defaults, the output
+ * shape, and the common part of their Keras config. A subclass says what its kernel looks like and
+ * wires its convolution through the backend.
  *
  * @param <T> the layer's own type, returned by the fluent setters
  */
@@ -41,6 +41,12 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
 
   /** Default zeros. */
   protected Initializer biasInitializer = Initializer.zeros();
+
+  /** Default none (null). */
+  protected Regularizer kernelRegularizer;
+
+  /** Default none (null). */
+  protected Regularizer biasRegularizer;
 
   /**
    * @param filters output channels
@@ -135,6 +141,31 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
   }
 
   /**
+   * @return this layer, with that kernel penalty added to the loss (default none; null for none)
+   */
+  public T kernelRegularizer(Regularizer regularizer) {
+    checkMutable();
+    kernelRegularizer = regularizer;
+    return self();
+  }
+
+  /**
+   * @return this layer, with that bias penalty added to the loss (default none; null for none)
+   */
+  public T biasRegularizer(Regularizer regularizer) {
+    checkMutable();
+    biasRegularizer = regularizer;
+    return self();
+  }
+
+  /**
+   * @return the name of the weight {@code kernel_regularizer} applies to ({@code kernel})
+   */
+  protected String regularizedKernel() {
+    return "kernel";
+  }
+
+  /**
    * @return the number of filters
    */
   public int filters() {
@@ -207,7 +238,8 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
   }
 
   /**
-   * Adds the bias (where the layer has one) and applies the activation.
+   * Adds the bias (where the layer has one), the weight penalties to the loss, and applies the
+   * activation.
    *
    * @param ctx the call context
    * @param y the convolution's output
@@ -216,6 +248,10 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
   protected final Operand<TFloat32> finish(CallContext ctx, Operand<TFloat32> y) {
     Ops tf = ctx.tf();
     Operand<TFloat32> out = useBias ? ctx.backend().biasAdd(tf, y, ctx.weight(this, "bias")) : y;
+    Regularizer.addPenalty(ctx, this, regularizedKernel(), kernelRegularizer);
+    if (useBias) {
+      Regularizer.addPenalty(ctx, this, "bias", biasRegularizer);
+    }
     return Check.activate(ctx, activation, out);
   }
 
@@ -233,8 +269,8 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
     c.put("use_bias", useBias);
     c.put("kernel_initializer", kernelInitializer);
     c.put("bias_initializer", biasInitializer);
-    c.put("kernel_regularizer", null);
-    c.put("bias_regularizer", null);
+    c.put("kernel_regularizer", kernelRegularizer);
+    c.put("bias_regularizer", biasRegularizer);
     c.put("activity_regularizer", null);
     c.put("kernel_constraint", null);
     c.put("bias_constraint", null);
@@ -259,13 +295,10 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
     layer.useBias(c.getBoolean("use_bias", true));
     layer.kernelInitializer(c.getInitializer("kernel_initializer", Initializer.glorotUniform()));
     layer.biasInitializer(c.getInitializer("bias_initializer", Initializer.zeros()));
+    layer.kernelRegularizer(c.getRegularizer("kernel_regularizer"));
+    layer.biasRegularizer(c.getRegularizer("bias_regularizer"));
     c.requireValue("data_format", "channels_last");
-    c.requireNull(
-        "kernel_regularizer",
-        "bias_regularizer",
-        "activity_regularizer",
-        "kernel_constraint",
-        "bias_constraint");
+    c.requireNull("activity_regularizer", "kernel_constraint", "bias_constraint");
     return layer;
   }
 

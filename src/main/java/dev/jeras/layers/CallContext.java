@@ -45,6 +45,17 @@ public interface CallContext {
   void addUpdate(Op update);
 
   /**
+   * Adds a scalar to the training loss (Keras' {@code add_loss}; weight regularizers use it). The
+   * terms of a forward pass are summed and added to the loss the optimizer differentiates and to
+   * the loss {@code fit} and {@code evaluate} report, unscaled by the batch.
+   *
+   * @param key names the term: a term added again under the same key in one forward pass (a shared
+   *     layer called twice) counts once
+   * @param loss the scalar
+   */
+  void addLoss(String key, Operand<TFloat32> loss);
+
+  /**
    * Records that {@code probabilities} is softmax(logits), so that a cross-entropy loss can be
    * computed from the logits, as Keras does, for accuracy and numerical stability.
    *

@@ -21,6 +21,24 @@ final class Check {
     return new int[] {a, b};
   }
 
+  /** Checks {top, bottom, left, right} amounts (padding, cropping): each &gt;= 0. */
+  static int[] sides(String option, int top, int bottom, int left, int right) {
+    if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+      throw new IllegalArgumentException(
+          option
+              + " must be >= 0, got (("
+              + top
+              + ", "
+              + bottom
+              + "), ("
+              + left
+              + ", "
+              + right
+              + "))");
+    }
+    return new int[] {top, bottom, left, right};
+  }
+
   static double rate(String option, double value) {
     if (!(value >= 0 && value < 1)) {
       throw new IllegalArgumentException(option + " must be in [0, 1), got " + value);

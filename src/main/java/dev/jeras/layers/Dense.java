@@ -10,7 +10,8 @@ import org.tensorflow.types.TFloat32;
  * A fully connected layer: {@code y = activation(x . kernel + bias)}, applied to the last axis.
  *
  * <p>Options, with Keras' defaults: {@code units} (required), {@code activation} linear, {@code
- * use_bias} true, {@code kernel_initializer} glorot_uniform, {@code bias_initializer} zeros.
+ * use_bias} true, {@code kernel_initializer} glorot_uniform, {@code bias_initializer} zeros, {@code
+ * kernel_regularizer} and {@code bias_regularizer} none (see {@link Regularizer}).
  *
  * <p>Input (batch, ..., in); output (batch, ..., units). Weights: kernel (in, units), bias (units).
  *
@@ -25,6 +26,8 @@ public final class Dense extends Layer {
   private boolean useBias = true;
   private Initializer kernelInitializer = Initializer.glorotUniform();
   private Initializer biasInitializer = Initializer.zeros();
+  private Regularizer kernelRegularizer;
+  private Regularizer biasRegularizer;
 
   /**
    * @param units the output size
@@ -73,6 +76,24 @@ public final class Dense extends Layer {
   public Dense biasInitializer(Initializer init) {
     checkMutable();
     biasInitializer = init;
+    return this;
+  }
+
+  /**
+   * @return this layer, with that kernel penalty added to the loss (default none; null for none)
+   */
+  public Dense kernelRegularizer(Regularizer regularizer) {
+    checkMutable();
+    kernelRegularizer = regularizer;
+    return this;
+  }
+
+  /**
+   * @return this layer, with that bias penalty added to the loss (default none; null for none)
+   */
+  public Dense biasRegularizer(Regularizer regularizer) {
+    checkMutable();
+    biasRegularizer = regularizer;
     return this;
   }
 
@@ -133,6 +154,10 @@ public final class Dense extends Layer {
     if (useBias) {
       y = ctx.backend().biasAdd(tf, y, ctx.weight(this, "bias"));
     }
+    Regularizer.addPenalty(ctx, this, "kernel", kernelRegularizer);
+    if (useBias) {
+      Regularizer.addPenalty(ctx, this, "bias", biasRegularizer);
+    }
     if (!flat) {
       long[] out = dims.clone();
       out[0] = -1;
@@ -155,8 +180,8 @@ public final class Dense extends Layer {
     c.put("use_bias", useBias);
     c.put("kernel_initializer", kernelInitializer);
     c.put("bias_initializer", biasInitializer);
-    c.put("kernel_regularizer", null);
-    c.put("bias_regularizer", null);
+    c.put("kernel_regularizer", kernelRegularizer);
+    c.put("bias_regularizer", biasRegularizer);
     c.put("kernel_constraint", null);
     c.put("bias_constraint", null);
     c.put("quantization_config", null);
@@ -173,13 +198,10 @@ public final class Dense extends Layer {
     l.useBias(c.getBoolean("use_bias", true));
     l.kernelInitializer(c.getInitializer("kernel_initializer", Initializer.glorotUniform()));
     l.biasInitializer(c.getInitializer("bias_initializer", Initializer.zeros()));
+    l.kernelRegularizer(c.getRegularizer("kernel_regularizer"));
+    l.biasRegularizer(c.getRegularizer("bias_regularizer"));
     c.requireNull(
-        "kernel_regularizer",
-        "bias_regularizer",
-        "activity_regularizer",
-        "kernel_constraint",
-        "bias_constraint",
-        "quantization_config");
+        "activity_regularizer", "kernel_constraint", "bias_constraint", "quantization_config");
     c.requireValue("lora_rank", 0);
     c.ignore("lora_alpha");
     c.finish();

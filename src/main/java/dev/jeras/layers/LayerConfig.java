@@ -2,6 +2,7 @@ package dev.jeras.layers;
 
 import dev.jeras.JerasException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -81,6 +82,13 @@ public final class LayerConfig {
    */
   public boolean has(String key) {
     return config.get(key) != null;
+  }
+
+  /**
+   * @return whether the key holds a JSON list
+   */
+  public boolean isList(String key) {
+    return config.get(key) instanceof List<?>;
   }
 
   /**
@@ -221,6 +229,105 @@ public final class LayerConfig {
       throw new JerasException(where() + ": option " + key + ": " + e.getMessage());
     }
     throw invalid(key, v, "an initializer name or object");
+  }
+
+  /**
+   * @param key a regularizer option ({@code kernel_regularizer})
+   * @return the regularizer, given as a name ({@code "l2"}) or a Keras object; null when absent
+   */
+  public Regularizer getRegularizer(String key) {
+    if (!has(key)) {
+      return mark(key, null);
+    }
+    Object v = require(key);
+    try {
+      if (v instanceof String s) {
+        return Regularizer.of(s);
+      }
+      if (v instanceof Map<?, ?> m && m.get("class_name") instanceof String cls) {
+        return Regularizer.fromConfig(cls, m.get("config") instanceof Map<?, ?> cm ? cm : Map.of());
+      }
+    } catch (IllegalArgumentException e) {
+      throw unsupported(key, v, "null, l1, l2, l1_l2, or an L1, L2 or L1L2 object");
+    }
+    throw invalid(key, v, "a regularizer name or object");
+  }
+
+  /**
+   * @param key an option holding one integer or a list of integers (null entries allowed, for
+   *     Keras' unknown dimensions)
+   * @return the integers (null entries kept), or null when absent or null
+   */
+  public List<Integer> getIntList(String key) {
+    if (!has(key)) {
+      return mark(key, null);
+    }
+    Object v = require(key);
+    List<Integer> out = new ArrayList<>();
+    if (v instanceof Number) {
+      out.add(getInt(key));
+      return Collections.unmodifiableList(out);
+    }
+    if (v instanceof List<?> l) {
+      for (Object e : l) {
+        if (e == null) {
+          out.add(null);
+        } else if (e instanceof Number n && isInt(n)) {
+          out.add(n.intValue());
+        } else {
+          throw invalid(key, v, "an integer or a list of integers");
+        }
+      }
+      return Collections.unmodifiableList(out);
+    }
+    throw invalid(key, v, "an integer or a list of integers");
+  }
+
+  /**
+   * Reads Keras' two-by-two spatial amounts (padding, cropping): one integer for all four sides, a
+   * pair (height, width) for both sides of each, or ((top, bottom), (left, right)).
+   *
+   * @param key the option
+   * @param dflt the default when absent or null
+   * @return {top, bottom, left, right}, each &gt;= 0
+   */
+  public int[] getSides(String key, int[] dflt) {
+    if (!has(key)) {
+      return mark(key, dflt);
+    }
+    Object v = require(key);
+    String expected = "an integer, a pair, or a pair of pairs of integers >= 0";
+    int[] out = null;
+    if (v instanceof Number) {
+      int i = getInt(key);
+      out = new int[] {i, i, i, i};
+    } else if (v instanceof List<?> l && l.size() == 2) {
+      int[] h = side(l.get(0));
+      int[] w = side(l.get(1));
+      if (h != null && w != null) {
+        out = new int[] {h[0], h[1], w[0], w[1]};
+      }
+    }
+    if (out == null || out[0] < 0 || out[1] < 0 || out[2] < 0 || out[3] < 0) {
+      throw invalid(key, v, expected);
+    }
+    return out;
+  }
+
+  /** One axis of {@link #getSides}: an integer (both sides) or a pair. */
+  private static int[] side(Object o) {
+    if (o instanceof Number n && isInt(n)) {
+      return new int[] {n.intValue(), n.intValue()};
+    }
+    if (o instanceof List<?> l
+        && l.size() == 2
+        && l.get(0) instanceof Number a
+        && isInt(a)
+        && l.get(1) instanceof Number b
+        && isInt(b)) {
+      return new int[] {a.intValue(), b.intValue()};
+    }
+    return null;
   }
 
   private static Initializer initializerFromConfig(String cls, Map<?, ?> c) {

@@ -2,8 +2,8 @@ package dev.jeras.layers;
 
 import java.util.List;
 
-/** Shared checks of layers that merge several inputs ({@link Add}, {@link Concatenate}). */
-abstract sealed class Merge extends Layer permits Add, Concatenate {
+/** Shared checks of layers that merge several inputs ({@link Add}, {@link Concatenate}, ...). */
+abstract sealed class Merge extends Layer permits Add, Concatenate, ElementwiseMerge {
   /**
    * @return the inputs, after checking there are at least two
    */

@@ -57,6 +57,12 @@ final class ScopedContext implements CallContext {
   }
 
   @Override
+  public void addLoss(String key, Operand<TFloat32> loss) {
+    // keys are unique within the model that owns the layer: prefix the nested model's name
+    parent.addLoss(owner == null ? key : owner.name() + "/" + key, loss);
+  }
+
+  @Override
   public void recordLogits(Operand<TFloat32> probabilities, Operand<TFloat32> logits) {
     parent.recordLogits(probabilities, logits);
   }

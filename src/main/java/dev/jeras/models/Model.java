@@ -5,6 +5,7 @@ import dev.jeras.backend.EngineOptions;
 import dev.jeras.backend.RewriteResult;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.data.StreamingDataset;
 import dev.jeras.internal.Naming;
 import dev.jeras.layers.CallContext;
 import dev.jeras.layers.InputLayer;
@@ -626,6 +627,28 @@ public class Model extends Layer implements Predictor, Network.Nested {
    */
   public History fit(List<FloatArray> xs, List<NumericArray> ys, FitOptions options) {
     return trainer().fit(xs, ys, options);
+  }
+
+  /**
+   * Trains on a streaming dataset, as Keras' {@code fit(dataset)}: the dataset's own batch size and
+   * shuffling; validation from {@link FitOptions#validationData(StreamingDataset)}.
+   *
+   * @param data the training data, with labels (an {@link dev.jeras.data.ImageFolder})
+   * @param options epochs, validation data, callbacks
+   * @return the history
+   */
+  public History fit(StreamingDataset data, FitOptions options) {
+    return trainer().fit(data, options);
+  }
+
+  /**
+   * Evaluates in inference mode on a streaming dataset, in its natural order.
+   *
+   * @param data the data, with labels
+   * @return {@code loss} and the compiled metrics, averaged over the samples
+   */
+  public Map<String, Double> evaluate(StreamingDataset data) {
+    return trainer().evaluate(data);
   }
 
   /**

@@ -13,6 +13,7 @@ import dev.jeras.layers.Input;
 import dev.jeras.layers.InputLayer;
 import dev.jeras.layers.Layer;
 import dev.jeras.layers.Node;
+import dev.jeras.layers.Regularizer;
 import dev.jeras.layers.SymbolicTensor;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.layers.WeightSpec;
@@ -640,6 +641,8 @@ public final class KerasJson {
       Object v = e.getValue();
       if (v instanceof Initializer init) {
         v = initializerObject(init);
+      } else if (v instanceof Regularizer r) {
+        v = regularizerObject(r);
       } else if (e.getKey().equals("dtype") && !config.containsKey("batch_shape")) {
         v = dtypePolicy();
       }
@@ -653,6 +656,15 @@ public final class KerasJson {
     o.put("module", "keras.initializers");
     o.put("class_name", init.kerasClassName());
     o.put("config", init.config());
+    o.put("registered_name", null);
+    return o;
+  }
+
+  private static Map<String, Object> regularizerObject(Regularizer r) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("module", "keras.regularizers");
+    o.put("class_name", r.kerasClassName());
+    o.put("config", r.config());
     o.put("registered_name", null);
     return o;
   }

@@ -138,11 +138,21 @@ public final class Engine implements AutoCloseable {
     private boolean training;
     private Map<Operand<TFloat32>, Operand<TFloat32>> logits;
     private List<Op> updates;
+    private Map<String, Operand<TFloat32>> losses;
 
+    /** Stage 1: a new graph, its variables yet to be created. */
     Wiring(Graph graph) {
       this.graph = graph;
       this.tf = Ops.create(graph);
       this.store = new VariableStore(tf);
+    }
+
+    /** More ops in the current graph, on its variables and inputs. */
+    Wiring(Graph graph, Ops tf, VariableStore store, List<Operand<TFloat32>> inputs) {
+      this.graph = graph;
+      this.tf = tf;
+      this.store = store;
+      this.inputs.addAll(inputs);
     }
 
     @Override
@@ -176,6 +186,11 @@ public final class Engine implements AutoCloseable {
     }
 
     @Override
+    public void addLoss(String key, Operand<TFloat32> loss) {
+      losses.putIfAbsent(key, loss);
+    }
+
+    @Override
     public Operand<TInt64> randomSeed(Layer layer) {
       long layerSeed = seed * 1_000_003L + layer.name().hashCode();
       return tf.stack(List.of(tf.constant(layerSeed), store.<TInt64>variable(ITERATIONS)));
@@ -191,8 +206,9 @@ public final class Engine implements AutoCloseable {
       training = trainingMode;
       logits = new IdentityHashMap<>();
       updates = new ArrayList<>();
+      losses = new LinkedHashMap<>();
       List<Operand<TFloat32>> outs = network.call(this, new ArrayList<>(inputs));
-      return new Forward(outs, logits, List.copyOf(updates));
+      return new Forward(outs, logits, List.copyOf(updates), List.copyOf(losses.values()));
     }
 
     /** Records that stage 2 looks this node up by name. */
@@ -215,11 +231,13 @@ public final class Engine implements AutoCloseable {
    * @param outputs one tensor per model output
    * @param logits the logits behind outputs that are a softmax, by output tensor (identity map)
    * @param updates state updates to run with each training step
+   * @param losses scalars to add to the loss (weight penalties)
    */
   record Forward(
       List<Operand<TFloat32>> outputs,
       Map<Operand<TFloat32>, Operand<TFloat32>> logits,
-      List<Op> updates) {}
+      List<Op> updates,
+      List<Operand<TFloat32>> losses) {}
 
   /**
    * Builds a graph generation and its session, then gives its variables values: {@code carry}'s
@@ -567,51 +585,14 @@ public final class Engine implements AutoCloseable {
    */
   public synchronized List<FloatArray> predictTrainingMode(List<FloatArray> xs, int batchSize) {
     if (trainingOutputs == null) {
+      // wired into the current graph; its state updates are built but never run
       trainingOutputs =
-          network.call(new LiveTraining(), new ArrayList<>(inputs)).stream()
-              .map(o -> (Operand<TFloat32>) tf.identity(o))
-              .toList();
+          new Wiring(graph, tf, store, inputs)
+              .forward(true).outputs().stream()
+                  .map(o -> (Operand<TFloat32>) tf.identity(o))
+                  .toList();
     }
     return run(xs, batchSize, trainingOutputs);
-  }
-
-  /** A training-mode pass wired into the current graph, updating no state (diagnostics). */
-  private final class LiveTraining implements CallContext {
-    @Override
-    public Ops tf() {
-      return tf;
-    }
-
-    @Override
-    public Backend backend() {
-      return backend;
-    }
-
-    @Override
-    public boolean training() {
-      return true;
-    }
-
-    @Override
-    public Operand<TFloat32> weight(Layer layer, String weightName) {
-      return store.floatVariable(Naming.variable(layer.name(), weightName));
-    }
-
-    @Override
-    public void addUpdate(Op update) {
-      // diagnostics only: the moving statistics are not updated
-    }
-
-    @Override
-    public void recordLogits(Operand<TFloat32> probabilities, Operand<TFloat32> l) {
-      // no loss is computed from this pass
-    }
-
-    @Override
-    public Operand<TInt64> randomSeed(Layer layer) {
-      long layerSeed = seed * 1_000_003L + layer.name().hashCode();
-      return tf.stack(List.of(tf.constant(layerSeed), store.<TInt64>variable(ITERATIONS)));
-    }
   }
 
   private List<FloatArray> run(

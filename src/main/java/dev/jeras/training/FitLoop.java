@@ -3,6 +3,7 @@ package dev.jeras.training;
 import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.data.StreamingDataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,21 +11,20 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tensorflow.Tensor;
 
 /**
  * One run of {@code fit}: the validation split, shuffling, batching (the last partial batch is
  * trained, as in Keras), running means, validation, callbacks, and the stop on a non-finite loss.
+ * Batches come from a {@link StepSource}: arrays, or a streaming dataset prepared ahead; the time
+ * each epoch waits for its batches is measured ({@link FitState#dataWaitFraction()}).
  */
 final class FitLoop {
   private static final Logger LOG = LoggerFactory.getLogger(FitLoop.class);
 
   private final Trainer trainer;
   private final FitOptions o;
-  private final List<FloatArray> xs;
-  private final List<NumericArray> ys;
-  private final List<FloatArray> valX;
-  private final List<NumericArray> valY;
+  private final StepSource train;
+  private final StepSource val;
   private final List<Callback> callbacks = new ArrayList<>();
 
   FitLoop(Trainer trainer, List<FloatArray> x, List<NumericArray> y, FitOptions options) {
@@ -33,12 +33,20 @@ final class FitLoop {
     trainer.engine().checkInputs(x, "training data");
     int n = x.get(0).count();
     trainer.checkTargets(y, n, "training data");
-    if (options.validationX != null) {
+    List<FloatArray> xs;
+    List<NumericArray> ys;
+    boolean[] sparse = sparse(trainer, y.size());
+    if (options.validationStream != null) {
+      xs = x;
+      ys = y;
+      val = validationStream(trainer, options);
+    } else if (options.validationX != null) {
       trainer.engine().checkInputs(options.validationX, "validation data");
       trainer.checkTargets(
           options.validationY, options.validationX.get(0).count(), "validation data");
-      valX = options.validationX;
-      valY = options.validationY;
+      val =
+          StepSource.arrays(
+              options.validationX, options.validationY, options.batchSize, sparse, false);
       xs = x;
       ys = y;
     } else if (options.validationSplit > 0) {
@@ -55,17 +63,74 @@ final class FitLoop {
       }
       xs = x.stream().map(a -> a.slice(0, split)).toList();
       ys = y.stream().map(a -> (NumericArray) a.slice(0, split)).toList();
-      valX = x.stream().map(a -> a.slice(split, n)).toList();
-      valY = y.stream().map(a -> (NumericArray) a.slice(split, n)).toList();
+      List<FloatArray> vx = x.stream().map(a -> a.slice(split, n)).toList();
+      List<NumericArray> vy = y.stream().map(a -> (NumericArray) a.slice(split, n)).toList();
+      val = StepSource.arrays(vx, vy, options.batchSize, sparse, false);
     } else {
       xs = x;
       ys = y;
-      valX = null;
-      valY = null;
+      val = null;
     }
     if (xs.get(0).count() == 0) {
       throw new JerasException("training data is empty (0 samples)");
     }
+    this.train = StepSource.arrays(xs, ys, options.batchSize, sparse, options.shuffle);
+    addCallbacks(options);
+  }
+
+  /**
+   * Trains on a streaming dataset: its own batch size and shuffling; validation data from {@link
+   * FitOptions#validationData(StreamingDataset)} (a validation split of a stream is refused, as in
+   * Keras).
+   */
+  FitLoop(Trainer trainer, StreamingDataset data, FitOptions options) {
+    this.trainer = trainer;
+    this.o = options;
+    StreamCheck.targets(trainer, data, "training data");
+    if (options.validationSplit > 0) {
+      throw new JerasException(
+          "a validation split works on arrays; for "
+              + data.name()
+              + " give validation data (FitOptions.validationData), e.g. an ImageFolder's"
+              + " validation subset");
+    }
+    if (data.size() == 0) {
+      throw new JerasException(data.name() + ": training data is empty (0 samples)");
+    }
+    this.train = StepSource.stream(data);
+    if (options.validationStream != null) {
+      val = validationStream(trainer, options);
+    } else if (options.validationX != null) {
+      trainer.engine().checkInputs(options.validationX, "validation data");
+      trainer.checkTargets(
+          options.validationY, options.validationX.get(0).count(), "validation data");
+      val =
+          StepSource.arrays(
+              options.validationX,
+              options.validationY,
+              options.batchSize,
+              sparse(trainer, options.validationY.size()),
+              false);
+    } else {
+      val = null;
+    }
+    addCallbacks(options);
+  }
+
+  private static StepSource validationStream(Trainer trainer, FitOptions options) {
+    StreamCheck.targets(trainer, options.validationStream, "validation data");
+    return StepSource.stream(options.validationStream);
+  }
+
+  private static boolean[] sparse(Trainer trainer, int outputs) {
+    boolean[] sparse = new boolean[outputs];
+    for (int i = 0; i < sparse.length; i++) {
+      sparse[i] = trainer.losses().get(i).sparseLabels();
+    }
+    return sparse;
+  }
+
+  private void addCallbacks(FitOptions options) {
     Callback progress = options.progressSet ? options.progress : new ProgressReporter.Logging();
     if (progress != null) {
       callbacks.add(progress);
@@ -88,17 +153,11 @@ final class FitLoop {
   }
 
   private History run(Checkpointer ckpt) {
-    int n = xs.get(0).count();
-    int batch = o.batchSize;
-    int steps = (n + batch - 1) / batch;
+    int n = train.samples();
+    int steps = train.steps();
     long seed = o.seed != null ? o.seed : trainer.engine().seed() ^ System.nanoTime();
     FitState state = new FitState(trainer, o.epochs, steps, n);
-    Batches batches = new Batches();
     List<String> names = trainer.sumNames();
-    boolean[] sparse = new boolean[ys.size()];
-    for (int i = 0; i < sparse.length; i++) {
-      sparse[i] = trainer.losses().get(i).sparseLabels();
-    }
     int startEpoch = o.initialEpoch;
     int startStep = 0;
     double[] resumed = null;
@@ -119,7 +178,7 @@ final class FitLoop {
       final int e = epoch;
       callbacks.forEach(c -> c.onEpochBegin(e, state));
       long start = System.nanoTime();
-      int[] order = o.shuffle ? Trainer.permutation(n, epochRandom(seed, epoch)) : null;
+      int[] order = train.shuffle() ? Trainer.permutation(n, epochRandom(seed, epoch)) : null;
       // partial[0] = samples seen, [1] = loss sum, [2..] = metric sums
       double[] partial = new double[2 + names.size()];
       int first = 0;
@@ -129,53 +188,69 @@ final class FitLoop {
       }
       Map<String, Double> logs = new LinkedHashMap<>();
       boolean nonFinite = false;
-      for (int step = first; step < steps; step++) {
-        int from = step * batch;
-        int to = Math.min(n, from + batch);
-        float[] r = runStep(batches, order, from, to, sparse);
-        if (!Float.isFinite(r[0])) {
-          nonFinite = true;
-          stopOnNonFinite(r[0], epoch, step, ckpt, state, history);
-          break;
-        }
-        int size = to - from;
-        partial[0] += size;
-        partial[1] += (double) r[0] * size;
-        logs.put("loss", partial[1] / partial[0]);
-        for (int i = 0; i < names.size(); i++) {
-          partial[2 + i] += r[i + 1];
-          logs.put(names.get(i), partial[2 + i] / partial[0]);
-        }
-        final int s = step;
-        final Map<String, Double> snapshot = logs;
-        callbacks.forEach(c -> c.onBatchEnd(s, snapshot, state));
-        if (state.interrupted()) {
-          String msg = "interrupted at epoch " + (epoch + 1) + ", step " + (step + 1);
-          if (ckpt != null && step + 1 < steps) {
-            ckpt.save(new Checkpointer.State(epoch, step + 1, seed, partial, history));
-            msg += "; checkpoint written to " + o.checkpointDir;
+      // nanoseconds this epoch waited for its next batch (training and validation)
+      long[] waited = {0};
+      try (StepSource.Pass pass = train.pass(order, first)) {
+        for (int step = first; step < steps; step++) {
+          long asked = System.nanoTime();
+          StepSource.Feed batch = pass.next();
+          waited[0] += System.nanoTime() - asked;
+          if (batch == null) {
+            break;
           }
-          LOG.warn(msg);
-          history.stop(msg);
-          if (step + 1 < steps) {
-            callbacks.forEach(c -> c.onTrainEnd(history, state));
-            return history;
+          float[] r;
+          int size = batch.size();
+          try (batch) {
+            if (size == 0) {
+              continue; // every image of the batch was skipped
+            }
+            r = trainer.trainStep(batch.x(), batch.y());
           }
-        }
-        if (state.stopRequested()) {
-          break;
+          if (!Float.isFinite(r[0])) {
+            nonFinite = true;
+            stopOnNonFinite(r[0], epoch, step, ckpt, state, history);
+            break;
+          }
+          partial[0] += size;
+          partial[1] += (double) r[0] * size;
+          logs.put("loss", partial[1] / partial[0]);
+          for (int i = 0; i < names.size(); i++) {
+            partial[2 + i] += r[i + 1];
+            logs.put(names.get(i), partial[2 + i] / partial[0]);
+          }
+          final int s = step;
+          final Map<String, Double> snapshot = logs;
+          callbacks.forEach(c -> c.onBatchEnd(s, snapshot, state));
+          if (state.interrupted()) {
+            String msg = "interrupted at epoch " + (epoch + 1) + ", step " + (step + 1);
+            if (ckpt != null && step + 1 < steps) {
+              ckpt.save(new Checkpointer.State(epoch, step + 1, seed, partial, history));
+              msg += "; checkpoint written to " + o.checkpointDir;
+            }
+            LOG.warn(msg);
+            history.stop(msg);
+            if (step + 1 < steps) {
+              callbacks.forEach(c -> c.onTrainEnd(history, state));
+              return history;
+            }
+          }
+          if (state.stopRequested()) {
+            break;
+          }
         }
       }
       if (nonFinite || partial[0] == 0) {
         break;
       }
-      if (valX != null) {
-        Map<String, Double> val = trainer.evaluate(valX, valY, batch);
-        val.forEach((k, v) -> logs.put("val_" + k, v));
+      if (val != null) {
+        Map<String, Double> v = trainer.evaluate(val, waited);
+        v.forEach((k, value) -> logs.put("val_" + k, value));
       }
-      double seconds = (System.nanoTime() - start) / 1e9;
+      long elapsed = System.nanoTime() - start;
+      double seconds = elapsed / 1e9;
+      state.setDataWaitFraction(elapsed > 0 ? (double) waited[0] / elapsed : 0);
       callbacks.forEach(c -> c.onEpochEnd(e, logs, state));
-      history.add(logs, seconds);
+      history.add(logs, seconds, state.dataWaitFraction());
       if (ckpt != null) {
         ckpt.save(new Checkpointer.State(epoch + 1, 0, seed, new double[0], history));
       }
@@ -209,22 +284,5 @@ final class FitLoop {
     LOG.error(msg);
     state.stopTraining();
     history.stop(msg);
-  }
-
-  private float[] runStep(Batches batches, int[] order, int from, int to, boolean[] sparse) {
-    List<Tensor> bx = new ArrayList<>(xs.size());
-    List<Tensor> by = new ArrayList<>(ys.size());
-    try {
-      for (FloatArray x : xs) {
-        bx.add(batches.batch(x, order, from, to, false));
-      }
-      for (int i = 0; i < ys.size(); i++) {
-        by.add(batches.batch(ys.get(i), order, from, to, sparse[i]));
-      }
-      return trainer.trainStep(bx, by);
-    } finally {
-      bx.forEach(Tensor::close);
-      by.forEach(Tensor::close);
-    }
   }
 }

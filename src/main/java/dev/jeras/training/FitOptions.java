@@ -2,6 +2,7 @@ package dev.jeras.training;
 
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.data.StreamingDataset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +22,7 @@ public final class FitOptions {
   double validationSplit = 0;
   List<FloatArray> validationX;
   List<NumericArray> validationY;
+  StreamingDataset validationStream;
   Long seed;
   final List<Callback> callbacks = new ArrayList<>();
   Callback progress;
@@ -94,6 +96,21 @@ public final class FitOptions {
   public FitOptions validationData(FloatArray x, NumericArray y) {
     this.validationX = List.of(x);
     this.validationY = List.of(y);
+    this.validationStream = null;
+    return this;
+  }
+
+  /**
+   * Validates on a streaming dataset after each epoch (for example an {@link
+   * dev.jeras.data.ImageFolder}'s validation subset); {@code null} validates on nothing.
+   *
+   * @param data validation data with labels
+   * @return this
+   */
+  public FitOptions validationData(StreamingDataset data) {
+    this.validationStream = data;
+    this.validationX = null;
+    this.validationY = null;
     return this;
   }
 

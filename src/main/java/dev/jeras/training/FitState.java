@@ -14,6 +14,7 @@ public final class FitState {
   private final int samples;
   private volatile boolean stopRequested;
   private volatile boolean interrupted;
+  private volatile double dataWaitFraction;
 
   FitState(Trainer trainer, int epochs, int stepsPerEpoch, int samples) {
     this.trainer = trainer;
@@ -70,6 +71,19 @@ public final class FitState {
    */
   public boolean stopRequested() {
     return stopRequested;
+  }
+
+  /**
+   * @return the fraction of the last finished epoch's wall-clock time (its training steps and its
+   *     validation) spent waiting for the next batch: the input pipeline's share of the epoch; 0
+   *     before the first epoch ends
+   */
+  public double dataWaitFraction() {
+    return dataWaitFraction;
+  }
+
+  void setDataWaitFraction(double fraction) {
+    this.dataWaitFraction = fraction;
   }
 
   /**

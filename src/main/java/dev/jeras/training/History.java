@@ -22,12 +22,19 @@ import java.util.Set;
 public final class History {
   private final List<Map<String, Double>> epochs = new ArrayList<>();
   private final List<Double> seconds = new ArrayList<>();
+  private final List<Double> dataWait = new ArrayList<>();
   private String stopReason;
 
-  /** Records one epoch. */
+  /** Records one epoch (restored from a checkpoint: its data wait is not known). */
   void add(Map<String, Double> logs, double epochSeconds) {
+    add(logs, epochSeconds, Double.NaN);
+  }
+
+  /** Records one epoch with the fraction of its time spent waiting for data. */
+  void add(Map<String, Double> logs, double epochSeconds, double dataWaitFraction) {
     epochs.add(Collections.unmodifiableMap(new LinkedHashMap<>(logs)));
     seconds.add(epochSeconds);
+    dataWait.add(dataWaitFraction);
   }
 
   /** Records why training stopped early (a non-finite loss). */
@@ -61,6 +68,14 @@ public final class History {
    */
   public List<Double> seconds() {
     return Collections.unmodifiableList(seconds);
+  }
+
+  /**
+   * @return each epoch's fraction of its wall-clock time spent waiting for the next batch (NaN for
+   *     epochs restored from a checkpoint); see {@link FitState#dataWaitFraction()}
+   */
+  public List<Double> dataWaitFractions() {
+    return Collections.unmodifiableList(dataWait);
   }
 
   /**

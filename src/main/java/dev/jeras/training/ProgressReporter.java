@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 public class ProgressReporter implements Callback {
   private final PrintStream out;
   private long epochStart;
+  private boolean showDataWait;
 
   /**
    * @param out where lines go
@@ -37,6 +38,16 @@ public class ProgressReporter implements Callback {
     return new ProgressReporter(out);
   }
 
+  /**
+   * @param show whether each epoch line ends with the share of the epoch spent waiting for data
+   *     ({@code - data wait: 0.4%}, see {@link FitState#dataWaitFraction()})
+   * @return this
+   */
+  public ProgressReporter showDataWait(boolean show) {
+    this.showDataWait = show;
+    return this;
+  }
+
   @Override
   public void onEpochBegin(int epoch, FitState state) {
     epochStart = System.nanoTime();
@@ -44,7 +55,11 @@ public class ProgressReporter implements Callback {
 
   @Override
   public void onEpochEnd(int epoch, Map<String, Double> logs, FitState state) {
-    emit(line(epoch, state, logs, (System.nanoTime() - epochStart) / 1e9));
+    String line = line(epoch, state, logs, (System.nanoTime() - epochStart) / 1e9);
+    if (showDataWait) {
+      line += String.format(Locale.ROOT, " - data wait: %.1f%%", 100 * state.dataWaitFraction());
+    }
+    emit(line);
   }
 
   /**

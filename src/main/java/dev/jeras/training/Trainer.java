@@ -4,6 +4,7 @@ import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.data.StreamingDataset;
 import dev.jeras.internal.Tensors;
 import dev.jeras.internal.VariableStore;
 import dev.jeras.layers.Dense;
@@ -178,6 +179,16 @@ public final class Trainer {
     }
     Operand<TFloat32> trainLoss = outputs == 1 ? trainLosses.get(0) : tf.math.addN(trainLosses);
     Operand<TFloat32> evalLossSum = outputs == 1 ? evalLosses.get(0) : tf.math.addN(evalLosses);
+    // Added losses (weight penalties), as Keras adds them: to the batch's mean loss, so the
+    // evaluation's per-sample sum gets them once per sample.
+    if (!train.losses().isEmpty()) {
+      trainLoss = tf.math.add(trainLoss, tf.math.addN(train.losses()));
+    }
+    if (!infer.losses().isEmpty()) {
+      Operand<TFloat32> batch = tf.dtypes.cast(tf.shape(infer.outputs().get(0)), TFloat32.class);
+      Operand<TFloat32> samples = tf.gather(batch, tf.constant(0), tf.constant(0));
+      evalLossSum = tf.math.add(evalLossSum, tf.math.mul(tf.math.addN(infer.losses()), samples));
+    }
     optimizerVariables.clear();
     w.keep(w.store.createFloat(LEARNING_RATE, new long[0]));
     optimizerVariables.add(LEARNING_RATE);
@@ -602,35 +613,76 @@ public final class Trainer {
       throw new JerasException("evaluation data is empty");
     }
     checkTargets(ys, n, "evaluation data");
+    boolean[] sparse = new boolean[ys.size()];
+    for (int o = 0; o < sparse.length; o++) {
+      sparse[o] = losses.get(o).sparseLabels();
+    }
+    return evaluate(StepSource.arrays(xs, ys, batchSize, sparse, false), new long[1]);
+  }
+
+  /**
+   * Trains on a streaming dataset (its own batch size and order).
+   *
+   * @param data the training data, with labels
+   * @param options epochs, validation data, callbacks (batch size and shuffle are the data's)
+   * @return the history
+   */
+  public History fit(StreamingDataset data, FitOptions options) {
+    return new FitLoop(this, data, options).run();
+  }
+
+  /**
+   * Evaluates in inference mode on a streaming dataset, in its natural order.
+   *
+   * @param data the data, with labels
+   * @return the mean loss and metrics over all samples, keyed as in fit's logs
+   */
+  public Map<String, Double> evaluate(StreamingDataset data) {
+    StreamCheck.targets(this, data, "evaluation data");
+    if (data.size() == 0) {
+      throw new JerasException(data.name() + ": evaluation data is empty");
+    }
+    return evaluate(StepSource.stream(data), new long[1]);
+  }
+
+  /**
+   * The evaluation loop.
+   *
+   * @param source the batches
+   * @param waited accumulates the nanoseconds spent waiting for batches
+   * @return the mean loss and metrics over the samples evaluated
+   */
+  Map<String, Double> evaluate(StepSource source, long[] waited) {
     Step st = engine.step();
     double[] sums = new double[1 + st.evalSums().size()];
-    Batches batches = new Batches();
-    for (int from = 0; from < n; from += batchSize) {
-      int to = Math.min(n, from + batchSize);
-      List<Tensor> feeds = new ArrayList<>();
-      try {
-        List<Tensor> bx = new ArrayList<>();
-        List<Tensor> by = new ArrayList<>();
-        for (FloatArray x : xs) {
-          bx.add(batches.batch(x, null, from, to, false));
+    long n = 0;
+    try (StepSource.Pass pass = source.pass(null, 0)) {
+      while (true) {
+        long asked = System.nanoTime();
+        StepSource.Feed batch = pass.next();
+        waited[0] += System.nanoTime() - asked;
+        if (batch == null) {
+          break;
         }
-        for (int o = 0; o < ys.size(); o++) {
-          by.add(batches.batch(ys.get(o), null, from, to, losses.get(o).sparseLabels()));
-        }
-        feeds.addAll(bx);
-        feeds.addAll(by);
-        Session.Runner r = engine.session().runner();
-        feed(r, st, bx, by);
-        r.fetch(st.evalLossSum());
-        st.evalSums().forEach(r::fetch);
-        try (Result res = r.run()) {
-          for (int i = 0; i < sums.length; i++) {
-            sums[i] += ((TFloat32) res.get(i)).getFloat();
+        try (batch) {
+          if (batch.size() == 0) {
+            continue;
+          }
+          n += batch.size();
+          Session.Runner r = engine.session().runner();
+          feed(r, st, batch.x(), batch.y());
+          r.fetch(st.evalLossSum());
+          st.evalSums().forEach(r::fetch);
+          try (Result res = r.run()) {
+            for (int i = 0; i < sums.length; i++) {
+              sums[i] += ((TFloat32) res.get(i)).getFloat();
+            }
           }
         }
-      } finally {
-        feeds.forEach(Tensor::close);
       }
+    }
+    if (n == 0) {
+      throw new JerasException("evaluation data is empty (every sample was skipped)");
     }
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("loss", sums[0] / n);

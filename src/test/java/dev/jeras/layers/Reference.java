@@ -225,6 +225,13 @@ final class Reference {
     if (name.equals("softmax")) {
       return softmax(x, width);
     }
+    if (name.equals("log_softmax")) {
+      double[] p = softmax(x, width);
+      for (int i = 0; i < p.length; i++) {
+        p[i] = Math.log(p[i]);
+      }
+      return p;
+    }
     double[] y = new double[x.length];
     for (int i = 0; i < x.length; i++) {
       double v = x[i];
@@ -237,10 +244,41 @@ final class Reference {
             case "elu" -> v > 0 ? v : Math.exp(v) - 1;
             case "selu" -> SELU_SCALE * (v > 0 ? v : SELU_ALPHA * (Math.exp(v) - 1));
             case "softplus" -> Math.log1p(Math.exp(v));
+            case "relu6" -> Math.min(Math.max(v, 0), 6);
+            case "leaky_relu" -> v >= 0 ? v : 0.2 * v;
+            case "silu" -> v / (1 + Math.exp(-v));
+            case "gelu" -> 0.5 * v * (1 + erf(v / Math.sqrt(2)));
+            case "gelu_approximate" ->
+                0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+            case "hard_sigmoid" -> Math.max(0, Math.min(1, v / 6 + 0.5));
+            case "hard_silu" -> v * Math.max(0, Math.min(1, v / 6 + 0.5));
+            case "mish" -> v * Math.tanh(Math.log1p(Math.exp(v)));
+            case "exponential" -> Math.exp(v);
+            case "softsign" -> v / (Math.abs(v) + 1);
             default -> throw new IllegalArgumentException("no reference for " + name);
           };
     }
     return y;
+  }
+
+  /**
+   * The error function: its Taylor series for |x| &lt;= 4 (about 1e-9 accurate there), the
+   * asymptotic series of erfc beyond (where erfc &lt; 2e-8).
+   */
+  static double erf(double x) {
+    double a = Math.abs(x);
+    if (a > 4) {
+      double z = 1 / (2 * a * a);
+      double erfc = Math.exp(-a * a) / (a * Math.sqrt(Math.PI)) * (1 - z + 3 * z * z);
+      return Math.signum(x) * (1 - erfc);
+    }
+    double term = x;
+    double sum = x;
+    for (int n = 1; n < 200; n++) {
+      term *= -x * x / n;
+      sum += term / (2 * n + 1);
+    }
+    return 2 / Math.sqrt(Math.PI) * sum;
   }
 
   /**

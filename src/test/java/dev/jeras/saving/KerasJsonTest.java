@@ -78,9 +78,16 @@ class KerasJsonTest {
     var e = assertThrows(JerasException.class, () -> KerasJson.fromJson(json, "m.json"));
     assertEquals(
         "m.json: layer c (Conv2D): unsupported groups=2; jeras supports groups: 1", e.getMessage());
-    String reg = json.replace("\"groups\": 2", "\"kernel_regularizer\": {\"class_name\": \"L2\"}");
+    String reg =
+        json.replace(
+            "\"groups\": 2", "\"kernel_regularizer\": {\"class_name\": \"OrthogonalRegularizer\"}");
     var e2 = assertThrows(JerasException.class, () -> KerasJson.fromJson(reg, "m.json"));
-    assertTrue(e2.getMessage().contains("unsupported kernel_regularizer="), e2.getMessage());
+    assertTrue(
+        e2.getMessage()
+            .startsWith(
+                "m.json: layer c (Conv2D): unsupported kernel_regularizer={class_name="
+                    + "OrthogonalRegularizer}; jeras supports kernel_regularizer: null, l1, l2,"),
+        e2.getMessage());
   }
 
   @Test

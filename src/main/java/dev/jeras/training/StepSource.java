@@ -1,0 +1,190 @@
+package dev.jeras.training;
+
+import dev.jeras.data.Batch;
+import dev.jeras.data.BatchIterator;
+import dev.jeras.data.FloatArray;
+import dev.jeras.data.NumericArray;
+import dev.jeras.data.StreamingDataset;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Tensor;
+
+/**
+ * Where one pass of {@code fit} or {@code evaluate} draws its batches from: arrays in memory
+ * ({@link #arrays}, batches assembled on the training thread) or a {@link StreamingDataset} ({@link
+ * #stream}, batches prepared ahead on its own threads). The loops are the same for both.
+ */
+abstract class StepSource {
+  /**
+   * One step's tensors.
+   *
+   * @param size the samples in it
+   * @param x one tensor per model input
+   * @param y one tensor per model output
+   * @param owner frees the tensors
+   */
+  record Feed(int size, List<Tensor> x, List<Tensor> y, AutoCloseable owner)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        owner.close();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** The steps of one pass, in order. */
+  interface Pass extends AutoCloseable {
+    /**
+     * @return the next step (the caller closes it), or null after the last
+     */
+    Feed next();
+
+    @Override
+    void close();
+  }
+
+  /**
+   * @return the samples in one pass
+   */
+  abstract int samples();
+
+  /**
+   * @return the steps in one pass
+   */
+  abstract int steps();
+
+  /**
+   * @return whether fit visits the samples in a new order every epoch
+   */
+  abstract boolean shuffle();
+
+  /**
+   * @param order a permutation of the samples, or null for their natural order
+   * @param firstStep the step to start at
+   * @return the pass; close it
+   */
+  abstract Pass pass(int[] order, int firstStep);
+
+  /**
+   * @param xs one array per input
+   * @param ys one array per output
+   * @param batchSize the batch size
+   * @param sparse per output, whether its targets become int32 class indices
+   * @param shuffle whether fit reshuffles every epoch
+   * @return batches of the arrays
+   */
+  static StepSource arrays(
+      List<FloatArray> xs,
+      List<NumericArray> ys,
+      int batchSize,
+      boolean[] sparse,
+      boolean shuffle) {
+    return new StepSource() {
+      @Override
+      int samples() {
+        return xs.get(0).count();
+      }
+
+      @Override
+      int steps() {
+        return (samples() + batchSize - 1) / batchSize;
+      }
+
+      @Override
+      boolean shuffle() {
+        return shuffle;
+      }
+
+      @Override
+      Pass pass(int[] order, int firstStep) {
+        Batches batches = new Batches();
+        int n = samples();
+        return new Pass() {
+          private int step = firstStep;
+
+          @Override
+          public Feed next() {
+            int from = step * batchSize;
+            if (from >= n) {
+              return null;
+            }
+            step++;
+            int to = Math.min(n, from + batchSize);
+            List<Tensor> bx = new ArrayList<>(xs.size());
+            List<Tensor> by = new ArrayList<>(ys.size());
+            AutoCloseable owner =
+                () -> {
+                  bx.forEach(Tensor::close);
+                  by.forEach(Tensor::close);
+                };
+            try {
+              for (FloatArray x : xs) {
+                bx.add(batches.batch(x, order, from, to, false));
+              }
+              for (int i = 0; i < ys.size(); i++) {
+                by.add(batches.batch(ys.get(i), order, from, to, sparse[i]));
+              }
+            } catch (RuntimeException e) {
+              bx.forEach(Tensor::close);
+              by.forEach(Tensor::close);
+              throw e;
+            }
+            return new Feed(to - from, bx, by, owner);
+          }
+
+          @Override
+          public void close() {}
+        };
+      }
+    };
+  }
+
+  /**
+   * @param data a streaming dataset with targets (single input, single output)
+   * @return its batches
+   */
+  static StepSource stream(StreamingDataset data) {
+    return new StepSource() {
+      @Override
+      int samples() {
+        return data.size();
+      }
+
+      @Override
+      int steps() {
+        return data.batchCount();
+      }
+
+      @Override
+      boolean shuffle() {
+        return data.shuffle();
+      }
+
+      @Override
+      Pass pass(int[] order, int firstStep) {
+        BatchIterator it = data.batches(order, firstStep);
+        return new Pass() {
+          @Override
+          public Feed next() {
+            Batch b = it.next();
+            if (b == null) {
+              return null;
+            }
+            List<Tensor> y = b.targets() == null ? List.of() : List.of(b.targets());
+            return new Feed(b.size(), List.of(b.features()), y, b);
+          }
+
+          @Override
+          public void close() {
+            it.close();
+          }
+        };
+      }
+    };
+  }
+}
