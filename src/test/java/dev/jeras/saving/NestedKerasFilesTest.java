@@ -119,6 +119,18 @@ class NestedKerasFilesTest {
   }
 
   @Test
+  void mixedCaseJsonName_readsAndWritesWeightsUnderTheSameName() throws Exception {
+    // Keras users name files as their models: ResNet50.json beside ResNet50.weights.h5
+    Files.copy(DIR.resolve("nested.json"), tmp.resolve("Nested.json"));
+    Files.copy(DIR.resolve("nested.weights.h5"), tmp.resolve("Nested.weights.h5"));
+    try (Model m = ModelFiles.load(tmp.resolve("Nested.json"))) {
+      assertPredictsAsKeras(m, "nested");
+      ModelFiles.save(m, tmp.resolve("Again.json"));
+    }
+    assertTrue(Files.isRegularFile(tmp.resolve("Again.weights.h5")));
+  }
+
+  @Test
   void weightOfTheWrongShapeInsideANestedModel_namesLayerVariableShapes_loadsNothing()
       throws Exception {
     Path json = tmp.resolve("wrong.json");
