@@ -51,12 +51,9 @@ public final class GaussianDropout extends Layer {
       return x;
     }
     Ops tf = ctx.tf();
-    Operand<TFloat32> normal =
-        tf.stopGradient(
-            tf.random.statelessRandomNormal(tf.shape(x), ctx.randomSeed(this), TFloat32.class));
     float stddev = (float) Math.sqrt(rate / (1.0 - rate));
     Operand<TFloat32> factor =
-        tf.math.add(tf.math.mul(normal, tf.constant(stddev)), tf.constant(1f));
+        tf.math.add(GaussianNoise.noise(ctx, this, x, stddev), tf.constant(1f));
     return tf.math.mul(x, factor);
   }
 

@@ -54,11 +54,19 @@ public final class GaussianNoise extends Layer {
     if (!ctx.training() || stddev == 0) {
       return x;
     }
+    return ctx.tf().math.add(x, noise(ctx, this, x, (float) stddev));
+  }
+
+  /**
+   * Zero-mean Gaussian noise of x's shape, drawn statelessly from the layer's seed for this step,
+   * outside the gradient.
+   */
+  static Operand<TFloat32> noise(CallContext ctx, Layer layer, Operand<TFloat32> x, float stddev) {
     Ops tf = ctx.tf();
     Operand<TFloat32> normal =
         tf.stopGradient(
-            tf.random.statelessRandomNormal(tf.shape(x), ctx.randomSeed(this), TFloat32.class));
-    return tf.math.add(x, tf.math.mul(normal, tf.constant((float) stddev)));
+            tf.random.statelessRandomNormal(tf.shape(x), ctx.randomSeed(layer), TFloat32.class));
+    return tf.math.mul(normal, tf.constant(stddev));
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.jeras.layers;
 
 import java.util.List;
-import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
@@ -13,8 +12,7 @@ import org.tensorflow.types.TFloat32;
  * new GlobalAveragePooling2D()
  * }</pre>
  */
-public final class GlobalAveragePooling2D extends Layer {
-  private boolean keepDims;
+public final class GlobalAveragePooling2D extends GlobalPooling2D {
 
   /**
    * @return this layer, keeping the pooled axes as size 1 (default false)
@@ -31,15 +29,6 @@ public final class GlobalAveragePooling2D extends Layer {
   }
 
   @Override
-  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    TensorShape in = single(inputShapes);
-    requireRank(in, 4, "(batch, height, width, channels)");
-    return keepDims
-        ? TensorShape.of(in.dim(0), 1, 1, in.dim(3))
-        : TensorShape.of(in.dim(0), in.dim(3));
-  }
-
-  @Override
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
     return ctx.tf()
         .math
@@ -49,24 +38,12 @@ public final class GlobalAveragePooling2D extends Layer {
             org.tensorflow.op.math.Mean.keepDims(keepDims));
   }
 
-  @Override
-  public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("keepdims", keepDims);
-    return c;
-  }
-
   /**
    * @param c a Keras GlobalAveragePooling2D config
    * @return the layer it describes
    */
   public static GlobalAveragePooling2D fromConfig(LayerConfig c) {
-    GlobalAveragePooling2D l =
-        new GlobalAveragePooling2D().keepDims(c.getBoolean("keepdims", false));
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
+    return fromConfig(c, new GlobalAveragePooling2D());
   }
 
   @Override

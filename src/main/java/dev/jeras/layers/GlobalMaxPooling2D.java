@@ -1,7 +1,6 @@
 package dev.jeras.layers;
 
 import java.util.List;
-import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.core.Max;
 import org.tensorflow.types.TFloat32;
@@ -15,8 +14,7 @@ import org.tensorflow.types.TFloat32;
  * new GlobalMaxPooling2D().keepDims(true)
  * }</pre>
  */
-public final class GlobalMaxPooling2D extends Layer {
-  private boolean keepDims;
+public final class GlobalMaxPooling2D extends GlobalPooling2D {
 
   /**
    * @return this layer, keeping the pooled axes as size 1 (default false)
@@ -33,25 +31,8 @@ public final class GlobalMaxPooling2D extends Layer {
   }
 
   @Override
-  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    TensorShape in = single(inputShapes);
-    requireRank(in, 4, "(batch, height, width, channels)");
-    return keepDims
-        ? TensorShape.of(in.dim(0), 1, 1, in.dim(3))
-        : TensorShape.of(in.dim(0), in.dim(3));
-  }
-
-  @Override
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
     return ctx.tf().max(inputs.get(0), ctx.tf().constant(new int[] {1, 2}), Max.keepDims(keepDims));
-  }
-
-  @Override
-  public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("keepdims", keepDims);
-    return c;
   }
 
   /**
@@ -59,10 +40,7 @@ public final class GlobalMaxPooling2D extends Layer {
    * @return the layer it describes
    */
   public static GlobalMaxPooling2D fromConfig(LayerConfig c) {
-    GlobalMaxPooling2D l = new GlobalMaxPooling2D().keepDims(c.getBoolean("keepdims", false));
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
+    return fromConfig(c, new GlobalMaxPooling2D());
   }
 
   @Override

@@ -4,7 +4,6 @@
  * archives with compile config and optimizer state ({@link dev.jeras.saving.KerasFile}), HDF5
  * weights, legacy {@code .h5} models (read), SavedModel export and loading ({@link
  * dev.jeras.saving.SavedModels}, {@link dev.jeras.saving.LoadedSavedModel}), NumPy {@code .npy}
- * arrays, atomic writes, and the {@link dev.jeras.saving.ModelCheckpoint} callback. {@link
- * dev.jeras.saving.ModelFiles} chooses the format from the path.
+ * arrays and atomic writes. {@link dev.jeras.saving.ModelFiles} chooses the format from the path.
  */
 package dev.jeras.saving;

@@ -10,7 +10,6 @@ import dev.jeras.layers.Dense;
 import dev.jeras.layers.Input;
 import dev.jeras.layers.SymbolicTensor;
 import dev.jeras.models.Model;
-import dev.jeras.saving.ModelCheckpoint;
 import dev.jeras.saving.ModelFiles;
 import dev.jeras.testing.Fixtures;
 import dev.jeras.training.FitOptions;

@@ -1,9 +1,9 @@
-package dev.jeras.saving;
+package dev.jeras.training.callbacks;
 
 import dev.jeras.models.Model;
+import dev.jeras.saving.ModelFiles;
 import dev.jeras.training.Callback;
 import dev.jeras.training.FitState;
-import dev.jeras.training.callbacks.Monitor;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
