@@ -231,18 +231,149 @@ public interface Backend {
   Operand<TFloat32> softmax(Ops tf, Operand<TFloat32> x, int[] axes);
 
   /**
-   * Resizes NHWC images as TensorFlow's {@code tf.image.resize} does without antialiasing
-   * (half-pixel centers).
+   * A depthwise 2D convolution over NHWC input, no bias: each input channel is convolved with its
+   * own {@code depth_multiplier} filters, as Keras' DepthwiseConv2D. Dilation gives the same result
+   * as TensorFlow's dilated depthwise convolution, strides included.
+   *
+   * @param tf the op factory
+   * @param x input (batch, h, w, c)
+   * @param kernel (kh, kw, c, depth_multiplier)
+   * @param strides (sh, sw)
+   * @param padding SAME or VALID
+   * @param dilations (dh, dw)
+   * @return (batch, h', w', c * depth_multiplier)
+   */
+  Operand<TFloat32> depthwiseConv2d(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      int[] strides,
+      String padding,
+      int[] dilations);
+
+  /**
+   * A transposed 2D convolution over NHWC input, no bias (the gradient of a convolution with
+   * respect to its input, as Keras' Conv2DTranspose builds it).
+   *
+   * @param tf the op factory
+   * @param x input (batch, h, w, c)
+   * @param kernel (kh, kw, filters, c)
+   * @param outputSize the output's (h', w'), as Keras computes it from padding and output_padding
+   * @param strides (sh, sw)
+   * @param padding SAME or VALID
+   * @param dilations (dh, dw)
+   * @return (batch, h', w', filters)
+   */
+  Operand<TFloat32> conv2dTranspose(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      long[] outputSize,
+      int[] strides,
+      String padding,
+      int[] dilations);
+
+  /**
+   * What {@link #moments} gives, both with the reduced axes kept (of length 1).
+   *
+   * @param mean the mean over the axes
+   * @param variance the biased variance over the axes
+   */
+  record Moments(Operand<TFloat32> mean, Operand<TFloat32> variance) {}
+
+  /**
+   * The mean and (biased) variance over some axes, as {@code tf.nn.moments} computes them.
+   *
+   * @param tf the op factory
+   * @param x the input
+   * @param axes the axes to reduce, each in [0, rank)
+   * @return mean and variance, reduced axes kept
+   */
+  Moments moments(Ops tf, Operand<TFloat32> x, int[] axes);
+
+  /**
+   * {@code gamma * (x - mean) / sqrt(variance + epsilon) + beta}, everything broadcast to x (as
+   * {@code tf.nn.batch_normalization} computes it).
+   *
+   * @param tf the op factory
+   * @param x the input
+   * @param mean broadcastable to x
+   * @param variance broadcastable to x
+   * @param gamma broadcastable to x, or null for none
+   * @param beta broadcastable to x, or null for none
+   * @param epsilon added to the variance
+   * @return the normalized input
+   */
+  Operand<TFloat32> normalize(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> mean,
+      Operand<TFloat32> variance,
+      Operand<TFloat32> gamma,
+      Operand<TFloat32> beta,
+      float epsilon);
+
+  /**
+   * Batch normalization over any one axis of an input of any rank (as {@link #batchNorm(Ops,
+   * Operand, Operand, Operand, Operand, Operand, float, boolean)} for the last axis).
+   *
+   * @param tf the op factory
+   * @param x the input, rank 2 or more
+   * @param axis the feature axis, in [1, rank)
+   * @param gamma (c)
+   * @param beta (c)
+   * @param mean (c) the moving mean (ignored in training)
+   * @param variance (c) the moving variance (ignored in training)
+   * @param epsilon added to the variance
+   * @param training whether to use the batch's statistics
+   * @return the output and, in training, the batch statistics, each (c)
+   */
+  BatchNormOutput batchNorm(
+      Ops tf,
+      Operand<TFloat32> x,
+      int axis,
+      Operand<TFloat32> gamma,
+      Operand<TFloat32> beta,
+      Operand<TFloat32> mean,
+      Operand<TFloat32> variance,
+      float epsilon,
+      boolean training);
+
+  /**
+   * Resizes NHWC images as {@code tf.image.resize} does (half-pixel centres).
    *
    * @param tf the op factory
    * @param x (batch, h, w, c)
    * @param height the new height
    * @param width the new width
-   * @param interpolation {@code bilinear} or {@code nearest}
+   * @param interpolation bilinear, nearest, bicubic, area, lanczos3, lanczos5, gaussian or
+   *     mitchellcubic
+   * @param antialias whether to filter when downsampling (bilinear, bicubic and the kernels)
    * @return (batch, height, width, c)
    */
   Operand<TFloat32> resize(
-      Ops tf, Operand<TFloat32> x, int height, int width, String interpolation);
+      Ops tf, Operand<TFloat32> x, int height, int width, String interpolation, boolean antialias);
+
+  /**
+   * Applies one projective transform per image (TensorFlow's {@code ImageProjectiveTransformV3}):
+   * the output pixel (x, y) samples the input at ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k),
+   * k = c0 x + c1 y + 1.
+   *
+   * @param tf the op factory
+   * @param x (batch, h, w, c)
+   * @param transforms (batch, 8): a0, a1, a2, b0, b1, b2, c0, c1
+   * @param interpolation NEAREST or BILINEAR
+   * @param fillMode REFLECT, WRAP, CONSTANT or NEAREST
+   * @param fillValue the value outside the image with CONSTANT
+   * @return (batch, h, w, c)
+   */
+  Operand<TFloat32> affineTransform(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> transforms,
+      String interpolation,
+      String fillMode,
+      float fillValue);
 
   /**
    * What a graph is built for, for {@link #prepare}.

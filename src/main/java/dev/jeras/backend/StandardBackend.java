@@ -1,12 +1,17 @@
 package dev.jeras.backend;
 
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Max;
 import org.tensorflow.op.core.ReduceSum;
+import org.tensorflow.op.image.ImageProjectiveTransformV3;
+import org.tensorflow.op.image.ResizeBicubic;
 import org.tensorflow.op.image.ResizeBilinear;
 import org.tensorflow.op.image.ResizeNearestNeighbor;
+import org.tensorflow.op.image.ScaleAndTranslate;
+import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.nn.Conv2d;
 import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.op.nn.LeakyRelu;
@@ -39,13 +44,54 @@ public class StandardBackend implements Backend {
       int[] strides,
       String padding,
       int[] dilations) {
+    if (dilations[0] > 1 || dilations[1] > 1) {
+      // TensorFlow's C++ gradient of Conv2D ignores the dilations attribute (the input and kernel
+      // gradients come out wrong): a dilated convolution is a plain one on the space-to-batch
+      // view of the input, as tf.nn builds it, and that differentiates exactly
+      return withSpaceToBatch(
+          tf,
+          x,
+          kernel,
+          padding,
+          dilations,
+          v -> tf.nn.conv2d(v, kernel, List.of(1L, 1L, 1L, 1L), "VALID"));
+    }
     return tf.nn.conv2d(
         x,
         kernel,
         List.of(1L, (long) strides[0], (long) strides[1], 1L),
         padding,
-        Conv2d.dataFormat("NHWC"),
-        Conv2d.dilations(List.of(1L, (long) dilations[0], (long) dilations[1], 1L)));
+        Conv2d.dataFormat("NHWC"));
+  }
+
+  /**
+   * A stride-1 convolution dilated by (dh, dw), run as {@code op} (an undilated VALID convolution)
+   * on the input rearranged into dh * dw interleaved sub-images, then put back: what TensorFlow's
+   * {@code with_space_to_batch} builds, paddings and crops included.
+   */
+  private static Operand<TFloat32> withSpaceToBatch(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      String padding,
+      int[] dilations,
+      java.util.function.UnaryOperator<Operand<TFloat32>> op) {
+    long[] in = x.shape().asArray();
+    long[] k = kernel.shape().asArray();
+    long[][] paddings = new long[2][2];
+    long[][] crops = new long[2][2];
+    for (int i = 0; i < 2; i++) {
+      long d = dilations[i];
+      long total = padding.equals("SAME") ? (k[i] - 1) * d : 0;
+      long start = total / 2;
+      long end = total - start;
+      long extra = (d - (in[i + 1] + start + end) % d) % d;
+      paddings[i] = new long[] {start, end + extra};
+      crops[i] = new long[] {0, extra};
+    }
+    Operand<TInt64> block = tf.constant(new long[] {dilations[0], dilations[1]});
+    Operand<TFloat32> batched = tf.spaceToBatchNd(x, block, tf.constant(paddings));
+    return tf.batchToSpaceNd(op.apply(batched), block, tf.constant(crops));
   }
 
   @Override
@@ -158,6 +204,186 @@ public class StandardBackend implements Backend {
   @Override
   public Operand<TFloat32> softplus(Ops tf, Operand<TFloat32> x) {
     return tf.math.softplus(x);
+  }
+
+  @Override
+  public Operand<TFloat32> depthwiseConv2d(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      int[] strides,
+      String padding,
+      int[] dilations) {
+    // TensorFlow's CPU kernel (without oneDNN) refuses dilations: stride 1 runs on the
+    // space-to-batch view (as tf.nn builds it), strided runs with a kernel with holes (the same)
+    boolean dilated = dilations[0] > 1 || dilations[1] > 1;
+    if (dilated && strides[0] == 1 && strides[1] == 1) {
+      return withSpaceToBatch(
+          tf,
+          x,
+          kernel,
+          padding,
+          dilations,
+          v -> tf.nn.depthwiseConv2dNative(v, kernel, List.of(1L, 1L, 1L, 1L), "VALID"));
+    }
+    return tf.nn.depthwiseConv2dNative(
+        x,
+        dilateKernel(tf, kernel, dilations),
+        List.of(1L, (long) strides[0], (long) strides[1], 1L),
+        padding);
+  }
+
+  @Override
+  public Operand<TFloat32> conv2dTranspose(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      long[] outputSize,
+      int[] strides,
+      String padding,
+      int[] dilations) {
+    long filters = kernel.shape().get(2);
+    Operand<TInt32> batch =
+        tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    Operand<TInt32> sizes =
+        tf.concat(
+            List.of(
+                batch,
+                tf.constant(
+                    new int[] {
+                      Math.toIntExact(outputSize[0]),
+                      Math.toIntExact(outputSize[1]),
+                      Math.toIntExact(filters)
+                    })),
+            tf.constant(0));
+    // as for depthwise: the CPU kernel without oneDNN refuses dilations, a dilated kernel does not
+    return tf.nn.conv2dBackpropInput(
+        sizes,
+        dilateKernel(tf, kernel, dilations),
+        x,
+        List.of(1L, (long) strides[0], (long) strides[1], 1L),
+        padding);
+  }
+
+  /**
+   * @return the (kh, kw, a, b) kernel with (d - 1) zeros between its taps along each spatial axis:
+   *     ((kh - 1) * dh + 1, (kw - 1) * dw + 1, a, b); the kernel itself where both rates are 1
+   */
+  static Operand<TFloat32> dilateKernel(Ops tf, Operand<TFloat32> kernel, int[] dilations) {
+    int[] k = Arrays.stream(kernel.shape().asArray()).mapToInt(Math::toIntExact).toArray();
+    Operand<TFloat32> out = kernel;
+    int rows = k[0];
+    if (dilations[0] > 1 && rows > 1) {
+      int d = dilations[0];
+      // (kh, 1, rest) padded to (kh, d, rest) with zeros after each tap, cut after the last one
+      out = tf.reshape(out, tf.constant(new int[] {rows, 1, k[1] * k[2] * k[3]}));
+      out = tf.pad(out, tf.constant(new int[][] {{0, 0}, {0, d - 1}, {0, 0}}), tf.constant(0f));
+      out = tf.reshape(out, tf.constant(new int[] {rows * d, k[1], k[2], k[3]}));
+      rows = (rows - 1) * d + 1;
+      out =
+          tf.slice(
+              out, tf.constant(new int[] {0, 0, 0, 0}), tf.constant(new int[] {rows, -1, -1, -1}));
+    }
+    int cols = k[1];
+    if (dilations[1] > 1 && cols > 1) {
+      int d = dilations[1];
+      out = tf.reshape(out, tf.constant(new int[] {rows, cols, 1, k[2] * k[3]}));
+      out =
+          tf.pad(
+              out, tf.constant(new int[][] {{0, 0}, {0, 0}, {0, d - 1}, {0, 0}}), tf.constant(0f));
+      out = tf.reshape(out, tf.constant(new int[] {rows, cols * d, k[2], k[3]}));
+      out =
+          tf.slice(
+              out,
+              tf.constant(new int[] {0, 0, 0, 0}),
+              tf.constant(new int[] {-1, (cols - 1) * d + 1, -1, -1}));
+    }
+    return out;
+  }
+
+  @Override
+  public Moments moments(Ops tf, Operand<TFloat32> x, int[] axes) {
+    Operand<TInt32> reduce = tf.constant(axes);
+    Operand<TFloat32> mean = tf.math.mean(x, reduce, Mean.keepDims(true));
+    Operand<TFloat32> variance =
+        tf.math.mean(
+            tf.math.squaredDifference(x, tf.stopGradient(mean)), reduce, Mean.keepDims(true));
+    return new Moments(mean, variance);
+  }
+
+  @Override
+  public Operand<TFloat32> normalize(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> mean,
+      Operand<TFloat32> variance,
+      Operand<TFloat32> gamma,
+      Operand<TFloat32> beta,
+      float epsilon) {
+    Operand<TFloat32> inv = tf.math.rsqrt(tf.math.add(variance, tf.constant(epsilon)));
+    if (gamma != null) {
+      inv = tf.math.mul(inv, gamma);
+    }
+    Operand<TFloat32> shift = tf.math.mul(mean, inv);
+    shift = beta != null ? tf.math.sub(beta, shift) : tf.math.neg(shift);
+    return tf.math.add(tf.math.mul(x, inv), shift);
+  }
+
+  @Override
+  public BatchNormOutput batchNorm(
+      Ops tf,
+      Operand<TFloat32> x,
+      int axis,
+      Operand<TFloat32> gamma,
+      Operand<TFloat32> beta,
+      Operand<TFloat32> mean,
+      Operand<TFloat32> variance,
+      float epsilon,
+      boolean training) {
+    long[] dims = x.shape().asArray();
+    int rank = dims.length;
+    long channels = dims[axis];
+    if (axis == rank - 1) {
+      // the fused kernel (which the CPU engine's BatchNormRule may swap) on a (n, h, w, c) view
+      if (rank == 4) {
+        return batchNorm(tf, x, gamma, beta, mean, variance, epsilon, training);
+      }
+      Operand<TFloat32> x4 = tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels}));
+      BatchNormOutput bn = batchNorm(tf, x4, gamma, beta, mean, variance, epsilon, training);
+      return new BatchNormOutput(reshapeLike(tf, bn.y(), dims), bn.batchMean(), bn.batchVariance());
+    }
+    // another axis: plain ops, as Keras' TensorFlow backend builds them
+    long[] broadcast = new long[rank];
+    Arrays.fill(broadcast, 1);
+    broadcast[axis] = channels;
+    Operand<TInt64> shape = tf.constant(broadcast);
+    Operand<TFloat32> g = tf.reshape(gamma, shape);
+    Operand<TFloat32> b = tf.reshape(beta, shape);
+    if (!training) {
+      return new BatchNormOutput(
+          normalize(tf, x, tf.reshape(mean, shape), tf.reshape(variance, shape), g, b, epsilon),
+          null,
+          null);
+    }
+    int[] reduce = new int[rank - 1];
+    for (int i = 0, j = 0; i < rank; i++) {
+      if (i != axis) {
+        reduce[j++] = i;
+      }
+    }
+    Moments m = moments(tf, x, reduce);
+    Operand<TInt64> vector = tf.constant(new long[] {channels});
+    return new BatchNormOutput(
+        normalize(tf, x, m.mean(), m.variance(), g, b, epsilon),
+        tf.reshape(m.mean(), vector),
+        tf.reshape(m.variance(), vector));
+  }
+
+  /** Reshapes to dims, where at most the batch (dims[0]) is unknown, keeping the static shape. */
+  private static Operand<TFloat32> reshapeLike(Ops tf, Operand<TFloat32> y, long[] dims) {
+    long[] d = dims.clone();
+    d[0] = -1;
+    return tf.reshape(y, tf.constant(d));
   }
 
   @Override
@@ -309,16 +535,61 @@ public class StandardBackend implements Backend {
 
   @Override
   public Operand<TFloat32> resize(
-      Ops tf, Operand<TFloat32> x, int height, int width, String interpolation) {
+      Ops tf, Operand<TFloat32> x, int height, int width, String interpolation, boolean antialias) {
     Operand<TInt32> size = tf.constant(new int[] {height, width});
     return switch (interpolation) {
-      case "bilinear" -> tf.image.resizeBilinear(x, size, ResizeBilinear.halfPixelCenters(true));
+      case "bilinear" ->
+          antialias
+              ? scaleAndTranslate(tf, x, height, width, "triangle", true)
+              : tf.image.resizeBilinear(x, size, ResizeBilinear.halfPixelCenters(true));
       case "nearest" ->
           tf.image.resizeNearestNeighbor(x, size, ResizeNearestNeighbor.halfPixelCenters(true));
+      case "bicubic" ->
+          antialias
+              ? scaleAndTranslate(tf, x, height, width, "keyscubic", true)
+              : tf.image.resizeBicubic(x, size, ResizeBicubic.halfPixelCenters(true));
+      case "area" -> tf.image.resizeArea(x, size);
+      case "lanczos3", "lanczos5", "gaussian", "mitchellcubic" ->
+          scaleAndTranslate(tf, x, height, width, interpolation, antialias);
       default ->
           throw new IllegalArgumentException(
-              "interpolation must be 'bilinear' or 'nearest', got '" + interpolation + "'");
+              "interpolation must be one of bilinear, nearest, bicubic, area, lanczos3,"
+                  + " lanczos5, gaussian, mitchellcubic; got '"
+                  + interpolation
+                  + "'");
     };
+  }
+
+  private static Operand<TFloat32> scaleAndTranslate(
+      Ops tf, Operand<TFloat32> x, int height, int width, String kernel, boolean antialias) {
+    long[] dims = x.shape().asArray();
+    return tf.image.scaleAndTranslate(
+        x,
+        tf.constant(new int[] {height, width}),
+        tf.constant(new float[] {(float) height / dims[1], (float) width / dims[2]}),
+        tf.constant(new float[] {0f, 0f}),
+        ScaleAndTranslate.kernelType(kernel),
+        ScaleAndTranslate.antialias(antialias));
+  }
+
+  @Override
+  public Operand<TFloat32> affineTransform(
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> transforms,
+      String interpolation,
+      String fillMode,
+      float fillValue) {
+    long[] dims = x.shape().asArray();
+    Operand<TFloat32> y =
+        tf.image.imageProjectiveTransformV3(
+            x,
+            transforms,
+            tf.constant(new int[] {Math.toIntExact(dims[1]), Math.toIntExact(dims[2])}),
+            tf.constant(fillValue),
+            interpolation,
+            ImageProjectiveTransformV3.fillMode(fillMode));
+    return reshapeLike(tf, y, dims);
   }
 
   @Override

@@ -201,16 +201,7 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
 
   @Override
   public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    TensorShape in = single(inputShapes);
-    requireRank(in, 4, "(batch, height, width, channels)");
-    if (in.dim(3) < 0) {
-      throw new IllegalArgumentException(
-          describe() + ": the channel dimension must be known, got " + in);
-    }
-    if ((dilationRate[0] > 1 || dilationRate[1] > 1) && (strides[0] > 1 || strides[1] > 1)) {
-      throw new IllegalArgumentException(
-          describe() + ": strides > 1 cannot be combined with dilation_rate > 1 (as in Keras)");
-    }
+    TensorShape in = checkedInput(inputShapes);
     int kh = (kernelSize[0] - 1) * dilationRate[0] + 1;
     int kw = (kernelSize[1] - 1) * dilationRate[1] + 1;
     long h = padding.outputLength(in.dim(1), kh, strides[0]);
@@ -235,6 +226,37 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
               + " rows or columns");
     }
     return TensorShape.of(in.dim(0), h, w, outputChannels(in));
+  }
+
+  /**
+   * The checks every convolution makes of its input: one input of rank 4 with known channels, and
+   * strides with dilation only where the layer allows it.
+   *
+   * @param inputShapes the input shapes
+   * @return the single input shape
+   */
+  protected final TensorShape checkedInput(List<TensorShape> inputShapes) {
+    TensorShape in = single(inputShapes);
+    requireRank(in, 4, "(batch, height, width, channels)");
+    if (in.dim(3) < 0) {
+      throw new IllegalArgumentException(
+          describe() + ": the channel dimension must be known, got " + in);
+    }
+    if ((dilationRate[0] > 1 || dilationRate[1] > 1)
+        && (strides[0] > 1 || strides[1] > 1)
+        && !allowsStridesWithDilation()) {
+      throw new IllegalArgumentException(
+          describe() + ": strides > 1 cannot be combined with dilation_rate > 1 (as in Keras)");
+    }
+    return in;
+  }
+
+  /**
+   * @return whether strides and dilation rates above 1 may be combined (Keras refuses it for Conv2D
+   *     and Conv2DTranspose, and allows it for the depthwise convolutions)
+   */
+  protected boolean allowsStridesWithDilation() {
+    return false;
   }
 
   /**
@@ -286,6 +308,20 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
    * @return the layer
    */
   protected static <L extends BaseConv<L>> L readCommon(LayerConfig c, L layer) {
+    return readCommon(c, layer, "kernel");
+  }
+
+  /**
+   * As {@link #readCommon(LayerConfig, BaseConv)}, for a layer whose kernel options have another
+   * prefix ({@code depthwise_initializer}, {@code depthwise_regularizer}, ...).
+   *
+   * @param c the config
+   * @param layer the layer
+   * @param kernel the prefix of the kernel's options: {@code kernel} or {@code depthwise}
+   * @param <L> its type
+   * @return the layer
+   */
+  protected static <L extends BaseConv<L>> L readCommon(LayerConfig c, L layer, String kernel) {
     int[] s = c.getPair("strides", new int[] {1, 1});
     layer.strides(s[0], s[1]);
     layer.padding(c.getPadding("padding"));
@@ -293,12 +329,12 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
     layer.dilationRate(d[0], d[1]);
     layer.activation(c.getActivation("activation"));
     layer.useBias(c.getBoolean("use_bias", true));
-    layer.kernelInitializer(c.getInitializer("kernel_initializer", Initializer.glorotUniform()));
+    layer.kernelInitializer(c.getInitializer(kernel + "_initializer", Initializer.glorotUniform()));
     layer.biasInitializer(c.getInitializer("bias_initializer", Initializer.zeros()));
-    layer.kernelRegularizer(c.getRegularizer("kernel_regularizer"));
+    layer.kernelRegularizer(c.getRegularizer(kernel + "_regularizer"));
     layer.biasRegularizer(c.getRegularizer("bias_regularizer"));
     c.requireValue("data_format", "channels_last");
-    c.requireNull("activity_regularizer", "kernel_constraint", "bias_constraint");
+    c.requireNull("activity_regularizer", kernel + "_constraint", "bias_constraint");
     return layer;
   }
 

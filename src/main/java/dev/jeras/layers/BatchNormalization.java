@@ -9,8 +9,8 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Batch normalization over the last axis: {@code y = gamma * (x - mean) / sqrt(var + epsilon) +
- * beta}.
+ * Batch normalization over one feature axis (by default the last): {@code y = gamma * (x - mean) /
+ * sqrt(var + epsilon) + beta}, with statistics over every other axis.
  *
  * <p>Training uses the batch's mean and (biased) variance and updates the moving statistics with
  * every step: {@code moving = moving * momentum + batch * (1 - momentum)}. Inference (evaluate,
@@ -18,13 +18,15 @@ import org.tensorflow.types.TFloat32;
  * the model trains, as in Keras 3) use the moving statistics.
  *
  * <p>Options, with Keras' defaults: axis -1, momentum 0.99, epsilon 1e-3, center true, scale true,
- * gamma ones, beta zeros, moving mean zeros, moving variance ones. Input (batch, c) or (batch, h,
- * w, c); same shape out. Weights: gamma (c), beta (c) trainable; moving_mean (c), moving_variance
- * (c) non-trainable.
+ * gamma ones, beta zeros, moving mean zeros, moving variance ones. Input of rank 2 or more, c the
+ * size of the axis; same shape out. Weights: gamma (c), beta (c) trainable; moving_mean (c),
+ * moving_variance (c) non-trainable. The last axis runs on TensorFlow's fused kernel; another axis
+ * on plain ops, as Keras builds it.
  *
  * <pre>{@code
  * new BatchNormalization()
  * new BatchNormalization().momentum(0.9).epsilon(1e-5)
+ * new BatchNormalization().axis(1)                     // channels-first feature maps
  * }</pre>
  */
 public final class BatchNormalization extends Layer {
@@ -39,8 +41,8 @@ public final class BatchNormalization extends Layer {
   private Initializer movingVarianceInitializer = Initializer.ones();
 
   /**
-   * @param axis the feature axis; jeras normalizes the last axis only, so -1 or the input's last
-   *     axis index (checked when the layer is called)
+   * @param axis the feature axis (default -1, the last); negative counts from the end; any axis but
+   *     the batch (checked when the layer is called)
    * @return this layer
    */
   public BatchNormalization axis(int axis) {
@@ -127,35 +129,45 @@ public final class BatchNormalization extends Layer {
     return "BatchNormalization";
   }
 
+  /**
+   * @return the feature axis of an input of that rank, non-negative
+   */
+  private int axisFor(int rank) {
+    return axis < 0 ? axis + rank : axis;
+  }
+
   @Override
   public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
     TensorShape in = single(inputShapes);
-    if (in.rank() != 2 && in.rank() != 4) {
+    if (in.rank() < 2) {
       throw new IllegalArgumentException(
-          describe()
-              + ": expected input of rank 2 (batch, features) or 4 (batch, h, w, c), got "
-              + in);
+          describe() + ": expected input of rank 2 or more (batch, ..., features), got " + in);
     }
-    if (in.dim(-1) < 0) {
-      throw new IllegalArgumentException(describe() + ": the last axis must be known, got " + in);
-    }
-    if (axis != -1 && axis != in.rank() - 1) {
+    int a = axisFor(in.rank());
+    if (axis < -in.rank() || axis >= in.rank() || a == 0) {
       throw new IllegalArgumentException(
           describe()
               + ": axis "
               + axis
-              + " of input "
+              + " is out of range for input "
               + in
-              + " is not supported; jeras normalizes the last axis (axis -1 or "
+              + " (expected a feature axis, 1 to "
+              + (in.rank() - 1)
+              + " or -1 to -"
               + (in.rank() - 1)
               + ")");
+    }
+    if (in.dim(a) < 0) {
+      throw new IllegalArgumentException(
+          describe() + ": the normalized axis " + axis + " must be known, got " + in);
     }
     return in;
   }
 
   @Override
   public List<WeightSpec> weightSpecs(List<TensorShape> inputShapes) {
-    long[] c = {inputShapes.get(0).dim(-1)};
+    TensorShape in = inputShapes.get(0);
+    long[] c = {in.dim(axisFor(in.rank()))};
     List<WeightSpec> w = new ArrayList<>(4);
     if (scale) {
       w.add(new WeightSpec("gamma", c, gammaInitializer, true));
@@ -173,9 +185,8 @@ public final class BatchNormalization extends Layer {
     Ops tf = ctx.tf();
     Operand<TFloat32> x = inputs.get(0);
     long[] dims = x.shape().asArray();
-    long channels = dims[dims.length - 1];
-    boolean flat = dims.length == 2;
-    Operand<TFloat32> x4 = flat ? tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels})) : x;
+    int a = axisFor(dims.length);
+    long channels = dims[a];
     Operand<TFloat32> gamma =
         scale
             ? ctx.weight(this, "gamma")
@@ -190,13 +201,12 @@ public final class BatchNormalization extends Layer {
     boolean training = ctx.training() && trainable();
     Backend.BatchNormOutput bn =
         ctx.backend()
-            .batchNorm(tf, x4, gamma, beta, movingMean, movingVar, (float) epsilon, training);
+            .batchNorm(tf, x, a, gamma, beta, movingMean, movingVar, (float) epsilon, training);
     if (training) {
       ctx.addUpdate(movingAverage(tf, movingMean, bn.batchMean()));
       ctx.addUpdate(movingAverage(tf, movingVar, bn.batchVariance()));
     }
-    Operand<TFloat32> y = bn.y();
-    return flat ? tf.reshape(y, tf.constant(new long[] {-1, channels})) : y;
+    return bn.y();
   }
 
   private org.tensorflow.op.Op movingAverage(
@@ -212,7 +222,7 @@ public final class BatchNormalization extends Layer {
     try {
       return c.getInt("axis");
     } catch (dev.jeras.JerasException e) {
-      throw c.unsupported("axis", "a list", "a single axis, the last one (-1)");
+      throw c.unsupported("axis", "a list", "a single axis (an integer)");
     }
   }
 

@@ -184,6 +184,62 @@ public final class LayerConfig {
   }
 
   /**
+   * A numeric array option's shape and values, row-major.
+   *
+   * @param shape the array's shape ({@code []} for one number)
+   * @param values its values
+   */
+  public record Numbers(long[] shape, double[] values) {}
+
+  /**
+   * @return a number, nested lists of numbers (a rectangular array), or Keras' {@code __numpy__}
+   *     object; null when absent or null
+   */
+  public Numbers getNumbers(String key) {
+    if (!has(key)) {
+      mark(key, null);
+      return null;
+    }
+    Object v = require(key);
+    if (v instanceof Map<?, ?> m
+        && "__numpy__".equals(m.get("class_name"))
+        && m.get("config") instanceof Map<?, ?> mc) {
+      v = mc.get("value");
+    }
+    List<Long> shape = new ArrayList<>();
+    Object probe = v;
+    while (probe instanceof List<?> l) {
+      shape.add((long) l.size());
+      probe = l.isEmpty() ? null : l.get(0);
+    }
+    long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
+    List<Double> values = new ArrayList<>();
+    if (!flatten(v, dims, 0, values)) {
+      throw invalid(key, v, "a number or a rectangular array of finite numbers");
+    }
+    return new Numbers(dims, values.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  private static boolean flatten(Object v, long[] dims, int depth, List<Double> out) {
+    if (depth == dims.length) {
+      if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
+        out.add(n.doubleValue());
+        return true;
+      }
+      return false;
+    }
+    if (!(v instanceof List<?> l) || l.size() != dims[depth]) {
+      return false;
+    }
+    for (Object e : l) {
+      if (!flatten(e, dims, depth + 1, out)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * @return the activation named by the key (linear when absent or null)
    */
   public Activations getActivation(String key) {

@@ -78,7 +78,7 @@ public final class UpSampling2D extends Layer {
     int w = (int) d[2];
     int c = (int) d[3];
     if (interpolation.equals("bilinear")) {
-      return ctx.backend().resize(tf, x, h * size[0], w * size[1], "bilinear");
+      return ctx.backend().resize(tf, x, h * size[0], w * size[1], "bilinear", false);
     }
     // nearest: every value repeated size_h x size_w times, as Keras' repeat along both axes
     Operand<TFloat32> spread = tf.reshape(x, tf.constant(new int[] {-1, h, 1, w, 1, c}));

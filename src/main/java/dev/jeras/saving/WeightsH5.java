@@ -119,7 +119,7 @@ public final class WeightsH5 {
       WritableGroup vars = layers.putGroup(e.getValue()).putGroup("vars");
       vars.putAttribute("name", e.getKey().name());
       for (int i = 0; i < specs.size(); i++) {
-        vars.putDataset(Integer.toString(i), nested(weights.next().data(), specs.get(i).shape()));
+        vars.putDataset(Integer.toString(i), dataset(weights.next().data(), specs.get(i)));
       }
     }
   }
@@ -434,6 +434,28 @@ public final class WeightsH5 {
       out[i] = num.floatValue();
     }
     return out;
+  }
+
+  /**
+   * @return what jHDF writes as the weight's dataset: a scalar for a weight of shape (), int64 for
+   *     an integer weight (as Keras keeps Normalization's count), else a nested float array
+   */
+  static Object dataset(float[] data, WeightSpec spec) {
+    if (spec.integer()) {
+      long[] longs = new long[data.length];
+      for (int i = 0; i < data.length; i++) {
+        longs[i] = Math.round((double) data[i]);
+      }
+      if (spec.shape().length == 0) {
+        return longs[0];
+      }
+      if (spec.shape().length == 1) {
+        return longs;
+      }
+      throw new JerasException(
+          "integer weight " + spec.name() + " of rank " + spec.shape().length + " not supported");
+    }
+    return spec.shape().length == 0 ? data[0] : nested(data, spec.shape());
   }
 
   /**

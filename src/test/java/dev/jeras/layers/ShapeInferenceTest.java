@@ -296,9 +296,11 @@ class ShapeInferenceTest {
   }
 
   @Test
-  void batchNormalization_rank3Input_isRefused() {
+  void batchNormalization_batchAxisOrOutOfRange_isRefused() {
     assertRefused(
-        () -> shapeOf(new BatchNormalization(), 5, 4), "batch_normalization", "(None, 5, 4)");
+        () -> shapeOf(new BatchNormalization().axis(0), 5, 4), "batch_normalization", "axis 0");
+    assertRefused(() -> shapeOf(new BatchNormalization().axis(3), 5, 4), "axis 3", "(None, 5, 4)");
+    assertRefused(() -> shapeOf(new BatchNormalization().axis(-3), 5, 4), "axis -3");
   }
 
   @Test
