@@ -190,8 +190,8 @@ public class Model extends Layer implements Predictor, Network.Nested {
       }
     }
     for (int i = order.size() - 1; i >= 0; i--) {
-      if (order.get(i) instanceof Model m && m.network().weights().stream()
-          .noneMatch(w -> w.layer().trainable())) {
+      if (order.get(i) instanceof Model m
+          && m.network().weights().stream().noneMatch(w -> w.layer().trainable())) {
         m.trainable(false); // nothing inside trains: freeze the nested model itself too
       }
     }

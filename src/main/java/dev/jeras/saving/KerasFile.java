@@ -187,6 +187,12 @@ public final class KerasFile {
       return;
     }
     int expected = 2 + trainer.optimizerState().slots().size();
+    if (vars.size() == 2 && expected > 2) {
+      // iterations and learning rate only: Keras compiled the model but never trained it (its
+      // optimizer has no slots yet), so a fresh optimizer is what the file holds
+      LOG.debug("{}: an optimizer that has not trained yet: starting it afresh", file);
+      return;
+    }
     if (vars.size() != expected) {
       LOG.warn(
           "{}: optimizer state has {} variables, the compiled {} has {}: starting it afresh",
