@@ -16,7 +16,7 @@ inference mode is visible in the outputs:
                          functional base (conv_a, bn_a, conv_b, bn_b) called with training=False,
                          global average pooling, dropout and a softmax head; compiled with Adam
                          and sparse categorical cross-entropy (the command-line tests train it)
-  <model>_x.npy          4 inputs of shape (8, 8, 3)
+  <model>_x.npy          4 inputs of the model's input shape, uniform in [-1, 1]
   <model>_y.npz          Keras' outputs for them (model.predict), by output name
   nested.json, fixtures.json  (the latter: Keras, TensorFlow, NumPy and Python versions, seed,
                          output names)
