@@ -330,13 +330,15 @@ public final class KerasJson {
   }
 
   /**
-   * @return the mode an inbound node fixes ({@code "kwargs": {"training": false}}), or null
+   * @return the mode an inbound node fixes ({@code "kwargs": {"training": false}}), or null. A
+   *     recorded {@code training: true} fixes nothing: Keras records it for every preprocessing
+   *     layer (their call's default) and its fit and predict override it with their own mode
    */
   private static Boolean training(Object node) {
     return node instanceof Map<?, ?> m
             && m.get("kwargs") instanceof Map<?, ?> kwargs
-            && kwargs.get("training") instanceof Boolean b
-        ? b
+            && Boolean.FALSE.equals(kwargs.get("training"))
+        ? Boolean.FALSE
         : null;
   }
 
