@@ -1,5 +1,7 @@
 package dev.jeras.cli;
 
+import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.KernelPolicy;
 import dev.jeras.models.Model;
 import dev.jeras.saving.ModelFiles;
 import java.nio.file.Path;
@@ -45,7 +47,9 @@ final class ConvertCommand implements Callable<Integer> {
   public Integer call() {
     verbose.apply();
     new Outputs(overwrite).model("--to", to).check();
-    try (Model m = ModelFiles.load(from)) {
+    // convert runs no prediction: TensorFlow's ops, so that loading measures no kernel
+    EngineOptions options = EngineOptions.defaults().withKernels(KernelPolicy.TENSORFLOW);
+    try (Model m = ModelFiles.load(from, options)) {
       ModelFiles.save(m, to);
       System.out.println("Converted " + from + " -> " + to.toAbsolutePath().normalize());
     }

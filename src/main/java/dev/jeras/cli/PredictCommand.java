@@ -18,8 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,9 +52,10 @@ final class PredictCommand implements Callable<Integer> {
 
   @Option(
       names = "--output",
-      paramLabel = "FILE.npy|FILE.csv",
+      paramLabel = "FILE.npy|npz|csv",
       description =
-          "where to write the (first) output, float32 (with --input); with --data-dir, a CSV of"
+          "where to write the output, float32 (with --input); .npz writes every output of a"
+              + " model with several, each under its output name; with --data-dir, a CSV of"
               + " path, class, probability")
   Path output;
 
@@ -141,15 +144,39 @@ final class PredictCommand implements Callable<Integer> {
                 + " is "
                 + expected);
       }
+      boolean npz = output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
+      List<String> names = p.outputNames();
+      if (!npz && names.size() != 1) {
+        throw new JerasException(
+            model
+                + ": the model has "
+                + names.size()
+                + " outputs "
+                + names
+                + "; --output "
+                + output
+                + " holds one array: give an .npz file to get every output under its name");
+      }
       List<FloatArray> out = p.predict(List.of(x), batchSize);
-      Npy.write(output, out.get(0));
-      System.out.printf(
-          Locale.ROOT,
-          "%s: %d samples -> %s %s%n",
-          model,
-          x.count(),
-          p.outputNames().get(0),
-          dev.jeras.data.NumericArray.format(out.get(0).shape()));
+      if (npz) {
+        Map<String, FloatArray> arrays = new LinkedHashMap<>();
+        for (int i = 0; i < out.size(); i++) {
+          String name = names.get(i);
+          arrays.put(arrays.containsKey(name) ? name + "_" + i : name, out.get(i));
+        }
+        Npy.writeNpz(output, arrays);
+      } else {
+        Npy.write(output, out.get(0));
+      }
+      for (int i = 0; i < out.size(); i++) {
+        System.out.printf(
+            Locale.ROOT,
+            "%s: %d samples -> %s %s%n",
+            model,
+            x.count(),
+            names.get(i),
+            dev.jeras.data.NumericArray.format(out.get(i).shape()));
+      }
       System.out.println("Output: " + output.toAbsolutePath().normalize());
     }
     return 0;

@@ -80,6 +80,15 @@ final class TrainCommand implements Callable<Integer> {
               + " folder: the files Keras holds out for the same --seed")
   double validationSplit;
 
+  @Option(
+      names = "--unfreeze-from",
+      paramLabel = "LAYER",
+      description =
+          "fine-tuning: train LAYER and every layer after it (inside nested models too), freeze"
+              + " the layers before it, and compile again (a fresh optimizer: the model's own, or"
+              + " --optimizer; --learning-rate)")
+  String unfreezeFrom;
+
   @Option(names = "--limit", paramLabel = "N", description = "train on the first N samples only")
   Integer limit;
 
@@ -255,12 +264,35 @@ final class TrainCommand implements Callable<Integer> {
               (batchSize + cluster.size() - 1) / cluster.size());
         }
       }
+      if (unfreezeFrom != null) {
+        try {
+          m.unfreezeFrom(unfreezeFrom);
+        } catch (IllegalArgumentException e) {
+          throw new JerasException("--unfreeze-from " + unfreezeFrom + ": " + e.getMessage(), e);
+        }
+        // a new stage starts a new optimizer, as Keras' fine-tuning recipe compiles again
+        if (m.isCompiled()) {
+          Optimizer o =
+              optimizer != null
+                  ? Optimizer.of(optimizer, learningRate)
+                  : learningRate != null
+                      ? m.optimizer().withLearningRate(learningRate)
+                      : m.optimizer();
+          m.compile(o, m.losses(), m.metrics());
+        }
+        out.printf(
+            Locale.ROOT,
+            "Fine-tuning from %s: %,d of %,d parameters trainable%n",
+            unfreezeFrom,
+            m.countTrainableParams(),
+            m.countParams());
+      }
       if (!m.isCompiled()) {
         m.compile(
             Optimizer.of(optimizer == null ? "adam" : optimizer, learningRate),
             Loss.sparseCategoricalCrossentropy(),
             Metric.ACCURACY);
-      } else if (optimizer != null) {
+      } else if (optimizer != null && unfreezeFrom == null) {
         throw new IllegalArgumentException(
             "--optimizer "
                 + optimizer

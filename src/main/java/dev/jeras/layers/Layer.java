@@ -33,6 +33,7 @@ public abstract class Layer {
   }
 
   private String name;
+  private boolean provisionalName;
   private boolean trainable = true;
   private List<TensorShape> builtInputShapes;
   private final List<Node> nodes = new ArrayList<>();
@@ -89,12 +90,31 @@ public abstract class Layer {
    * @return this layer
    */
   public Layer named(String name) {
-    if (this.name != null && !this.name.equals(name) && !nodes.isEmpty()) {
+    if (this.name != null && !this.name.equals(name) && !nodes.isEmpty() && !provisionalName) {
       throw new IllegalStateException(
           "layer " + this.name + " is already part of a model and cannot be renamed to " + name);
     }
     this.name = Naming.checkName(name);
+    provisionalName = false;
     return this;
+  }
+
+  /**
+   * Gives the layer a default name that a model may still change to keep its layers' names unique
+   * (a nested model's {@code functional} becomes {@code functional_1} beside another).
+   *
+   * @param name the default name
+   */
+  protected final void provisionalName(String name) {
+    this.name = Naming.checkName(name);
+    provisionalName = true;
+  }
+
+  /**
+   * @return whether the name is a default that a model may change (see {@link #provisionalName})
+   */
+  public final boolean hasProvisionalName() {
+    return provisionalName;
   }
 
   /**
@@ -130,9 +150,10 @@ public abstract class Layer {
   }
 
   /**
-   * @return the weights declared at build time, empty before the layer's first call
+   * @return the weights declared at build time, empty before the layer's first call (a model's are
+   *     its layers' weights)
    */
-  public final List<WeightSpec> weights() {
+  public List<WeightSpec> weights() {
     return builtInputShapes == null ? List.of() : weightSpecs(builtInputShapes);
   }
 
@@ -167,6 +188,29 @@ public abstract class Layer {
    * @see #apply(SymbolicTensor...)
    */
   public SymbolicTensor apply(List<SymbolicTensor> inputs) {
+    return apply(inputs, null);
+  }
+
+  /**
+   * Calls the layer in a fixed mode (Keras' {@code layer(x, training=False)}): with {@code false},
+   * the call runs in inference mode even while the model trains (a transfer-learning base whose
+   * BatchNormalization layers keep their moving statistics once unfrozen).
+   *
+   * @param input the symbolic input
+   * @param training the mode of this call
+   * @return the symbolic output
+   */
+  public SymbolicTensor apply(SymbolicTensor input, boolean training) {
+    return apply(List.of(input), training);
+  }
+
+  /**
+   * @param inputs the symbolic inputs
+   * @param training the mode of this call, or null for the model's mode
+   * @return the symbolic output
+   * @see #apply(SymbolicTensor, boolean)
+   */
+  public SymbolicTensor apply(List<SymbolicTensor> inputs, Boolean training) {
     List<TensorShape> shapes = inputs.stream().map(SymbolicTensor::shape).toList();
     TensorShape out = computeOutputShape(shapes);
     if (builtInputShapes != null) {
@@ -176,9 +220,30 @@ public abstract class Layer {
       builtInputShapes = List.copyOf(shapes);
       weightSpecs(builtInputShapes); // validates weight shapes now, not at graph time
     }
-    Node node = new Node(this, nodes.size(), inputs, out);
+    Node node = new Node(this, nodes.size(), inputs, out, training);
     nodes.add(node);
     return node.output();
+  }
+
+  /**
+   * The output of the layer's single call (Keras' {@code layer.output}), for models that reuse part
+   * of another: {@code new Model(base.input(), base.getLayer("block_13_expand_relu").output())}.
+   *
+   * @return the symbolic output
+   * @throws IllegalStateException if the layer has not been called, or has been called more than
+   *     once (then its output is ambiguous: use the tensor each call returned)
+   */
+  public SymbolicTensor output() {
+    if (nodes.size() != 1) {
+      throw new IllegalStateException(
+          describe()
+              + (nodes.isEmpty()
+                  ? " has not been called yet: it has no output"
+                  : " has been called "
+                      + nodes.size()
+                      + " times, so its output is ambiguous: use the tensor each call returned"));
+    }
+    return nodes.get(0).output();
   }
 
   /**

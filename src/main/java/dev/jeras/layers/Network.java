@@ -87,7 +87,7 @@ public final class Network {
     Set<String> used = new HashSet<>();
     Map<String, Layer> byName = new HashMap<>();
     for (Layer l : layers) {
-      if (l.name() != null) {
+      if (l.name() != null && !l.hasProvisionalName()) {
         Layer other = byName.put(l.name(), l);
         if (other != null && other != l) {
           throw new IllegalArgumentException(
@@ -105,6 +105,12 @@ public final class Network {
     for (Layer l : layers) {
       if (l.name() == null) {
         l.named(Naming.unique(l.namePrefix(), used));
+      } else if (l.hasProvisionalName()) {
+        // a model's default name yields to the names given, and to earlier defaults
+        String n = Naming.unique(l.name(), used);
+        if (!n.equals(l.name())) {
+          l.named(n);
+        }
       }
     }
   }
@@ -148,8 +154,47 @@ public final class Network {
         return l;
       }
     }
+    String inside = "";
+    for (Layer l : layers) {
+      if (l instanceof Nested n && n.network().findLayer(name) != null) {
+        inside =
+            "; a layer of that name is inside nested model "
+                + l.name()
+                + " (ask that model: getLayer(\""
+                + l.name()
+                + "\") then its getLayer(\""
+                + name
+                + "\"))";
+        break;
+      }
+    }
     throw new IllegalArgumentException(
-        "no layer named '" + name + "'; layers: " + layers.stream().map(Layer::name).toList());
+        "no layer named '"
+            + name
+            + "'; layers: "
+            + layers.stream().map(Layer::name).toList()
+            + inside);
+  }
+
+  /**
+   * @param name a layer name
+   * @return the layer of that name here or, depth first, inside a nested model; null if none
+   */
+  public Layer findLayer(String name) {
+    for (Layer l : layers) {
+      if (l.name().equals(name)) {
+        return l;
+      }
+    }
+    for (Layer l : layers) {
+      if (l instanceof Nested n) {
+        Layer found = n.network().findLayer(name);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   /**
@@ -173,6 +218,24 @@ public final class Network {
    * @return one tensor per model output, in order
    */
   public List<Operand<TFloat32>> call(CallContext ctx, List<Operand<TFloat32>> inputTensors) {
+    return wire(ctx, inputTensors);
+  }
+
+  /**
+   * Wires every layer call of a model nested in another: its weights are looked up under the nested
+   * model's name ({@code base/Conv1/kernel}).
+   *
+   * @param ctx the enclosing model's context
+   * @param owner the nested model
+   * @param inputTensors one tensor per input of the nested model
+   * @return one tensor per output of the nested model
+   */
+  public List<Operand<TFloat32>> callNested(
+      CallContext ctx, Layer owner, List<Operand<TFloat32>> inputTensors) {
+    return wire(new ScopedContext(ctx, owner, ctx.training()), inputTensors);
+  }
+
+  private List<Operand<TFloat32>> wire(CallContext ctx, List<Operand<TFloat32>> inputTensors) {
     Map<SymbolicTensor, Operand<TFloat32>> values = new IdentityHashMap<>();
     for (int i = 0; i < inputs.size(); i++) {
       values.put(inputs.get(i), inputTensors.get(i));
@@ -182,9 +245,23 @@ public final class Network {
         continue;
       }
       List<Operand<TFloat32>> args = n.inputs().stream().map(values::get).toList();
-      values.put(n.output(), n.layer().call(ctx, args));
+      Boolean fixed = n.training();
+      CallContext c =
+          fixed == null || fixed == ctx.training() ? ctx : new ScopedContext(ctx, null, fixed);
+      values.put(n.output(), n.layer().call(c, args));
     }
     return outputs.stream().map(values::get).toList();
+  }
+
+  /**
+   * A layer that holds a network of its own: a model used as a layer in another (Keras' nested
+   * {@code Functional} and {@code Sequential}).
+   */
+  public interface Nested {
+    /**
+     * @return the nested network
+     */
+    Network network();
   }
 
   /**

@@ -14,13 +14,28 @@ public final class Node {
   private final int index;
   private final List<SymbolicTensor> inputs;
   private final SymbolicTensor output;
+  private final Boolean training;
   private final long sequence = SEQUENCE.incrementAndGet();
 
-  Node(Layer layer, int index, List<SymbolicTensor> inputs, TensorShape outputShape) {
+  Node(
+      Layer layer,
+      int index,
+      List<SymbolicTensor> inputs,
+      TensorShape outputShape,
+      Boolean training) {
     this.layer = layer;
     this.index = index;
     this.inputs = List.copyOf(inputs);
     this.output = new SymbolicTensor(this, outputShape);
+    this.training = training;
+  }
+
+  /**
+   * @return the mode this call is fixed to (Keras' {@code training=} argument), or null when it
+   *     follows the model's
+   */
+  public Boolean training() {
+    return training;
   }
 
   /**

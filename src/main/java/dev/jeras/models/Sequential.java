@@ -84,6 +84,26 @@ public class Sequential extends Model {
     return this;
   }
 
+  /**
+   * @return {@code Sequential}
+   */
+  @Override
+  public String className() {
+    return "Sequential";
+  }
+
+  @Override
+  public Sequential named(String name) {
+    super.named(name);
+    return this;
+  }
+
+  @Override
+  public Sequential trainable(boolean trainable) {
+    super.trainable(trainable);
+    return this;
+  }
+
   private void rebuild() {
     setNetwork(new Network(List.of(input), List.of(output)));
   }

@@ -2,6 +2,7 @@ package dev.jeras.saving;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.jeras.JerasException;
+import dev.jeras.backend.EngineOptions;
 import dev.jeras.data.FloatArray;
 import dev.jeras.models.Model;
 import dev.jeras.training.OptimizerState;
@@ -102,8 +103,20 @@ public final class KerasFile {
    * @param file the file
    * @return the model with its weights (compiled when its compile config allows)
    */
-  @SuppressWarnings("unchecked")
   public static Model load(Path file) {
+    return load(file, null);
+  }
+
+  /**
+   * Reads a .keras file into a model that runs with the given engine options (they apply from the
+   * first graph, the one that receives the weights).
+   *
+   * @param file the file
+   * @param options the engine options, or null for the model's defaults
+   * @return the model with its weights (compiled when its compile config allows)
+   */
+  @SuppressWarnings("unchecked")
+  public static Model load(Path file, EngineOptions options) {
     if (!Files.isRegularFile(file)) {
       throw new JerasException(file + ": no such .keras file");
     }
@@ -112,6 +125,9 @@ public final class KerasFile {
     try (ZipFile zip = new ZipFile(file.toFile())) {
       Map<String, Object> config = readJson(zip, "config.json", file);
       model = KerasJson.fromMap(config, file + "!config.json");
+      if (options != null) {
+        model.engineOptions(options);
+      }
       ZipEntry weights = zip.getEntry("model.weights.h5");
       if (weights == null) {
         throw new JerasException(file + ": model.weights.h5 missing from the archive");
@@ -183,6 +199,12 @@ public final class KerasFile {
   private static void restoreOptimizer(
       Model trainer, Map<String, Object> vars, Path file, boolean legacyJeras) {
     int expected = 2 + trainer.optimizerState().slots().size();
+    if (vars.size() == 2 && expected > 2) {
+      // iterations and learning rate only: Keras compiled the model but never trained it (its
+      // optimizer has no slots yet), so a fresh optimizer is what the file holds
+      LOG.debug("{}: an optimizer that has not trained yet: starting it afresh", file);
+      return;
+    }
     if (vars.size() != expected) {
       LOG.warn(
           "{}: optimizer state has {} variables, the compiled {} has {}: starting it afresh",

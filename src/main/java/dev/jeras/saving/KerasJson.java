@@ -115,6 +115,15 @@ public final class KerasJson {
   private static Model readModel(Map<String, Object> top, String source) {
     String cls = string(top, "class_name", source);
     Map<String, Object> config = map(top.get("config"), source + ": config");
+    return readModel(cls, config, source);
+  }
+
+  /** The Keras classes of models, which may also be layers of other models. */
+  private static boolean isModelClass(String cls) {
+    return cls.equals("Functional") || cls.equals("Model") || cls.equals("Sequential");
+  }
+
+  private static Model readModel(String cls, Map<String, Object> config, String source) {
     Model model =
         switch (cls) {
           case "Sequential" -> readSequential(config, source);
@@ -132,7 +141,36 @@ public final class KerasJson {
     if (name instanceof String n) {
       model.named(n);
     }
+    if (Boolean.FALSE.equals(config.get("trainable"))) {
+      freezeOnly(model);
+    }
     return model;
+  }
+
+  /**
+   * Sets a read model's own flag to frozen, as Keras' {@code trainable} setter does, then gives
+   * each layer inside back the flag its config holds (a layer of a frozen model may be marked
+   * trainable: its weights stay frozen, but a BatchNormalization then runs in training mode).
+   */
+  private static void freezeOnly(Model model) {
+    Map<Layer, Boolean> flags = new java.util.IdentityHashMap<>();
+    List<Layer> order = new ArrayList<>();
+    collectFlags(model, flags, order);
+    model.trainable(false);
+    for (Layer l : order) {
+      l.trainable(flags.get(l)); // parents come first: a nested model's layers are set after it
+    }
+  }
+
+  private static void collectFlags(Model model, Map<Layer, Boolean> flags, List<Layer> order) {
+    for (Layer l : model.network().layers()) {
+      if (flags.put(l, l.trainable()) == null) {
+        order.add(l);
+        if (l instanceof Model m) {
+          collectFlags(m, flags, order);
+        }
+      }
+    }
   }
 
   /**
@@ -210,6 +248,9 @@ public final class KerasJson {
     if (name != null && !(name instanceof String)) {
       throw new JerasException(source + ": layer name expected a string, got " + brief(name));
     }
+    if (isModelClass(cls)) {
+      return readModel(cls, config, source + ": nested model " + brief(name));
+    }
     try {
       return LayerRegistry.create(cls, config, source);
     } catch (IllegalArgumentException e) {
@@ -258,7 +299,9 @@ public final class KerasJson {
             break;
           }
           try {
-            produced.get(e.getKey()).add(byName.get(e.getKey()).apply(args));
+            produced
+                .get(e.getKey())
+                .add(byName.get(e.getKey()).apply(args, training(nodes.get(0))));
           } catch (IllegalArgumentException ex) {
             throw new JerasException(source + ": " + ex.getMessage(), ex);
           }
@@ -284,6 +327,19 @@ public final class KerasJson {
     } catch (IllegalArgumentException e) {
       throw new JerasException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * @return the mode an inbound node fixes ({@code "kwargs": {"training": false}}), or null. A
+   *     recorded {@code training: true} fixes nothing: Keras records it for every preprocessing
+   *     layer (their call's default) and its fit and predict override it with their own mode
+   */
+  private static Boolean training(Object node) {
+    return node instanceof Map<?, ?> m
+            && m.get("kwargs") instanceof Map<?, ?> kwargs
+            && Boolean.FALSE.equals(kwargs.get("training"))
+        ? Boolean.FALSE
+        : null;
   }
 
   /** Resolves one inbound node's tensors, or returns null if a producer is not built yet. */
@@ -488,7 +544,7 @@ public final class KerasJson {
     Map<String, Object> top = new LinkedHashMap<>();
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("name", model.name());
-    config.put("trainable", true);
+    config.put("trainable", model.trainable());
     List<Object> layers = new ArrayList<>();
     for (Layer l : model.network().layers()) {
       layers.add(layerObject(l, !sequential));
@@ -528,11 +584,15 @@ public final class KerasJson {
 
   private static Map<String, Object> layerObject(Layer l, boolean functional) {
     Map<String, Object> o = new LinkedHashMap<>();
-    o.put("module", "keras.layers");
-    o.put("class_name", l.className());
-    o.put("config", convert(l.getConfig()));
-    o.put("registered_name", null);
-    if (!(l instanceof InputLayer) && l.builtInputShapes() != null) {
+    if (l instanceof Model nested) {
+      o.putAll(toMap(nested)); // a nested model: its own model object, then its calls
+    } else {
+      o.put("module", "keras.layers");
+      o.put("class_name", l.className());
+      o.put("config", convert(l.getConfig()));
+      o.put("registered_name", null);
+    }
+    if (!(l instanceof InputLayer) && !(l instanceof Model) && l.builtInputShapes() != null) {
       List<TensorShape> shapes = l.builtInputShapes();
       Object s =
           shapes.size() == 1
@@ -550,7 +610,7 @@ public final class KerasJson {
         List<Object> tensors = n.inputs().stream().map(KerasJson::tensorObject).toList();
         Map<String, Object> node = new LinkedHashMap<>();
         node.put("args", List.of(tensors.size() == 1 ? tensors.get(0) : tensors));
-        node.put("kwargs", Map.of());
+        node.put("kwargs", n.training() == null ? Map.of() : Map.of("training", n.training()));
         nodes.add(node);
       }
       o.put("inbound_nodes", nodes);

@@ -1,6 +1,7 @@
 package dev.jeras.saving;
 
 import dev.jeras.JerasException;
+import dev.jeras.backend.EngineOptions;
 import dev.jeras.models.Model;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
@@ -22,6 +23,15 @@ public final class LegacyH5 {
    * @return the model with its weights
    */
   public static Model load(Path file) {
+    return load(file, null);
+  }
+
+  /**
+   * @param file a legacy .h5 model file
+   * @param options the engine options the model runs with, or null for its defaults
+   * @return the model with its weights
+   */
+  public static Model load(Path file, EngineOptions options) {
     if (!Files.isRegularFile(file)) {
       throw new JerasException(file + ": no such .h5 file");
     }
@@ -35,6 +45,9 @@ public final class LegacyH5 {
                 + " the architecture from JSON and the weights with --weights");
       }
       model = KerasJson.fromJson(String.valueOf(config.getData()), file + "#model_config");
+      if (options != null) {
+        model.engineOptions(options);
+      }
       WeightsH5.readLegacy(model, h5, file.toString());
       Attribute training = h5.getAttribute("training_config");
       if (training != null) {

@@ -51,6 +51,19 @@ public final class ModelFiles {
    * @return the model
    */
   public static Model load(Path path) {
+    return load(path, null);
+  }
+
+  /**
+   * Loads a jeras model whose graphs are built with the given engine options from the first one
+   * (the one that receives the weights): a model loaded for {@code --kernels fixed} measures no
+   * kernel while it loads.
+   *
+   * @param path a .keras, .h5 or .json file, or a SavedModel directory exported by jeras
+   * @param options the engine options, or null for the model's defaults
+   * @return the model
+   */
+  public static Model load(Path path, EngineOptions options) {
     String n = name(path);
     if (Files.isDirectory(path)) {
       return fromJerasSavedModel(path);
@@ -59,7 +72,7 @@ public final class ModelFiles {
       throw new JerasException(path + ": no such file or directory");
     }
     if (n.endsWith(".keras")) {
-      return KerasFile.load(path);
+      return KerasFile.load(path, options);
     }
     if (n.endsWith(".weights.h5")) {
       throw new JerasException(
@@ -68,11 +81,14 @@ public final class ModelFiles {
               + " give this file as its weights");
     }
     if (n.endsWith(".h5") || n.endsWith(".hdf5")) {
-      return LegacyH5.load(path);
+      return LegacyH5.load(path, options);
     }
     if (n.endsWith(".json")) {
       Model m = KerasJson.read(path);
-      Path weights = path.resolveSibling(n.substring(0, n.length() - 5) + ".weights.h5");
+      if (options != null) {
+        m.engineOptions(options);
+      }
+      Path weights = weightsBeside(path);
       if (Files.isRegularFile(weights)) {
         try {
           loadWeights(m, weights);
@@ -113,7 +129,7 @@ public final class ModelFiles {
     if (Files.isDirectory(path)) {
       return LoadedSavedModel.load(path, options);
     }
-    Model m = load(path);
+    Model m = load(path, options);
     try {
       return m.engineOptions(options);
     } catch (RuntimeException e) {
@@ -196,7 +212,10 @@ public final class ModelFiles {
     if (!n.endsWith(".json")) {
       return null;
     }
-    return path.resolveSibling(n.substring(0, n.length() - 5) + ".weights.h5");
+    // the name as given: only the extension is matched in any case (ResNet50.json beside
+    // ResNet50.weights.h5, as Keras users name them)
+    String given = path.getFileName().toString();
+    return path.resolveSibling(given.substring(0, given.length() - 5) + ".weights.h5");
   }
 
   private static Model fromJerasSavedModel(Path dir) {

@@ -6,6 +6,7 @@ import dev.jeras.data.IntArray;
 import dev.jeras.data.NumericArray;
 import dev.jeras.internal.Sizes;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -17,8 +18,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 /**
  * NumPy {@code .npy} files (format versions 1, 2 and 3), the exchange format for comparison data
@@ -75,6 +79,34 @@ public final class Npy {
       f[i] = d[i];
     }
     return FloatArray.of(f, a.shape());
+  }
+
+  /**
+   * Reads a NumPy {@code .npz} archive ({@code numpy.savez}, or jeras' {@link #writeNpz}).
+   *
+   * @param file the .npz file
+   * @return its arrays by name (without {@code .npy}), in archive order
+   */
+  public static Map<String, NumericArray> readNpz(Path file) {
+    Map<String, NumericArray> out = new java.util.LinkedHashMap<>();
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+      java.util.Enumeration<? extends ZipEntry> entries = zip.entries();
+      while (entries.hasMoreElements()) {
+        ZipEntry e = entries.nextElement();
+        if (!e.getName().endsWith(".npy")) {
+          throw bad(file.toString(), "entry " + e.getName(), "NAME.npy arrays", e.getName());
+        }
+        try (java.io.InputStream in = zip.getInputStream(e)) {
+          String name = e.getName().substring(0, e.getName().length() - 4);
+          out.put(name, parse(in.readAllBytes(), file + "!" + e.getName()));
+        }
+      }
+    } catch (NoSuchFileException e) {
+      throw new JerasException(file + ": file not found", e);
+    } catch (IOException e) {
+      throw new JerasException(file + ": not a readable .npz archive: " + e.getMessage(), e);
+    }
+    return out;
   }
 
   /**
@@ -240,6 +272,46 @@ public final class Npy {
    * @param array the array
    */
   public static void write(Path file, NumericArray array) {
+    ByteBuffer[] parts = encode(array);
+    AtomicFiles.writeFile(
+        file,
+        tmp -> {
+          try (FileChannel ch =
+              FileChannel.open(
+                  tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (ByteBuffer b : parts) {
+              ch.write(b);
+            }
+          }
+        });
+  }
+
+  /**
+   * Writes several arrays as a NumPy {@code .npz} archive ({@code numpy.load(file)[name]} reads
+   * each), atomically.
+   *
+   * @param file the .npz file
+   * @param arrays the arrays by name, in the order written
+   */
+  public static void writeNpz(Path file, Map<String, ? extends NumericArray> arrays) {
+    AtomicFiles.writeFile(
+        file,
+        tmp -> {
+          try (OutputStream os = Files.newOutputStream(tmp);
+              ZipOutputStream zip = new ZipOutputStream(os)) {
+            for (Map.Entry<String, ? extends NumericArray> e : arrays.entrySet()) {
+              zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
+              for (ByteBuffer b : encode(e.getValue())) {
+                zip.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+              }
+              zip.closeEntry();
+            }
+          }
+        });
+  }
+
+  /** An array as an NPY v1 header and its little-endian data. */
+  private static ByteBuffer[] encode(NumericArray array) {
     long[] shape = array.shape();
     StringBuilder sh = new StringBuilder("(");
     for (int i = 0; i < shape.length; i++) {
@@ -263,16 +335,7 @@ public final class Npy {
     } else {
       body.asIntBuffer().put(((IntArray) array).data());
     }
-    AtomicFiles.writeFile(
-        file,
-        tmp -> {
-          try (FileChannel ch =
-              FileChannel.open(
-                  tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(head);
-            ch.write(body);
-          }
-        });
+    return new ByteBuffer[] {head, body};
   }
 
   /**

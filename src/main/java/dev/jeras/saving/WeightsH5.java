@@ -33,8 +33,11 @@ import org.slf4j.LoggerFactory;
  * Keras 3 weight files ({@code model.weights.h5} inside {@code .keras}, and {@code .weights.h5}):
  * {@code layers/<key>/vars/<i>} per layer, where the key is Keras' snake case of the layer's class
  * made unique in layer order ({@code dense}, {@code dense_1}) and the {@code vars} group carries
- * the layer's name; optimizer state under {@code optimizer/vars}. Also reads the weights of legacy
- * Keras 2 {@code .h5} files ({@code model_weights/<layer>/<weight_names>}).
+ * the layer's name; a nested model's layers under {@code layers/<key>/layers/...} by the same rule
+ * ({@code layers/functional/layers/conv2d/vars/0}); optimizer state under {@code optimizer/vars}.
+ * Also reads the weights of legacy Keras 2 {@code .h5} files ({@code
+ * model_weights/<layer>/<weight_names>}, or the same groups at the root, as the weight files Keras
+ * applications publish), where a nested model's group lists all its weights.
  */
 public final class WeightsH5 {
   private static final Logger LOG = LoggerFactory.getLogger(WeightsH5.class);
@@ -51,7 +54,8 @@ public final class WeightsH5 {
   }
 
   /**
-   * @return Keras' h5 key of each layer, in order
+   * @return Keras' h5 key of each layer, in order (its snake-cased class, numbered within the
+   *     model: Keras' saving_lib names a layer by its class, never by its own name)
    */
   static Map<Layer, String> keys(Model model) {
     Map<Layer, String> keys = new LinkedHashMap<>();
@@ -73,23 +77,8 @@ public final class WeightsH5 {
    */
   public static void write(Model model, Path file) {
     List<FloatArray> weights = model.getWeights();
-    int w = 0;
     try (WritableHdfFile h5 = HdfFile.write(file)) {
-      WritableGroup layers = h5.putGroup("layers");
-      for (Map.Entry<Layer, String> e : keys(model).entrySet()) {
-        List<WeightSpec> specs = e.getKey().weights();
-        if (specs.isEmpty()) {
-          // No group for a layer without weights (Keras and jeras read a missing one as empty):
-          // jHDF 0.13 appends its version string where the last dataset's data ended, so a group
-          // written after every dataset (its children come in hash order) would be overwritten.
-          continue;
-        }
-        WritableGroup vars = layers.putGroup(e.getValue()).putGroup("vars");
-        vars.putAttribute("name", e.getKey().name());
-        for (int i = 0; i < specs.size(); i++) {
-          vars.putDataset(Integer.toString(i), dataset(weights.get(w++).data(), specs.get(i)));
-        }
-      }
+      writeLayers(model, h5.putGroup("layers"), weights.iterator());
       if (model.isCompiled()) {
         OptimizerState state = model.optimizerState();
         WritableGroup vars = h5.putGroup("optimizer").putGroup("vars");
@@ -113,6 +102,29 @@ public final class WeightsH5 {
     }
   }
 
+  /** Writes the groups of a model's layers with weights, a nested model's under its own key. */
+  private static void writeLayers(
+      Model model, WritableGroup layers, java.util.Iterator<FloatArray> weights) {
+    for (Map.Entry<Layer, String> e : keys(model).entrySet()) {
+      List<WeightSpec> specs = e.getKey().weights();
+      if (specs.isEmpty()) {
+        // No group for a layer without weights (Keras and jeras read a missing one as empty):
+        // jHDF 0.13 appends its version string where the last dataset's data ended, so a group
+        // written after every dataset (its children come in hash order) would be overwritten.
+        continue;
+      }
+      if (e.getKey() instanceof Model nested) {
+        writeLayers(nested, layers.putGroup(e.getValue()).putGroup("layers"), weights);
+        continue;
+      }
+      WritableGroup vars = layers.putGroup(e.getValue()).putGroup("vars");
+      vars.putAttribute("name", e.getKey().name());
+      for (int i = 0; i < specs.size(); i++) {
+        vars.putDataset(Integer.toString(i), dataset(weights.next().data(), specs.get(i)));
+      }
+    }
+  }
+
   /**
    * Loads Keras 3 weights into a model (the layers are matched by name, else by Keras' key).
    *
@@ -125,67 +137,14 @@ public final class WeightsH5 {
     try (HdfFile h5 = new HdfFile(file)) {
       Group layers = group(h5, "layers");
       if (layers == null) {
-        if (h5.getChild("model_weights") != null) {
+        if (h5.getChild("model_weights") != null || h5.getAttribute("layer_names") != null) {
           readLegacy(model, h5, source);
           return null;
         }
         throw new JerasException(source + ": no 'layers' group: not a Keras 3 weights file");
       }
-      Map<String, Group> byName = new HashMap<>();
-      for (Node child : layers) {
-        if (child instanceof Group g && g.getChild("vars") instanceof Group vars) {
-          Attribute a = vars.getAttribute("name");
-          if (a != null) {
-            byName.put(String.valueOf(a.getData()), vars);
-          }
-        }
-      }
       List<FloatArray> values = new ArrayList<>();
-      for (Map.Entry<Layer, String> e : keys(model).entrySet()) {
-        Layer layer = e.getKey();
-        List<WeightSpec> specs = layer.weights();
-        Group vars = byName.get(layer.name());
-        if (vars == null
-            && layers.getChild(e.getValue()) instanceof Group g
-            && g.getChild("vars") instanceof Group v) {
-          vars = v;
-        }
-        if (specs.isEmpty()) {
-          if (vars != null && countDatasets(vars) > 0) {
-            throw tooMany(source, layer, vars, specs);
-          }
-          continue;
-        }
-        if (vars == null) {
-          throw new JerasException(
-              source
-                  + ": no weights for layer "
-                  + layer.describe()
-                  + " (expected group layers/"
-                  + e.getValue()
-                  + "/vars)");
-        }
-        for (int i = 0; i < specs.size(); i++) {
-          Node n = vars.getChild(Integer.toString(i));
-          if (!(n instanceof Dataset d)) {
-            throw new JerasException(
-                source
-                    + ": layer "
-                    + layer.name()
-                    + " has "
-                    + countDatasets(vars)
-                    + " weights in the file, the model expects "
-                    + specs.size()
-                    + " ("
-                    + specs.stream().map(WeightSpec::name).toList()
-                    + ")");
-          }
-          values.add(toFloatArray(d, specs.get(i), layer, source));
-        }
-        if (countDatasets(vars) > specs.size()) {
-          throw tooMany(source, layer, vars, specs); // as Keras refuses it
-        }
-      }
+      readLayers(model, layers, "layers/", values, source);
       model.setWeights(values);
       Group opt = group(h5, "optimizer");
       return opt == null ? null : readOptimizer(opt, largestWeight(model), source);
@@ -207,6 +166,86 @@ public final class WeightsH5 {
               + e
               + ")",
           e);
+    }
+  }
+
+  /**
+   * Reads the weights of a model's layers from their container group, in the model's order: each
+   * layer's group is found by the name its {@code vars} carry, else by Keras' key; a nested model's
+   * layers are read from its group's {@code layers}.
+   */
+  private static void readLayers(
+      Model model, Group layers, String path, List<FloatArray> values, String source) {
+    Map<String, Group> byName = new HashMap<>();
+    for (Node child : layers) {
+      if (child instanceof Group g && g.getChild("vars") instanceof Group vars) {
+        Attribute a = vars.getAttribute("name");
+        if (a != null) {
+          byName.put(String.valueOf(a.getData()), g);
+        }
+      }
+    }
+    for (Map.Entry<Layer, String> e : keys(model).entrySet()) {
+      Layer layer = e.getKey();
+      List<WeightSpec> specs = layer.weights();
+      Group own = byName.get(layer.name());
+      if (own == null && layers.getChild(e.getValue()) instanceof Group g) {
+        own = g;
+      }
+      if (layer instanceof Model nested) {
+        if (specs.isEmpty()) {
+          continue;
+        }
+        if (own == null || !(own.getChild("layers") instanceof Group inner)) {
+          throw new JerasException(
+              source
+                  + ": no weights for nested model "
+                  + layer.describe()
+                  + " (expected group "
+                  + path
+                  + e.getValue()
+                  + "/layers)");
+        }
+        readLayers(nested, inner, path + e.getValue() + "/layers/", values, source);
+        continue;
+      }
+      Group vars = own != null && own.getChild("vars") instanceof Group v ? v : null;
+      if (specs.isEmpty()) {
+        if (vars != null && countDatasets(vars) > 0) {
+          throw tooMany(source, layer, vars, specs);
+        }
+        continue;
+      }
+      if (vars == null) {
+        throw new JerasException(
+            source
+                + ": no weights for layer "
+                + layer.describe()
+                + " (expected group "
+                + path
+                + e.getValue()
+                + "/vars)");
+      }
+      for (int i = 0; i < specs.size(); i++) {
+        Node n = vars.getChild(Integer.toString(i));
+        if (!(n instanceof Dataset d)) {
+          throw new JerasException(
+              source
+                  + ": layer "
+                  + layer.name()
+                  + " has "
+                  + countDatasets(vars)
+                  + " weights in the file, the model expects "
+                  + specs.size()
+                  + " ("
+                  + specs.stream().map(WeightSpec::name).toList()
+                  + ")");
+        }
+        values.add(toFloatArray(d, specs.get(i), layer, source));
+      }
+      if (countDatasets(vars) > specs.size()) {
+        throw tooMany(source, layer, vars, specs); // as Keras refuses it
+      }
     }
   }
 
@@ -273,13 +312,21 @@ public final class WeightsH5 {
     return n;
   }
 
-  /** Legacy Keras 2 / {@code model.save("x.h5")} layout. */
+  /**
+   * Legacy Keras 2 / {@code model.save("x.h5")} layout ({@code model_weights/<layer>}), or the same
+   * layer groups at the root of a weights-only file ({@code save_weights("x.h5")}, the files Keras
+   * applications publish).
+   */
   static void readLegacy(Model model, HdfFile h5, String source) {
     Group root = group(h5, "model_weights");
+    if (root == null && h5.getAttribute("layer_names") != null) {
+      root = h5;
+    }
     if (root == null) {
       throw new JerasException(source + ": no 'model_weights' group");
     }
     List<FloatArray> values = new ArrayList<>();
+    String prefix = root == h5 ? "" : "model_weights/";
     for (Layer layer : model.network().layers()) {
       List<WeightSpec> specs = layer.weights();
       if (specs.isEmpty()) {
@@ -290,7 +337,8 @@ public final class WeightsH5 {
             source
                 + ": no weights for layer "
                 + layer.describe()
-                + " (expected group model_weights/"
+                + " (expected group "
+                + prefix
                 + layer.name()
                 + ")");
       }
@@ -310,7 +358,7 @@ public final class WeightsH5 {
         Node n = g.getByPath(weightNames[i]);
         if (!(n instanceof Dataset d)) {
           throw new JerasException(
-              source + ": missing dataset model_weights/" + layer.name() + "/" + weightNames[i]);
+              source + ": missing dataset " + prefix + layer.name() + "/" + weightNames[i]);
         }
         values.add(toFloatArray(d, specs.get(i), layer, source));
       }
@@ -340,12 +388,17 @@ public final class WeightsH5 {
     if (!Arrays.equals(dims, spec.shape())) {
       throw new JerasException(
           source
-              + ": weight "
-              + Naming.variable(layer.name(), spec.name())
-              + " has shape "
+              + ": layer "
+              + layer.describe()
+              + " weight "
+              + spec.name()
+              + " ("
+              + d.getPath()
+              + "): expected shape "
+              + NumericArray.format(spec.shape())
+              + ", got "
               + NumericArray.format(dims)
-              + " in the file, the model expects "
-              + NumericArray.format(spec.shape()));
+              + " in the file; nothing was loaded");
     }
     float[] flat = toFloats(d.getDataFlat(), source);
     return FloatArray.of(flat, spec.shape().length == 0 ? new long[] {1} : spec.shape());

@@ -93,12 +93,31 @@ public final class Engine implements AutoCloseable {
    *     only, never kernels chosen for this process' CPU
    */
   public Engine(Network network, long seed, EngineOptions options, boolean forExport) {
+    this(network, seed, options, forExport, Map.of());
+  }
+
+  /**
+   * As {@link #Engine(Network, long, EngineOptions, boolean)}, with the values some weights start
+   * from (a model built from another model's layers starts from their current values).
+   *
+   * @param network the model's topology
+   * @param seed seeds the other initial weights and the dropout masks
+   * @param options the engine options
+   * @param forExport true for a graph that is written out
+   * @param initial values by variable path ({@code layer/weight}), each of the weight's size
+   */
+  public Engine(
+      Network network,
+      long seed,
+      EngineOptions options,
+      boolean forExport,
+      Map<String, float[]> initial) {
     this.network = network;
     this.seed = seed;
     this.forExport = forExport;
     this.options = options;
     this.backend = backendFor(options, forExport);
-    build(null);
+    build(initial.isEmpty() ? null : new HashMap<>(initial));
   }
 
   /** The backend for these options: standard for exports and GPUs, else the CPU engine. */
@@ -695,6 +714,16 @@ public final class Engine implements AutoCloseable {
       values.put(ws.get(i).path(), weights.get(i).data());
     }
     assignFloats(values);
+  }
+
+  /**
+   * Reads float variables by name.
+   *
+   * @param names variable paths ({@code layer/weight})
+   * @return their values, by name
+   */
+  public synchronized Map<String, float[]> readFloats(List<String> names) {
+    return store.readFloats(session, names);
   }
 
   /**

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Keras applications both ways: Python Keras files read by jeras, jeras files read by Python.
+
+For each application (keras.applications.<Name>(weights=None, classifier_activation=None): the
+architecture with random weights, logits out), made with a fixed seed and random BatchNormalization
+statistics, gamma and beta (so that inference mode shows in the outputs), it writes
+
+  NAME.keras, NAME.json + NAME.weights.h5                      (Python Keras)
+  x.npy: 2 images, uniform in [0, 255), through the application's own preprocess_input
+
+then measures, against Keras' own prediction of x (model.predict):
+
+  Keras -> jeras   scripts/jeras predict --model NAME.keras --input x.npy --output y.npy --kernels fixed
+                   scripts/jeras predict --model NAME.json ...
+  jeras -> Keras   scripts/jeras convert --from NAME.keras --to OUT/NAME.keras | .json | _savedmodel
+                   read by keras.models.load_model, model_from_json + load_weights,
+                   tf.saved_model.load(...).signatures["serving_default"]
+
+Nothing is downloaded and nothing is committed: the files (up to 100 MB each) go to --out (default
+a temporary folder, removed at the end). Prints a Markdown table of max |diff| (and the largest
+|logit|, for scale); exit code 0 when every difference is at most 1e-4, 1 otherwise, 2 when an
+application cannot be read (the jeras error is printed). TF_ENABLE_ONEDNN_OPTS=0 for Python's
+side (its oneDNN kernels abort with SIGFPE on ResNet50 on AVX-512 EPYC CPUs); jeras runs with its
+own defaults.
+
+    ~/.cache/jeras/pyvenv/bin/python scripts/check_applications.py [--apps ResNet50,VGG16] [--keep]
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JERAS = os.path.join(ROOT, "scripts", "jeras")
+SEED = 20
+TOL = 1e-4
+# name: (keras.applications module for preprocess_input, input size). Default sizes except VGG16,
+# whose 224x224 top has 102M weights in fc1 alone (a 528 MB file): at 64x64 it keeps every layer.
+APPS = {
+    "ResNet50": ("resnet50", 224),
+    "MobileNetV2": ("mobilenet_v2", 224),
+    "VGG16": ("vgg16", 64),
+    "EfficientNetB0": ("efficientnet", 224),
+    "DenseNet121": ("densenet", 224),
+    "InceptionV3": ("inception_v3", 299),
+    "Xception": ("xception", 299),
+}
+
+
+def jeras_env():
+    env = dict(os.environ)
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)  # jeras' own choice, as a user runs it
+    return env
+
+
+def jeras(*args):
+    r = subprocess.run([JERAS, *args], capture_output=True, text=True, env=jeras_env())
+    if r.returncode != 0:
+        return (r.stderr.strip().splitlines() or ["exit %d" % r.returncode])[-1]
+    return None
+
+
+def randomize_batchnorm(model, rng):
+    import keras
+
+    for layer in model._flatten_layers(include_self=False):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            for v in layer.weights:
+                name = v.path.split("/")[-1]
+                lo, hi = {"gamma": (0.8, 1.2), "beta": (-0.1, 0.1), "moving_mean": (-0.1, 0.1),
+                          "moving_variance": (0.8, 1.2)}[name]
+                v.assign(rng.uniform(lo, hi, v.shape).astype("float32"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--apps", default=",".join(APPS), help="comma-separated, default: all")
+    ap.add_argument("--out", default=None, help="where to write the files (default: a temp dir)")
+    ap.add_argument("--keep", action="store_true", help="keep the files")
+    ap.add_argument("--kernels", default="fixed",
+                    help="jeras predict --kernels (default fixed: jeras' CPU kernels without the"
+                         " minutes 'tuned' spends measuring each new shape at batch 64)")
+    args = ap.parse_args()
+    names = [a for a in args.apps.split(",") if a]
+    for a in names:
+        if a not in APPS:
+            raise SystemExit(f"unknown application {a}; known: {', '.join(APPS)}")
+    out = args.out or tempfile.mkdtemp(prefix="jeras-apps-")
+    os.makedirs(out, exist_ok=True)
+
+    import importlib
+
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")  # no retracing notices: each model predicts once
+
+    print(f"keras {keras.__version__}, tensorflow {tf.__version__}, numpy {np.__version__},"
+          f" seed {SEED}; files in {out}", flush=True)
+    columns = [".keras -> jeras", "JSON + weights -> jeras", "jeras .keras -> Keras",
+               "jeras JSON + weights -> Keras", "jeras SavedModel -> TF"]
+    rows = []
+    status = 0
+    for name in names:
+        module, size = APPS[name]
+        t0 = time.time()
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(SEED)
+        model = getattr(keras.applications, name)(
+            weights=None, input_shape=(size, size, 3), classifier_activation=None)
+        randomize_batchnorm(model, np.random.default_rng(SEED))
+        rng = np.random.default_rng(SEED)
+        raw = rng.uniform(0, 255, (2, size, size, 3)).astype("float32")
+        pre = importlib.import_module("keras.applications." + module).preprocess_input
+        x = np.asarray(pre(raw.copy())).astype("float32")
+        y = model.predict(x, verbose=0)
+        d = os.path.join(out, name)
+        os.makedirs(d, exist_ok=True)
+        src = os.path.join(d, name + ".keras")
+        model.save(src)
+        with open(os.path.join(d, name + ".json"), "w") as f:
+            f.write(model.to_json())
+        model.save_weights(os.path.join(d, name + ".weights.h5"))
+        np.save(os.path.join(d, "x.npy"), x)
+        np.save(os.path.join(d, "keras.npy"), y)
+        params = model.count_params()
+        del model
+
+        cells = []
+        errors = []
+        for col, path in ((0, src), (1, os.path.join(d, name + ".json"))):
+            pred = os.path.join(d, f"jeras_{col}.npy")
+            err = jeras("predict", "--model", path, "--input", os.path.join(d, "x.npy"),
+                        "--output", pred, "--kernels", args.kernels)
+            if err:
+                cells.append("fails")
+                errors.append(f"{columns[col]}: {err}")
+            else:
+                cells.append(float(np.max(np.abs(np.load(pred) - y))))
+        exports = os.path.join(d, "jeras")
+        os.makedirs(exports, exist_ok=True)
+        targets = [os.path.join(exports, name + ".keras"), os.path.join(exports, name + ".json"),
+                   os.path.join(exports, name + "_savedmodel")]
+        for col, dst in enumerate(targets, start=2):
+            err = jeras("convert", "--from", src, "--to", dst)
+            if err:
+                cells.append("fails")
+                errors.append(f"{columns[col]}: {err}")
+                continue
+            if col == 2:
+                got = keras.models.load_model(dst).predict(x, verbose=0)
+            elif col == 3:
+                with open(dst) as f:
+                    m = keras.models.model_from_json(f.read())
+                m.load_weights(os.path.join(exports, name + ".weights.h5"))
+                got = m.predict(x, verbose=0)
+            else:
+                fn = tf.saved_model.load(dst).signatures["serving_default"]
+                key = next(iter(fn.structured_input_signature[1]))
+                got = next(iter(fn(**{key: tf.constant(x)}).values())).numpy()
+            cells.append(float(np.max(np.abs(got - y))))
+            keras.backend.clear_session()
+        scale = float(np.max(np.abs(y)))
+        rows.append((name, size, params, scale, cells, time.time() - t0))
+        for e in errors:
+            print(f"{name}: {e}", flush=True)
+        if any(c == "fails" for c in cells):
+            status = max(status, 2)
+        elif max(cells) > TOL:
+            status = max(status, 1)
+        print(f"{name}: done in {time.time() - t0:.0f} s", flush=True)
+
+    print()
+    print("| application | input | parameters | max abs logit | " + " | ".join(columns) + " |")
+    print("|---" * (4 + len(columns)) + "|")
+    for name, size, params, scale, cells, _ in rows:
+        shown = [c if isinstance(c, str) else f"{c:.1e}" for c in cells]
+        print(f"| {name} | {size}x{size}x3 | {params:,} | {scale:.1f} | " + " | ".join(shown)
+              + " |")
+    print("OK" if status == 0 else "FAILED" if status == 1 else "FAILED: some files not read")
+    if not args.keep and not args.out:
+        shutil.rmtree(out, ignore_errors=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
