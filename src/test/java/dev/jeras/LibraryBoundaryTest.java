@@ -39,6 +39,12 @@ class LibraryBoundaryTest {
 
   private static final String XCHART_USER = "dev/jeras/training/callbacks/CurveCharts";
 
+  /** Spark (and its Scala) are optional too: only the Spark integration refers to them. */
+  private static final List<String> SPARK =
+      List.of("org/apache/spark/", "org/apache/hadoop/", "scala/");
+
+  private static final String SPARK_USER = "dev/jeras/spark/";
+
   private static Path classesDir() throws URISyntaxException {
     return Path.of(
         JerasException.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -76,6 +82,11 @@ class LibraryBoundaryTest {
       }
       if (bytes.contains(XCHART) && !name.startsWith(XCHART_USER)) {
         offences.add(name + " -> " + XCHART);
+      }
+      for (String spark : SPARK) {
+        if (bytes.contains(spark) && !name.startsWith(SPARK_USER)) {
+          offences.add(name + " -> " + spark);
+        }
       }
     }
     assertTrue(

@@ -3,6 +3,10 @@ package dev.jeras.backend;
 import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
+import org.tensorflow.framework.activations.ELU;
+import org.tensorflow.framework.activations.GELU;
+import org.tensorflow.framework.activations.ReLU;
+import org.tensorflow.framework.activations.Swish;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Max;
 import org.tensorflow.op.core.ReduceSum;
@@ -391,36 +395,13 @@ public class StandardBackend implements Backend {
     return tf.nn.relu6(x);
   }
 
-  // Keras' relu with options, op for op as its TensorFlow backend builds it.
+  // Keras' relu with options: tensorflow-framework's ReLU builds it op for op as Keras' TensorFlow
+  // backend does (NaN there means no maximum)
   @Override
   public Operand<TFloat32> relu(
       Ops tf, Operand<TFloat32> x, float negativeSlope, Float maxValue, float threshold) {
-    Operand<TFloat32> negativePart = null;
-    if (negativeSlope != 0) {
-      if (maxValue == null && threshold == 0) {
-        return leakyRelu(tf, x, negativeSlope);
-      }
-      Operand<TFloat32> minusX = tf.math.neg(x);
-      negativePart =
-          tf.nn.relu(threshold != 0 ? tf.math.add(minusX, tf.constant(threshold)) : minusX);
-    }
-    boolean clipMax = maxValue != null;
-    Operand<TFloat32> y;
-    if (threshold != 0) {
-      y = tf.select(tf.math.greater(x, tf.constant(threshold)), x, tf.zerosLike(x));
-    } else if (maxValue != null && maxValue == 6f) {
-      y = tf.nn.relu6(x);
-      clipMax = false;
-    } else {
-      y = tf.nn.relu(x);
-    }
-    if (clipMax) {
-      y = tf.clipByValue(y, tf.constant(0f), tf.constant(maxValue));
-    }
-    if (negativePart != null) {
-      y = tf.math.sub(y, tf.math.mul(tf.constant(negativeSlope), negativePart));
-    }
-    return y;
+    float max = maxValue == null ? Float.NaN : maxValue;
+    return new ReLU(negativeSlope, max, threshold).call(tf, x);
   }
 
   @Override
@@ -430,11 +411,7 @@ public class StandardBackend implements Backend {
 
   @Override
   public Operand<TFloat32> elu(Ops tf, Operand<TFloat32> x, float alpha) {
-    Operand<TFloat32> y = tf.nn.elu(x);
-    if (alpha == 1f) {
-      return y;
-    }
-    return tf.select(tf.math.greater(x, tf.constant(0f)), y, tf.math.mul(tf.constant(alpha), y));
+    return new ELU(alpha).call(tf, x);
   }
 
   @Override
@@ -445,19 +422,17 @@ public class StandardBackend implements Backend {
 
   @Override
   public Operand<TFloat32> silu(Ops tf, Operand<TFloat32> x) {
-    return tf.math.mul(x, tf.math.sigmoid(x));
+    return new Swish().call(tf, x);
   }
 
   @Override
   public Operand<TFloat32> gelu(Ops tf, Operand<TFloat32> x, boolean approximate) {
-    Operand<TFloat32> half = tf.math.mul(tf.constant(0.5f), x);
     if (approximate) {
-      Operand<TFloat32> cubic =
-          tf.math.mul(tf.constant(0.044715f), tf.math.pow(x, tf.constant(3f)));
-      Operand<TFloat32> inner =
-          tf.math.mul(tf.constant((float) Math.sqrt(2 / Math.PI)), tf.math.add(x, cubic));
-      return tf.math.mul(half, tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
+      return new GELU(true).call(tf, x);
     }
+    Operand<TFloat32> half = tf.math.mul(tf.constant(0.5f), x);
+    // jeras' own: the framework's exact GELU takes 1 + erf(x / sqrt(2)), which rounds to 0 below
+    // about x = -4 where Keras' erfc does not.
     // Keras' exact form is 0.5 * x * erfc(-x / sqrt(2)). TensorFlow's C++ gradients lack Erfc, so
     // the gradient flows through 1 + erf(x / sqrt(2)), the same function, while the value stays
     // erfc's: (erfc - (1 + erf)) is a constant to the gradient and adds back to erfc exactly.

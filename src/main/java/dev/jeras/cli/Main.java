@@ -26,7 +26,8 @@ import picocli.CommandLine.Command;
       SummaryCommand.class,
       KernelsCommand.class,
       BenchPredictCommand.class,
-      ServeCommand.class
+      ServeCommand.class,
+      SparkPredictCommand.class
     })
 public final class Main implements Runnable {
   /** Exit code for errors in the user's input or environment. */

@@ -3,6 +3,8 @@ package dev.jeras.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jeras.JerasException;
+import dev.jeras.distribute.MultiWorker;
+import dev.jeras.distribute.TfConfig;
 import dev.jeras.models.Model;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.ModelFiles;
@@ -56,12 +58,17 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
   int batchSize;
 
-  @Option(names = "--learning-rate", paramLabel = "F", description = "default: Adam's 0.001")
+  @Option(
+      names = "--learning-rate",
+      paramLabel = "F",
+      description = "default: the optimizer's Keras default (Adam's 0.001)")
   Double learningRate;
 
   @Option(
       names = "--optimizer",
-      description = "adam, sgd or rmsprop (default: adam; a compiled .keras model keeps its own)")
+      description =
+          "adam, adamw, sgd, rmsprop, nadam, adamax, adagrad, adadelta, ftrl or lion, with Keras'"
+              + " defaults (default: adam; a compiled .keras model keeps its own)")
   String optimizer;
 
   @Option(
@@ -156,12 +163,18 @@ final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin DeviceOption device;
 
+  @picocli.CommandLine.Mixin ClusterOptions clusterOptions;
+
   @picocli.CommandLine.Mixin CommonOptions.Verbose verbose;
 
   @Override
   public Integer call() throws Exception {
     verbose.apply();
     checkArguments();
+    clusterOptions.check();
+    TfConfig clusterConfig = clusterOptions.config();
+    // in a cluster the chief writes every output; the other tasks train and log their epochs
+    boolean lead = clusterConfig == null || clusterConfig.task().equals(clusterConfig.chief());
     // every output is checked before the model is built or the data loaded: a path that cannot be
     // written must not throw a finished run away
     Path exportTarget =
@@ -171,16 +184,18 @@ final class TrainCommand implements Callable<Integer> {
                 ? exportDir
                 : Path.of(
                     "models", model.shortName(), Long.toString(System.currentTimeMillis() / 1000));
-    new Outputs(overwrite)
-        .savedModel("--export-savedmodel", exportTarget)
-        .model("--save", save)
-        .model("--save-best", saveBest)
-        .file("--metrics-out", metricsOut)
-        .file("--csv-log", csvLog)
-        .file("--plot", plot)
-        .directory("--log-dir", logDir)
-        .checkpoints("--checkpoint-dir", checkpointDir)
-        .check();
+    if (lead) {
+      new Outputs(overwrite)
+          .savedModel("--export-savedmodel", exportTarget)
+          .model("--save", save)
+          .model("--save-best", saveBest)
+          .file("--metrics-out", metricsOut)
+          .file("--csv-log", csvLog)
+          .file("--plot", plot)
+          .directory("--log-dir", logDir)
+          .checkpoints("--checkpoint-dir", checkpointDir)
+          .check();
+    }
     PrintStream out = System.out;
     // without --seed, a drawn one, printed, so that any run can be repeated exactly (a resumed
     // run keeps the checkpoint's own seed)
@@ -190,6 +205,24 @@ final class TrainCommand implements Callable<Integer> {
     }
     Path dir = dataDir.resolve();
     boolean folder = dataset == null && dataDir.isImageFolder();
+    if (folder && clusterConfig != null) {
+      throw new IllegalArgumentException(
+          "--cluster/TF_CONFIG: training on a cluster reads built-in datasets (mnist,"
+              + " fashion_mnist, cifar10); image folders train in one process");
+    }
+    MultiWorker cluster =
+        clusterConfig == null
+            ? null
+            : clusterOptions.start(clusterConfig, device.options(), System.err);
+    if (cluster != null && !lead) {
+      out.printf(
+          Locale.ROOT,
+          "%s: training with %d tasks (chief %s at %s)%n",
+          cluster.task(),
+          cluster.size(),
+          clusterConfig.chief(),
+          clusterConfig.address(clusterConfig.chief()));
+    }
     if (folder && resume && seed == null) {
       throw new IllegalArgumentException(
           "--resume on an image folder needs the --seed of the interrupted run (it decides the"
@@ -201,15 +234,26 @@ final class TrainCommand implements Callable<Integer> {
       if (seed != null) {
         m.seed(seed);
       }
-      out.printf(
-          Locale.ROOT,
-          "Model %s: %,d parameters (%,d trainable)%n",
-          m.name(),
-          m.countParams(),
-          m.countTrainableParams());
-      out.println(data.describe());
-      if (drawnSeed) {
-        out.printf(Locale.ROOT, "Seed %d (drawn; --seed %d repeats this run)%n", seed, seed);
+      if (lead) {
+        out.printf(
+            Locale.ROOT,
+            "Model %s: %,d parameters (%,d trainable)%n",
+            m.name(),
+            m.countParams(),
+            m.countTrainableParams());
+        out.println(data.describe());
+        if (drawnSeed) {
+          out.printf(Locale.ROOT, "Seed %d (drawn; --seed %d repeats this run)%n", seed, seed);
+        }
+        if (cluster != null) {
+          out.printf(
+              Locale.ROOT,
+              "Cluster: %d tasks %s, global batch %d (%d per task)%n",
+              cluster.size(),
+              cluster.tasks(),
+              batchSize,
+              (batchSize + cluster.size() - 1) / cluster.size());
+        }
       }
       if (!m.isCompiled()) {
         m.compile(
@@ -233,7 +277,11 @@ final class TrainCommand implements Callable<Integer> {
           new FitOptions()
               .epochs(epochs)
               .batchSize(batchSize)
-              .progress(TerminalProgress.forConsole(out).showDataWait(verbose.verbose));
+              .progress(
+                  lead
+                      ? TerminalProgress.forConsole(out).showDataWait(verbose.verbose)
+                      : ClusterOptions.workerProgress(out, cluster.task()))
+              .distribute(cluster);
       if (seed != null) {
         fit.seed(seed);
       }
@@ -248,16 +296,16 @@ final class TrainCommand implements Callable<Integer> {
         fit.callbacks(
             new ReduceLROnPlateau(monitor, "auto").factor(0.5).patience(reduceLrOnPlateau));
       }
-      if (csvLog != null) {
+      if (csvLog != null && lead) {
         fit.callbacks(new CsvLogger(csvLog));
       }
-      if (logDir != null) {
+      if (logDir != null && lead) {
         fit.callbacks(new TensorBoard(logDir, m::graphDef));
       }
-      if (plot != null) {
+      if (plot != null && lead) {
         fit.callbacks(new PlotCurves(plot).title(m.name()));
       }
-      if (saveBest != null) {
+      if (saveBest != null && lead) {
         fit.callbacks(new ModelCheckpoint(m, saveBest).monitor(monitor, "auto").saveBestOnly(true));
       }
       long[] firstStepMs = {-1};
@@ -295,6 +343,15 @@ final class TrainCommand implements Callable<Integer> {
       }
       if (history.stopReason() != null && history.stopReason().startsWith("non-finite")) {
         return Main.USER_ERROR;
+      }
+      if (!lead) {
+        out.printf(
+            Locale.ROOT,
+            "%s: done, %d epoch(s) in %.1f s; the chief evaluates and exports%n",
+            cluster.task(),
+            epochsRun[0],
+            trainSeconds);
+        return 0;
       }
       if (data.skipped() > 0) {
         out.printf(

@@ -180,6 +180,20 @@ final class ImageDecoder implements AutoCloseable {
     } catch (IOException | OutOfMemoryError e) {
       throw new JerasException(file + ": cannot read the image: " + e, e);
     }
+    return prepare(bytes, file, maxPixels);
+  }
+
+  /**
+   * {@link #prepare(Path, long)} for an image already in memory.
+   *
+   * @param bytes the encoded image
+   * @param file what messages name it by
+   * @param maxPixels the largest width x height accepted
+   * @return the bytes to decode
+   * @throws JerasException naming {@code file} when it is no supported image, is too large or
+   *     cannot be decoded
+   */
+  byte[] prepare(byte[] bytes, Path file, long maxPixels) {
     ImageHeader h = ImageHeader.read(bytes, file);
     if (h.width() <= 0 || h.height() <= 0) {
       throw new CorruptFileException(

@@ -8,6 +8,10 @@ import java.util.random.RandomGenerator;
 /**
  * Initial values of a weight, under Keras' names and formulas.
  *
+ * <p>jeras' own, not tensorflow-framework's: values are drawn in Java from the model's seed before
+ * any graph exists (rebuilds carry them), and 1.1.0's uniform VarianceScaling draws from [0, limit)
+ * rather than [-limit, limit).
+ *
  * <p>fan_in and fan_out follow Keras: for a Dense kernel (in, out) they are in and out; for a
  * Conv2D kernel (kh, kw, in, out) they are kh*kw*in and kh*kw*out.
  *

@@ -4,9 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.tensorflow.Operand;
+import org.tensorflow.framework.regularizers.L1L2;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * A weight penalty added to the training loss, as Keras' {@code kernel_regularizer} and {@code
@@ -126,7 +126,9 @@ public record Regularizer(double l1, double l2, String kerasClassName) {
   }
 
   /**
-   * Wires the penalty of one weight, as Keras computes it in float32.
+   * Wires the penalty of one weight with tensorflow-framework's {@code L1L2} regularizer, which
+   * computes Keras' {@code l1 * sum(|w|) + l2 * sum(w^2)} in float32 ({@code MathSourceTest} pins
+   * it against Keras).
    *
    * @param tf the op factory
    * @param weight the weight
@@ -135,26 +137,7 @@ public record Regularizer(double l1, double l2, String kerasClassName) {
   public Operand<TFloat32> penalty(Ops tf, Operand<TFloat32> weight) {
     // the value, not the variable's reference: TensorFlow's C++ gradient of Square casts a
     // constant to its input's type, and a reference type there aborts the process
-    Operand<TFloat32> w = tf.identity(weight);
-    Operand<TInt32> axes = tf.constant(allAxes(w.shape().numDimensions()));
-    if (kerasClassName.equals("L1")) {
-      return tf.math.mul(tf.constant((float) l1), tf.reduceSum(tf.math.abs(w), axes));
-    }
-    if (kerasClassName.equals("L2")) {
-      return tf.math.mul(tf.constant((float) l2), tf.reduceSum(tf.math.square(w), axes));
-    }
-    Operand<TFloat32> sum = tf.constant(0f);
-    if (l1 != 0) {
-      sum =
-          tf.math.add(
-              sum, tf.math.mul(tf.constant((float) l1), tf.reduceSum(tf.math.abs(w), axes)));
-    }
-    if (l2 != 0) {
-      sum =
-          tf.math.add(
-              sum, tf.math.mul(tf.constant((float) l2), tf.reduceSum(tf.math.square(w), axes)));
-    }
-    return sum;
+    return new L1L2((float) l1, (float) l2).call(tf, tf.identity(weight));
   }
 
   /**
@@ -172,13 +155,5 @@ public record Regularizer(double l1, double l2, String kerasClassName) {
           layer.name() + "/" + weightName + "/regularizer",
           regularizer.penalty(ctx.tf(), ctx.weight(layer, weightName)));
     }
-  }
-
-  private static int[] allAxes(int rank) {
-    int[] axes = new int[rank];
-    for (int i = 0; i < rank; i++) {
-      axes[i] = i;
-    }
-    return axes;
   }
 }

@@ -102,10 +102,12 @@ final class CompileConfig {
       throw new IllegalArgumentException("optimizer " + o);
     }
     Map<?, ?> cfg = m.get("config") instanceof Map<?, ?> x ? x : Map.of();
-    Object lr = cfg.get("learning_rate");
-    if (lr != null && !(lr instanceof Number)) {
-      throw new IllegalArgumentException("learning-rate schedule " + lr);
+    Object rate = cfg.get("learning_rate");
+    if (rate != null && !(rate instanceof Number)) {
+      throw new IllegalArgumentException("learning-rate schedule " + rate);
     }
+    String name = cls.toLowerCase(Locale.ROOT);
+    boolean decays = name.equals("adamw") || name.equals("lion");
     for (String unsupported :
         List.of(
             "weight_decay",
@@ -114,34 +116,58 @@ final class CompileConfig {
             "clipvalue",
             "loss_scale_factor",
             "gradient_accumulation_steps")) {
-      if (cfg.get(unsupported) != null) {
+      if (cfg.get(unsupported) != null && !(decays && unsupported.equals("weight_decay"))) {
         throw new IllegalArgumentException(
             cls + " with " + unsupported + "=" + cfg.get(unsupported));
       }
     }
-    if (Boolean.TRUE.equals(cfg.get("use_ema"))
-        || Boolean.TRUE.equals(cfg.get("amsgrad"))
-        || Boolean.TRUE.equals(cfg.get("centered"))) {
-      throw new IllegalArgumentException(cls + " with EMA, AMSGrad or centered");
+    if (Boolean.TRUE.equals(cfg.get("use_ema")) || Boolean.TRUE.equals(cfg.get("amsgrad"))) {
+      throw new IllegalArgumentException(cls + " with EMA or AMSGrad");
     }
-    return switch (cls.toLowerCase(Locale.ROOT)) {
+    double lr = num(cfg, "learning_rate", name.equals("sgd") ? 0.01 : 1e-3);
+    return switch (name) {
       case "adam" ->
           new Optimizer.Adam(
-              num(cfg, "learning_rate", 1e-3),
+              lr, num(cfg, "beta_1", 0.9), num(cfg, "beta_2", 0.999), num(cfg, "epsilon", 1e-7));
+      case "adamw" ->
+          new Optimizer.AdamW(
+              lr,
+              num(cfg, "weight_decay", 0.004),
               num(cfg, "beta_1", 0.9),
               num(cfg, "beta_2", 0.999),
               num(cfg, "epsilon", 1e-7));
       case "sgd" ->
-          new Optimizer.Sgd(
-              num(cfg, "learning_rate", 0.01),
-              num(cfg, "momentum", 0),
-              Boolean.TRUE.equals(cfg.get("nesterov")));
+          new Optimizer.Sgd(lr, num(cfg, "momentum", 0), Boolean.TRUE.equals(cfg.get("nesterov")));
       case "rmsprop" ->
           new Optimizer.RmsProp(
-              num(cfg, "learning_rate", 1e-3),
+              lr,
               num(cfg, "rho", 0.9),
               num(cfg, "momentum", 0),
-              num(cfg, "epsilon", 1e-7));
+              num(cfg, "epsilon", 1e-7),
+              Boolean.TRUE.equals(cfg.get("centered")));
+      case "nadam" ->
+          new Optimizer.Nadam(
+              lr, num(cfg, "beta_1", 0.9), num(cfg, "beta_2", 0.999), num(cfg, "epsilon", 1e-7));
+      case "adamax" ->
+          new Optimizer.Adamax(
+              lr, num(cfg, "beta_1", 0.9), num(cfg, "beta_2", 0.999), num(cfg, "epsilon", 1e-7));
+      case "adagrad" ->
+          new Optimizer.Adagrad(
+              lr, num(cfg, "initial_accumulator_value", 0.1), num(cfg, "epsilon", 1e-7));
+      case "adadelta" ->
+          new Optimizer.Adadelta(lr, num(cfg, "rho", 0.95), num(cfg, "epsilon", 1e-7));
+      case "ftrl" ->
+          new Optimizer.Ftrl(
+              lr,
+              num(cfg, "learning_rate_power", -0.5),
+              num(cfg, "initial_accumulator_value", 0.1),
+              num(cfg, "l1_regularization_strength", 0),
+              num(cfg, "l2_regularization_strength", 0),
+              num(cfg, "l2_shrinkage_regularization_strength", 0),
+              num(cfg, "beta", 0));
+      case "lion" ->
+          new Optimizer.Lion(
+              lr, num(cfg, "beta_1", 0.9), num(cfg, "beta_2", 0.99), num(cfg, "weight_decay", 0));
       default -> throw new IllegalArgumentException("optimizer " + cls);
     };
   }

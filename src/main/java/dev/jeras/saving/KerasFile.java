@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.jeras.JerasException;
 import dev.jeras.data.FloatArray;
 import dev.jeras.models.Model;
-import dev.jeras.training.Optimizer;
 import dev.jeras.training.OptimizerState;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +42,9 @@ public final class KerasFile {
   /** The Keras version whose format this writes. */
   static final String KERAS_VERSION = "3.15.1";
 
+  /** Metadata that marks optimizer slots of Keras' meaning (see OptimizerState.KERAS_SLOTS). */
+  private static final String SLOTS_KEY = "jeras_optimizer_slots";
+
   private KerasFile() {}
 
   /**
@@ -62,6 +64,7 @@ public final class KerasFile {
         "date_saved",
         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd@HH:mm:ss")));
     metadata.put("producer", "jeras");
+    metadata.put(SLOTS_KEY, OptimizerState.KERAS_SLOTS);
     AtomicFiles.writeFile(
         file,
         tmp -> {
@@ -120,7 +123,7 @@ public final class KerasFile {
       Map<String, Object> optimizer = WeightsH5.read(model, h5, file + "!model.weights.h5");
       if (CompileConfig.apply(model, config.get("compile_config"), file.toString())
           && optimizer != null) {
-        restoreOptimizer(model, optimizer, file);
+        restoreOptimizer(model, optimizer, file, legacyJeras(zip, file));
       }
       Model result = model;
       model = null;
@@ -163,13 +166,22 @@ public final class KerasFile {
     }
   }
 
-  private static void restoreOptimizer(Model trainer, Map<String, Object> vars, Path file) {
-    if (!(trainer.optimizer() instanceof Optimizer.Adam
-        || trainer.optimizer() instanceof Optimizer.Sgd)) {
-      LOG.info(
-          "{}: optimizer state not restored for {}", file, trainer.optimizer().kerasClassName());
-      return;
+  /** Whether an older jeras wrote the file (its optimizer slots may lack Keras' meaning). */
+  private static boolean legacyJeras(ZipFile zip, Path file) throws IOException {
+    if (zip.getEntry("metadata.json") == null) {
+      return false;
     }
+    try {
+      Map<String, Object> metadata = readJson(zip, "metadata.json", file);
+      return "jeras".equals(metadata.get("producer"))
+          && !OptimizerState.KERAS_SLOTS.equals(metadata.get(SLOTS_KEY));
+    } catch (JerasException e) {
+      return false; // Keras itself reads no more than the version from it
+    }
+  }
+
+  private static void restoreOptimizer(
+      Model trainer, Map<String, Object> vars, Path file, boolean legacyJeras) {
     int expected = 2 + trainer.optimizerState().slots().size();
     if (vars.size() != expected) {
       LOG.warn(
@@ -200,7 +212,9 @@ public final class KerasFile {
       }
       // the iteration count is an int64: read it exactly when it is a scalar
       long iterations = vars.get("0") instanceof Number n ? n.longValue() : (long) it[0];
-      trainer.restoreOptimizerState(new OptimizerState(iterations, lr[0], slots));
+      OptimizerState state = new OptimizerState(iterations, lr[0], slots);
+      trainer.restoreOptimizerState(
+          legacyJeras ? state.fromLegacyJeras(trainer.optimizer()) : state);
     } catch (JerasException e) {
       if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
         throw e;

@@ -10,7 +10,6 @@ import dev.jeras.layers.Layer;
 import dev.jeras.layers.WeightSpec;
 import dev.jeras.models.Model;
 import dev.jeras.models.Sequential;
-import dev.jeras.training.Optimizer;
 import dev.jeras.training.OptimizerState;
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
@@ -67,7 +66,7 @@ public final class WeightsH5 {
   }
 
   /**
-   * Writes the model's weights (and, when compiled with Adam or SGD, its optimizer state).
+   * Writes the model's weights (and, when compiled, its optimizer state in Keras' order).
    *
    * @param model the model
    * @param file the .h5 file to create
@@ -91,15 +90,17 @@ public final class WeightsH5 {
           vars.putDataset(Integer.toString(i), dataset(weights.get(w++).data(), specs.get(i)));
         }
       }
-      if (model.isCompiled() && writesOptimizerState(model.optimizer())) {
+      if (model.isCompiled()) {
         OptimizerState state = model.optimizerState();
         WritableGroup vars = h5.putGroup("optimizer").putGroup("vars");
         vars.putAttribute("name", model.optimizer().getConfig().get("name").toString());
         vars.putDataset("0", state.iterations());
         vars.putDataset("1", state.learningRate());
+        int scalars = state.slots().size() - model.optimizer().scalarSlots().size();
         for (int i = 0; i < state.slots().size(); i++) {
           FloatArray s = state.slots().get(i);
-          vars.putDataset(Integer.toString(i + 2), nested(s.data(), s.shape()));
+          vars.putDataset(
+              Integer.toString(i + 2), i >= scalars ? s.data()[0] : nested(s.data(), s.shape()));
         }
       }
       // No root "vars" group: jHDF 0.13 writes an empty root-level group that h5py cannot read,
@@ -110,11 +111,6 @@ public final class WeightsH5 {
       // jHDF says only "Exception writing"; the operating system's reason is in the cause
       throw new JerasException(file + ": cannot write HDF5 weights: " + IoErrors.describe(e), e);
     }
-  }
-
-  /** Keras stores Adam's and SGD's slots in jeras' order; RMSprop's order differs. */
-  private static boolean writesOptimizerState(Optimizer o) {
-    return o instanceof Optimizer.Adam || o instanceof Optimizer.Sgd;
   }
 
   /**

@@ -38,6 +38,7 @@ final class Checkpointer implements AutoCloseable {
   private static final String POINTER = "checkpoint";
   private static final String STATE = "state.properties";
   private static final String VARIABLES = "variables";
+  private static final String SLOTS = "optimizer_slots";
 
   private final Path dir;
   private final Trainer trainer;
@@ -89,6 +90,7 @@ final class Checkpointer implements AutoCloseable {
       p.setProperty("seed", Long.toString(s.seed()));
       p.setProperty("iterations", Long.toString(trainer.iterations()));
       p.setProperty("variables", String.join(",", trainer.engine().store().names()));
+      p.setProperty(SLOTS, OptimizerState.KERAS_SLOTS);
       for (int i = 0; i < s.partial().length; i++) {
         p.setProperty("partial." + i, Double.toString(s.partial()[i]));
       }
@@ -159,6 +161,13 @@ final class Checkpointer implements AutoCloseable {
       trainer.engine().session().restore(ckpt.resolve(VARIABLES).toString());
     } catch (RuntimeException e) {
       throw new JerasException(ckpt + ": cannot restore the checkpoint: " + e.getMessage(), e);
+    }
+    if (!OptimizerState.KERAS_SLOTS.equals(p.getProperty(SLOTS))) {
+      OptimizerState legacy = trainer.optimizerState();
+      OptimizerState now = legacy.fromLegacyJeras(trainer.optimizer());
+      if (now != legacy) {
+        trainer.restoreOptimizerState(now);
+      }
     }
     List<Double> partial = new ArrayList<>();
     for (int i = 0; p.getProperty("partial." + i) != null; i++) {

@@ -10,6 +10,7 @@ import dev.jeras.backend.StandardBackend;
 import dev.jeras.backend.cpu.CpuBackend;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
+import dev.jeras.distribute.MultiWorker;
 import dev.jeras.internal.Naming;
 import dev.jeras.internal.Tensors;
 import dev.jeras.internal.VariableStore;
@@ -69,6 +70,7 @@ public final class Engine implements AutoCloseable {
   private Backend backend;
   private Trainer trainer;
   private int trainingBatch;
+  private DataParallel dataParallel;
 
   private Graph graph;
   private Ops tf;
@@ -274,7 +276,10 @@ public final class Engine implements AutoCloseable {
         outputs.add(Tensors.floatOutput(g, "output_" + i));
       }
       Trainer.Step st = wired == null ? null : trainer.finish(wired, g, ops, s);
-      Session sess = new Session(g, Devices.configure(options));
+      Session sess =
+          dataParallel == null
+              ? new Session(g, Devices.configure(options))
+              : dataParallel.cluster().session(g, Devices.configure(options));
       this.graph = g;
       this.tf = ops;
       this.store = s;
@@ -402,6 +407,29 @@ public final class Engine implements AutoCloseable {
           stale ? "trainable layers changed" : "kernels measured at batch " + batch);
       rebuild(false);
     }
+  }
+
+  /**
+   * Trains on a cluster from now on (its tasks' gradients summed in every step, the session on this
+   * task's server), or in this process alone again; the graph is rebuilt when that changes, values
+   * kept.
+   *
+   * @param cluster the cluster, or null for this process alone
+   */
+  synchronized void distribute(MultiWorker cluster) {
+    MultiWorker current = dataParallel == null ? null : dataParallel.cluster();
+    if (cluster != current && !forExport) {
+      dataParallel = cluster == null ? null : new DataParallel(cluster);
+      LOG.debug("training {}", cluster == null ? "in this process" : "on " + cluster);
+      rebuild(false);
+    }
+  }
+
+  /**
+   * @return the cluster's part of training, or null when this process trains alone
+   */
+  DataParallel dataParallel() {
+    return dataParallel;
   }
 
   /**

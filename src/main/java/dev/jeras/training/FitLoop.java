@@ -26,6 +26,11 @@ final class FitLoop {
   private final StepSource train;
   private final StepSource val;
   private final List<Callback> callbacks = new ArrayList<>();
+  // the arrays trained and validated on, compared across the tasks of a cluster (null for streams)
+  private List<FloatArray> trainX;
+  private List<NumericArray> trainY;
+  private List<FloatArray> valX;
+  private List<NumericArray> valY;
 
   FitLoop(Trainer trainer, List<FloatArray> x, List<NumericArray> y, FitOptions options) {
     this.trainer = trainer;
@@ -47,6 +52,8 @@ final class FitLoop {
       val =
           StepSource.arrays(
               options.validationX, options.validationY, options.batchSize, sparse, false);
+      valX = options.validationX;
+      valY = options.validationY;
       xs = x;
       ys = y;
     } else if (options.validationSplit > 0) {
@@ -66,6 +73,8 @@ final class FitLoop {
       List<FloatArray> vx = x.stream().map(a -> a.slice(split, n)).toList();
       List<NumericArray> vy = y.stream().map(a -> (NumericArray) a.slice(split, n)).toList();
       val = StepSource.arrays(vx, vy, options.batchSize, sparse, false);
+      valX = vx;
+      valY = vy;
     } else {
       xs = x;
       ys = y;
@@ -74,7 +83,19 @@ final class FitLoop {
     if (xs.get(0).count() == 0) {
       throw new JerasException("training data is empty (0 samples)");
     }
-    this.train = StepSource.arrays(xs, ys, options.batchSize, sparse, options.shuffle);
+    DataParallel dp = trainer.engine().dataParallel();
+    // in a cluster each task feeds its part of every global batch
+    this.train =
+        StepSource.arrays(
+            xs,
+            ys,
+            options.batchSize,
+            sparse,
+            options.shuffle,
+            dp == null ? 0 : dp.cluster().rank(),
+            dp == null ? 1 : dp.cluster().size());
+    this.trainX = xs;
+    this.trainY = ys;
     addCallbacks(options);
   }
 
@@ -139,8 +160,10 @@ final class FitLoop {
   }
 
   History run() {
+    // in a cluster only the chief writes (and reads) checkpoints; the others take its state
+    DataParallel dp = trainer.engine().dataParallel();
     Checkpointer ckpt =
-        o.checkpointDir == null
+        o.checkpointDir == null || (dp != null && !dp.isChief())
             ? null
             : new Checkpointer(o.checkpointDir, trainer, o.keepCheckpoints);
     try {
@@ -171,6 +194,19 @@ final class FitLoop {
         resumed = st.partial();
         restored = st.history();
       }
+    }
+    DataParallel dp = trainer.engine().dataParallel();
+    if (dp != null) {
+      dp.checkSettings(trainer, o, trainX, trainY, valX, valY);
+      DataParallel.Position p =
+          dp.start(
+              trainer,
+              new DataParallel.Position(seed, startEpoch, startStep, resumed),
+              2 + names.size());
+      seed = p.seed();
+      startEpoch = p.epoch();
+      startStep = p.step();
+      resumed = p.partial();
     }
     final History history = restored != null ? restored : new History();
     callbacks.forEach(c -> c.onTrainBegin(state));
@@ -204,7 +240,10 @@ final class FitLoop {
             if (size == 0) {
               continue; // every image of the batch was skipped
             }
-            r = trainer.trainStep(batch.x(), batch.y());
+            r =
+                dp == null
+                    ? trainer.trainStep(batch.x(), batch.y())
+                    : dp.step(epoch, step, () -> trainer.trainStep(batch.x(), batch.y()));
           }
           if (!Float.isFinite(r[0])) {
             nonFinite = true;
@@ -253,6 +292,9 @@ final class FitLoop {
       history.add(logs, seconds, state.dataWaitFraction());
       if (ckpt != null) {
         ckpt.save(new Checkpointer.State(epoch + 1, 0, seed, new double[0], history));
+      }
+      if (dp != null) {
+        state.setStopRequested(dp.endOfEpoch(trainer, epoch, state.stopRequested()));
       }
     }
     callbacks.forEach(c -> c.onTrainEnd(history, state));

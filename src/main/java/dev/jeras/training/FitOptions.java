@@ -3,6 +3,7 @@ package dev.jeras.training;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
 import dev.jeras.data.StreamingDataset;
+import dev.jeras.distribute.MultiWorker;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,6 +31,7 @@ public final class FitOptions {
   java.nio.file.Path checkpointDir;
   boolean resume;
   int keepCheckpoints = 2;
+  MultiWorker cluster;
 
   /**
    * @return this, training for that many epochs (default 1)
@@ -175,6 +177,20 @@ public final class FitOptions {
       throw new IllegalArgumentException("checkpoints to keep must be positive, got " + n);
     }
     this.keepCheckpoints = n;
+    return this;
+  }
+
+  /**
+   * Trains on a cluster: synchronous data parallelism across its tasks (see {@link MultiWorker}).
+   * The batch size is the global batch, split evenly between the tasks; every task must call fit
+   * with the same model, data and options (they are compared at the start). Only the chief writes
+   * checkpoints; with {@link #resume(boolean)}, every task continues from the chief's.
+   *
+   * @param cluster this process' task, or null to train in this process alone (the default)
+   * @return this
+   */
+  public FitOptions distribute(MultiWorker cluster) {
+    this.cluster = cluster;
     return this;
   }
 

@@ -66,6 +66,11 @@ public final class FitState {
     return interrupted;
   }
 
+  /** Sets the stop flag: in a cluster, to the chief's decision at the end of every epoch. */
+  void setStopRequested(boolean stop) {
+    stopRequested = stop;
+  }
+
   /**
    * @return whether a stop was requested
    */

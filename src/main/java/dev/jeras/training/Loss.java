@@ -2,6 +2,7 @@ package dev.jeras.training;
 
 import java.util.Locale;
 import org.tensorflow.Operand;
+import org.tensorflow.framework.losses.Losses;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -149,22 +150,21 @@ public interface Loss {
                   tf.constant(0f))
               : (Operand<TFloat32>) yTrue;
       Operand<TFloat32> z = fromLogits ? yPred : logits;
-      if (z != null) {
-        // The fused op has a gradient (the sparse variant has none in TF Java 1.1.0).
-        return tf.nn.softmaxCrossEntropyWithLogits(z, tf.stopGradient(oneHot)).loss();
-      }
-      // Probabilities: normalise, clip as Keras does, then -sum(y * log p).
-      Operand<TFloat32> p =
-          tf.math.div(
-              yPred,
-              tf.reduceSum(
-                  yPred, tf.constant(-1), org.tensorflow.op.core.ReduceSum.keepDims(true)));
-      p = tf.clipByValue(p, tf.constant(EPSILON), tf.constant(1f - EPSILON));
-      return tf.math.neg(tf.reduceSum(tf.math.mul(oneHot, tf.math.log(p)), tf.constant(-1)));
+      // tensorflow-framework's categorical cross-entropy, Keras' formula: from logits, or from
+      // probabilities normalised and clipped to [EPSILON, 1 - EPSILON]. Sparse labels go in
+      // one-hot: the framework's sparse variant runs SparseSoftmaxCrossEntropyWithLogits, which
+      // has no gradient in TF Java 1.1.0.
+      return z != null
+          ? Losses.categoricalCrossentropy(tf, tf.stopGradient(oneHot), z, true, 0f, -1)
+          : Losses.categoricalCrossentropy(tf, oneHot, yPred, false, 0f, -1);
     }
   }
 
-  /** Binary cross-entropy on probabilities, mean over the last axis. */
+  /**
+   * Binary cross-entropy on probabilities, mean over the last axis: Keras 3 clips the probabilities
+   * only; jeras' own, as tensorflow-framework's adds an epsilon inside the logarithms too (Keras
+   * 2's formula), which differs where probabilities saturate.
+   */
   record BinaryCrossEntropy() implements Loss {
     @Override
     public String kerasName() {
@@ -186,7 +186,7 @@ public interface Loss {
     }
   }
 
-  /** Mean squared error, mean over the last axis. */
+  /** Mean squared error, mean over the last axis (tensorflow-framework's). */
   record MeanSquaredError() implements Loss {
     @Override
     public String kerasName() {
@@ -197,8 +197,7 @@ public interface Loss {
     @SuppressWarnings("unchecked")
     public Operand<TFloat32> perSample(
         Ops tf, Operand<? extends TType> yTrue, Operand<TFloat32> yPred, Operand<TFloat32> logits) {
-      Operand<TFloat32> d = tf.math.sub(yPred, (Operand<TFloat32>) yTrue);
-      return tf.math.mean(tf.math.square(d), tf.constant(-1));
+      return Losses.meanSquaredError(tf, (Operand<TFloat32>) yTrue, yPred);
     }
   }
 }

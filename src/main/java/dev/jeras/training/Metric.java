@@ -2,10 +2,13 @@ package dev.jeras.training;
 
 import java.util.Locale;
 import org.tensorflow.Operand;
+import org.tensorflow.framework.metrics.BinaryAccuracy;
+import org.tensorflow.framework.metrics.CategoricalAccuracy;
+import org.tensorflow.framework.metrics.SparseCategoricalAccuracy;
+import org.tensorflow.framework.metrics.impl.LossMetric;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TNumber;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -76,36 +79,43 @@ public enum Metric {
   }
 
   /**
-   * Wires the per-sample values of a resolved metric.
+   * Wires the per-sample values of a resolved metric, with tensorflow-framework's metric classes
+   * (their per-sample {@code call}; jeras sums the values over the epoch itself, so the classes'
+   * own total and count variables are never created).
    *
    * @param tf the op factory
    * @param yTrue targets
    * @param yPred predictions
-   * @return one value per sample, shape (batch,)
+   * @return one value per sample, shape (batch,) (binary accuracy: averaged over the last axis, as
+   *     Keras does)
    */
-  @SuppressWarnings("unchecked")
   public Operand<TFloat32> perSample(
       Ops tf, Operand<? extends TType> yTrue, Operand<TFloat32> yPred) {
-    return switch (this) {
-      case SPARSE_CATEGORICAL_ACCURACY -> {
-        Operand<TInt64> predicted = tf.math.argMax(yPred, tf.constant(-1));
-        Operand<TInt64> labels = tf.dtypes.cast((Operand<TInt32>) yTrue, TInt64.class);
-        yield tf.dtypes.cast(tf.math.equal(predicted, labels), TFloat32.class);
-      }
-      case CATEGORICAL_ACCURACY ->
-          tf.dtypes.cast(
-              tf.math.equal(
-                  tf.math.argMax(yPred, tf.constant(-1)),
-                  tf.math.argMax((Operand<TFloat32>) yTrue, tf.constant(-1))),
-              TFloat32.class);
-      case BINARY_ACCURACY -> {
-        Operand<TFloat32> predicted =
-            tf.dtypes.cast(tf.math.greater(yPred, tf.constant(0.5f)), TFloat32.class);
-        yield tf.math.mean(
-            tf.dtypes.cast(tf.math.equal(predicted, (Operand<TFloat32>) yTrue), TFloat32.class),
-            tf.constant(-1));
-      }
-      case ACCURACY -> throw new IllegalStateException("resolve 'accuracy' against the loss first");
-    };
+    LossMetric m =
+        switch (this) {
+          case SPARSE_CATEGORICAL_ACCURACY ->
+              new SparseCategoricalAccuracy<>(0L, TFloat32.class) {
+                @Override
+                protected void init(Ops ops) {}
+              };
+          case CATEGORICAL_ACCURACY ->
+              new CategoricalAccuracy<>(0L, TFloat32.class) {
+                @Override
+                protected void init(Ops ops) {}
+              };
+          case BINARY_ACCURACY ->
+              new BinaryAccuracy<>(0L, TFloat32.class) {
+                @Override
+                protected void init(Ops ops) {}
+              };
+          case ACCURACY ->
+              throw new IllegalStateException("resolve 'accuracy' against the loss first");
+        };
+    @SuppressWarnings("unchecked")
+    Operand<? extends TNumber> labels = (Operand<? extends TNumber>) yTrue;
+    Operand<TFloat32> values = m.call(tf, labels, yPred, TFloat32.class);
+    return this == BINARY_ACCURACY && yPred.shape().numDimensions() > 1
+        ? tf.math.mean(values, tf.constant(-1))
+        : values;
   }
 }

@@ -84,6 +84,32 @@ abstract class StepSource {
       int batchSize,
       boolean[] sparse,
       boolean shuffle) {
+    return arrays(xs, ys, batchSize, sparse, shuffle, 0, 1);
+  }
+
+  /**
+   * Batches of which this process feeds one part: of every batch of {@code b} samples, part {@code
+   * r} of {@code n} is rows {@code [b r / n, b (r + 1) / n)}. A step's {@link Feed#size} is the
+   * whole batch's (the loss and sums a cluster's step returns are the whole batch's); its tensors
+   * hold the part, which may be empty when the last batch is smaller than {@code n}.
+   *
+   * @param xs one array per input
+   * @param ys one array per output
+   * @param batchSize the (global) batch size
+   * @param sparse per output, whether its targets become int32 class indices
+   * @param shuffle whether fit reshuffles every epoch
+   * @param part this process' part, from 0
+   * @param parts the number of parts
+   * @return batches of the arrays
+   */
+  static StepSource arrays(
+      List<FloatArray> xs,
+      List<NumericArray> ys,
+      int batchSize,
+      boolean[] sparse,
+      boolean shuffle,
+      int part,
+      int parts) {
     return new StepSource() {
       @Override
       int samples() {
@@ -115,6 +141,13 @@ abstract class StepSource {
             }
             step++;
             int to = Math.min(n, from + batchSize);
+            int size = to - from;
+            if (parts > 1) {
+              long b = size;
+              int start = from;
+              from = start + (int) (b * part / parts);
+              to = start + (int) (b * (part + 1) / parts);
+            }
             List<Tensor> bx = new ArrayList<>(xs.size());
             List<Tensor> by = new ArrayList<>(ys.size());
             AutoCloseable owner =
@@ -134,7 +167,7 @@ abstract class StepSource {
               by.forEach(Tensor::close);
               throw e;
             }
-            return new Feed(to - from, bx, by, owner);
+            return new Feed(size, bx, by, owner);
           }
 
           @Override

@@ -13,6 +13,7 @@ import dev.jeras.layers.Network;
 import dev.jeras.layers.SymbolicTensor;
 import dev.jeras.layers.TensorShape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -55,6 +57,7 @@ public final class Trainer {
   private final List<String> sumNames = new ArrayList<>();
   private final List<String> optimizerVariables = new ArrayList<>();
   private final List<String> withoutGradient = new ArrayList<>();
+  private List<String> kerasOrder = List.of();
 
   /**
    * Compiles: the engine rebuilds its graph with this training step (weights kept, a fresh
@@ -195,11 +198,17 @@ public final class Trainer {
     List<String> trainable = trainablePaths();
     for (String path : trainable) {
       for (String slot : optimizer.slotNames()) {
-        String name = "optimizer/" + path + "/" + slot;
+        String name = OptimizerVariables.slotName(path, slot);
         w.keep(w.store.createFloat(name, w.store.shape(path)));
         optimizerVariables.add(name);
       }
     }
+    for (String global : FrameworkOptimizers.globals(optimizer)) {
+      String name = OptimizerVariables.globalName(global);
+      w.keep(w.store.createFloat(name, new long[0]));
+      optimizerVariables.add(name);
+    }
+    kerasOrder = FrameworkOptimizers.kerasOrder(optimizer, trainable);
     return new Wired(
         targets.stream().map(t -> w.keep(t).op().name()).toList(),
         w.keep(trainLoss).op().name(),
@@ -223,6 +232,8 @@ public final class Trainer {
    */
   Step finish(Wired wired, Graph g, Ops tf, VariableStore store) {
     Operand<TFloat32> trainLoss = Tensors.floatOutput(g, wired.trainLoss());
+    List<Operand<TFloat32>> trainSums =
+        wired.trainSums().stream().map(n -> Tensors.floatOutput(g, n)).toList();
     List<Op> updates = new ArrayList<>();
     for (String u : wired.updates()) {
       GraphOperation op = g.operation(u);
@@ -234,36 +245,38 @@ public final class Trainer {
     for (int i = 0; i < vars.length; i++) {
       vars[i] = store.floatVariable(trainable.get(i)).asOutput();
     }
-    Operand<TFloat32> lr = store.floatVariable(LEARNING_RATE);
     if (vars.length > 0) {
       Output<?>[] grads = g.addGradients(trainLoss.asOutput(), vars);
-      List<Op> gradOps = new ArrayList<>();
-      for (Output<?> gr : grads) {
-        if (gr != null) {
-          gradOps.add(tf.identity(gr));
+      DataParallel dp = engine.dataParallel();
+      if (dp != null) {
+        // on a cluster: the global batch's gradients, loss and sums, the same on every task
+        DataParallel.Averaged global =
+            dp.average(tf, engine.inputs().get(0), grads, vars, trainLoss, trainSums);
+        grads = global.gradients();
+        trainLoss = global.loss();
+        trainSums = global.sums();
+      }
+      List<GradAndVar<? extends TType>> pairs = new ArrayList<>();
+      for (int i = 0; i < vars.length; i++) {
+        if (grads[i] == null) {
+          LOG.warn("no gradient reaches weight {}: it will not be trained", trainable.get(i));
+          withoutGradient.add(trainable.get(i));
+        } else {
+          pairs.add(pair(grads[i], vars[i]));
         }
       }
-      // Gate: no variable changes until every gradient is computed (a gradient may read a
-      // variable another update writes).
-      Ops gated = tf.withControlDependencies(gradOps);
-      Operand<TFloat32> stepNumber =
-          tf.dtypes.cast(
-              tf.math.add(store.<TInt64>variable(Engine.ITERATIONS), tf.constant(1L)),
-              TFloat32.class);
-      for (int i = 0; i < vars.length; i++) {
-        String path = trainable.get(i);
-        if (grads[i] == null) {
-          LOG.warn("no gradient reaches weight {}: it will not be trained", path);
-          withoutGradient.add(path);
-          continue;
-        }
-        @SuppressWarnings("unchecked")
-        Operand<TFloat32> gr = gated.identity((Operand<TFloat32>) grads[i]);
-        List<Operand<TFloat32>> slots = new ArrayList<>();
-        for (String slot : optimizer.slotNames()) {
-          slots.add(store.floatVariable("optimizer/" + path + "/" + slot));
-        }
-        updates.add(optimizer.applyDense(tf, store.floatVariable(path), gr, slots, lr, stepNumber));
+      if (!pairs.isEmpty()) {
+        // the framework's optimizer, on jeras' own list: no variable changes until every gradient
+        // is computed (a gradient may read a variable another update writes)
+        OptimizerVariables ov =
+            new OptimizerVariables(
+                store,
+                store.floatVariable(LEARNING_RATE),
+                store.<TInt64>variable(Engine.ITERATIONS),
+                optimizer.weightDecay());
+        updates.add(
+            FrameworkOptimizers.create(optimizer, g, ov)
+                .applyGradients(pairs, FrameworkOptimizers.NAME));
       }
     }
     Op increment =
@@ -277,14 +290,20 @@ public final class Trainer {
         targets,
         trainLoss,
         Tensors.floatOutput(g, wired.evalLossSum()),
-        wired.trainSums().stream().map(n -> Tensors.floatOutput(g, n)).toList(),
+        trainSums,
         wired.evalSums().stream().map(n -> Tensors.floatOutput(g, n)).toList(),
         increment,
         trainable);
   }
 
+  @SuppressWarnings("unchecked")
+  private static GradAndVar<TFloat32> pair(Output<?> gradient, Output<?> weight) {
+    return new GradAndVar<>((Output<TFloat32>) gradient, (Output<TFloat32>) weight);
+  }
+
   /**
-   * @return the optimizer variables' initial values: zero slots, the initial learning rate
+   * @return the optimizer variables' initial values: Keras' for the slots (zeros, or an
+   *     accumulator's initial value), the initial learning rate
    */
   Map<String, float[]> initialValues() {
     Map<String, float[]> v = new LinkedHashMap<>();
@@ -293,7 +312,13 @@ public final class Trainer {
       for (long d : engine.store().shape(name)) {
         size *= d;
       }
-      v.put(name, new float[(int) size]);
+      float[] values = new float[(int) size];
+      float initial =
+          FrameworkOptimizers.initialValue(optimizer, name.substring(name.lastIndexOf('/') + 1));
+      if (initial != 0f) {
+        Arrays.fill(values, initial);
+      }
+      v.put(name, values);
     }
     v.put(LEARNING_RATE, new float[] {(float) optimizer.learningRate()});
     return v;
@@ -363,13 +388,12 @@ public final class Trainer {
   }
 
   /**
-   * @return a copy of the optimizer's state
+   * @return a copy of the optimizer's state, its slots in Keras' order
    */
   public OptimizerState optimizerState() {
-    List<String> slotNames = optimizerVariables.subList(1, optimizerVariables.size());
-    Map<String, float[]> values = engine.store().readFloats(engine.session(), slotNames);
+    Map<String, float[]> values = engine.store().readFloats(engine.session(), kerasOrder);
     List<FloatArray> slots = new ArrayList<>();
-    for (String n : slotNames) {
+    for (String n : kerasOrder) {
       long[] shape = engine.store().shape(n);
       slots.add(FloatArray.of(values.get(n), shape.length == 0 ? new long[] {1} : shape));
     }
@@ -377,35 +401,38 @@ public final class Trainer {
   }
 
   /**
-   * Restores the optimizer's state (from a checkpoint or a .keras file).
+   * Restores the optimizer's state (from a checkpoint or a .keras file); slots Keras does not have
+   * (RMSprop's momentum accumulators at momentum 0) start afresh.
    *
-   * @param state the state, with as many slots as this optimizer has, of the same sizes
+   * @param state the state, with as many slots as this optimizer has, in Keras' order, of the same
+   *     sizes
    */
   public void restoreOptimizerState(OptimizerState state) {
-    List<String> slotNames = optimizerVariables.subList(1, optimizerVariables.size());
-    if (state.slots().size() != slotNames.size()) {
+    if (state.slots().size() != kerasOrder.size()) {
       throw new JerasException(
           "optimizer state has "
               + state.slots().size()
               + " slot variables, the compiled optimizer has "
-              + slotNames.size());
+              + kerasOrder.size());
     }
-    Map<String, float[]> values = new LinkedHashMap<>();
-    for (int i = 0; i < slotNames.size(); i++) {
+    Map<String, float[]> values = new LinkedHashMap<>(initialValues());
+    values.remove(LEARNING_RATE);
+    for (int i = 0; i < kerasOrder.size(); i++) {
+      String name = kerasOrder.get(i);
       long expected = 1;
-      for (long d : engine.store().shape(slotNames.get(i))) {
+      for (long d : engine.store().shape(name)) {
         expected *= d;
       }
       if (state.slots().get(i).data().length != expected) {
         throw new JerasException(
             "optimizer slot "
-                + slotNames.get(i)
+                + name
                 + " holds "
                 + expected
                 + " values, the state has "
                 + state.slots().get(i).data().length);
       }
-      values.put(slotNames.get(i), state.slots().get(i).data());
+      values.put(name, state.slots().get(i).data());
     }
     values.put(LEARNING_RATE, new float[] {state.learningRate()});
     engine.assignFloats(values);
@@ -553,7 +580,9 @@ public final class Trainer {
    * @return the history
    */
   public History fit(List<FloatArray> xs, List<NumericArray> ys, FitOptions options) {
-    engine.prepareTraining(options.batchSize);
+    engine.distribute(options.cluster);
+    DataParallel dp = engine.dataParallel();
+    engine.prepareTraining(dp == null ? options.batchSize : dp.localBatch(options.batchSize));
     return new FitLoop(this, xs, ys, options).run();
   }
 
@@ -569,6 +598,10 @@ public final class Trainer {
     Session.Runner r = engine.session().runner();
     feed(r, st, x, y);
     r.addTarget(st.trainOp()).fetch(st.trainLoss());
+    DataParallel dp = engine.dataParallel();
+    if (dp != null) {
+      r.setOptions(dp.cluster().stepOptions()); // pairs this run with the other tasks'
+    }
     st.trainSums().forEach(r::fetch);
     try (Result res = r.run()) {
       float[] out = new float[1 + st.trainSums().size()];
@@ -628,6 +661,13 @@ public final class Trainer {
    * @return the history
    */
   public History fit(StreamingDataset data, FitOptions options) {
+    if (options.cluster != null) {
+      throw new JerasException(
+          data.name()
+              + ": a streaming dataset trains in one process; training on a cluster"
+              + " (FitOptions.distribute) takes arrays");
+    }
+    engine.distribute(null);
     return new FitLoop(this, data, options).run();
   }
 

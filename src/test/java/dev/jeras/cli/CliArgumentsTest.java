@@ -47,7 +47,8 @@ class CliArgumentsTest {
         "train --validation-split 1.5 | --validation-split must be in [0, 1), got 1.5",
         "train --early-stopping -1 | --early-stopping must be >= 0 epochs, got -1",
         "train --reduce-lr-on-plateau -1 | --reduce-lr-on-plateau must be >= 0 epochs, got -1",
-        "train --optimizer adamw | unknown optimizer 'adamw'; supported: adam, sgd, rmsprop",
+        "train --optimizer adamm | unknown optimizer 'adamm'; supported: adam, adamw, sgd, rmsprop,"
+            + " nadam, adamax, adagrad, adadelta, ftrl, lion",
         "train --resume | --resume needs --checkpoint-dir",
         "train --limit 1 --validation-split 0.5 | --validation-split 0.5 of at most --limit 1"
             + " samples leaves none to train on; raise --limit",

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jeras.models.Model;
 import dev.jeras.saving.KerasJson;
+import dev.jeras.saving.ModelFiles;
+import dev.jeras.training.Optimizer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -119,6 +122,36 @@ class CliTest {
     String o = out.toString(StandardCharsets.UTF_8);
     assertTrue(o.contains("Epoch 2/2 - 9/9 - "), o);
     assertTrue(o.contains("SavedModel: " + sm.toAbsolutePath()), o);
+  }
+
+  @Test
+  void train_withEachNewOptimizerName_savesItInTheKerasFile() throws Exception {
+    for (String name : new String[] {"nadam", "lion"}) {
+      Path saved = tmp.resolve(name + ".keras");
+      int rc =
+          Main.execute(
+              "train",
+              "--data-dir",
+              "testdata/mnist-small",
+              "--epochs",
+              "1",
+              "--limit",
+              "128",
+              "--seed",
+              "3",
+              "--kernels",
+              "tensorflow",
+              "--optimizer",
+              name,
+              "--no-export",
+              "--save",
+              saved.toString());
+      assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+      try (Model m = ModelFiles.load(saved)) {
+        assertEquals(Optimizer.of(name, null).kerasClassName(), m.optimizer().kerasClassName());
+        assertEquals(2, m.optimizerState().iterations(), "128 samples in batches of 64");
+      }
+    }
   }
 
   @Test
