@@ -1,5 +1,6 @@
 package dev.jeras.layers;
 
+import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
@@ -65,6 +66,27 @@ public abstract class AffineAugmentation<T extends AffineAugmentation<T>>
    * @return the per-image transforms, (batch, 8) as ImageLayers.rows builds them
    */
   protected abstract Operand<TFloat32> rows(CallContext ctx, Operand<TFloat32> x);
+
+  /**
+   * @param heightGiven height_factor as given (a number or a pair)
+   * @param widthGiven width_factor as given (null when not given)
+   * @return the Keras config of a layer with height and width factors, in Keras' order
+   */
+  protected final Map<String, Object> heightWidthConfig(Object heightGiven, Object widthGiven) {
+    return config(
+        "height_factor",
+        heightGiven,
+        "width_factor",
+        widthGiven,
+        "fill_mode",
+        fillMode,
+        "interpolation",
+        interpolation,
+        "seed",
+        seed(),
+        "fill_value",
+        fillValue);
+  }
 
   /**
    * Reads the fill options from a Keras config, then what every augmentation config ends with.

@@ -92,6 +92,21 @@ public abstract class ImageAugmentation<T extends ImageAugmentation<T>> extends 
   }
 
   /**
+   * @param factor the factor's range {lower, upper}
+   * @param valueRange the value range {low, high}
+   * @return the Keras config of a layer with a factor and a value range, in Keras' order
+   */
+  protected final Map<String, Object> factorAndRangeConfig(double[] factor, double[] valueRange) {
+    return config(
+        "factor",
+        List.of(factor[0], factor[1]),
+        "value_range",
+        List.of(valueRange[0], valueRange[1]),
+        "seed",
+        seed());
+  }
+
+  /**
    * @return Keras' seed option as given (null when not given), for the config
    */
   protected final Long seed() {

@@ -1,6 +1,5 @@
 package dev.jeras.layers;
 
-import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -73,13 +72,7 @@ public final class RandomContrast extends ImageAugmentation<RandomContrast> {
 
   @Override
   public Map<String, Object> getConfig() {
-    return config(
-        "factor",
-        List.of(factor[0], factor[1]),
-        "value_range",
-        List.of(valueRange[0], valueRange[1]),
-        "seed",
-        seed());
+    return factorAndRangeConfig(factor, valueRange);
   }
 
   /**

@@ -76,19 +76,7 @@ public final class RandomTranslation extends AffineAugmentation<RandomTranslatio
 
   @Override
   public Map<String, Object> getConfig() {
-    return config(
-        "height_factor",
-        heightGiven,
-        "width_factor",
-        widthGiven,
-        "fill_mode",
-        fillMode,
-        "interpolation",
-        interpolation,
-        "seed",
-        seed(),
-        "fill_value",
-        fillValue);
+    return heightWidthConfig(heightGiven, widthGiven);
   }
 
   /**

@@ -98,19 +98,7 @@ public final class RandomZoom extends AffineAugmentation<RandomZoom> {
 
   @Override
   public Map<String, Object> getConfig() {
-    return config(
-        "height_factor",
-        heightGiven,
-        "width_factor",
-        widthGiven,
-        "fill_mode",
-        fillMode,
-        "interpolation",
-        interpolation,
-        "seed",
-        seed(),
-        "fill_value",
-        fillValue);
+    return heightWidthConfig(heightGiven, widthGiven);
   }
 
   /**
