@@ -1,5 +1,7 @@
 package dev.jeras.layers;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -257,6 +259,75 @@ public abstract class BaseConv<T extends BaseConv<T>> extends Layer {
    */
   protected boolean allowsStridesWithDilation() {
     return false;
+  }
+
+  /** A convolution of the backend with the shape of {@code Backend.conv2d}. */
+  @FunctionalInterface
+  protected interface Convolution {
+    /**
+     * @return the convolution of x with the kernel
+     */
+    Operand<TFloat32> apply(
+        Ops tf,
+        Operand<TFloat32> x,
+        Operand<TFloat32> kernel,
+        int[] strides,
+        String padding,
+        int[] dilations);
+  }
+
+  /**
+   * @param ctx the call context
+   * @param x the input
+   * @param kernel the kernel weight's name
+   * @param op the backend's convolution
+   * @return x convolved with that kernel at this layer's strides, padding and dilation rate
+   */
+  protected final Operand<TFloat32> convolve(
+      CallContext ctx, Operand<TFloat32> x, String kernel, Convolution op) {
+    return op.apply(ctx.tf(), x, ctx.weight(this, kernel), strides, padding.tfName(), dilationRate);
+  }
+
+  /**
+   * @param name the kernel weight's name
+   * @param shape its shape
+   * @return a trainable kernel with this layer's kernel initializer
+   */
+  protected final WeightSpec kernelSpec(String name, long... shape) {
+    return new WeightSpec(name, shape, kernelInitializer, true);
+  }
+
+  /**
+   * @param biasSize the bias's length
+   * @param kernels the layer's kernels
+   * @return the kernels, then the bias where the layer has one
+   */
+  protected final List<WeightSpec> withBias(long biasSize, WeightSpec... kernels) {
+    List<WeightSpec> w = new ArrayList<>(List.of(kernels));
+    if (useBias) {
+      w.add(new WeightSpec("bias", new long[] {biasSize}, biasInitializer, true));
+    }
+    return List.copyOf(w);
+  }
+
+  /**
+   * @param config a config
+   * @param after the key to insert after
+   * @param key the new key
+   * @param value its value
+   * @return the config with the new entry right after {@code after} (Keras' order)
+   */
+  protected static Map<String, Object> insertAfter(
+      Map<String, Object> config, String after, String key, Object value) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    config.forEach(
+        (k, v) -> {
+          out.put(k, v);
+          if (k.equals(after)) {
+            out.put(key, value);
+          }
+        });
+    return out;
   }
 
   /**

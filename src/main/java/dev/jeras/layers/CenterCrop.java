@@ -38,8 +38,7 @@ public final class CenterCrop extends Layer {
 
   @Override
   public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    TensorShape in = ImageLayers.images(this, inputShapes);
-    return TensorShape.of(in.dim(0), height, width, in.dim(3));
+    return ImageLayers.resizedImages(this, inputShapes, height, width);
   }
 
   @Override

@@ -47,43 +47,17 @@ public final class Conv2D extends BaseConv<Conv2D> {
   @Override
   public List<WeightSpec> weightSpecs(List<TensorShape> inputShapes) {
     long channels = inputShapes.get(0).dim(3);
-    WeightSpec kernel =
-        new WeightSpec(
-            "kernel",
-            new long[] {kernelSize[0], kernelSize[1], channels, filters},
-            kernelInitializer,
-            true);
-    return useBias
-        ? List.of(kernel, new WeightSpec("bias", new long[] {filters}, biasInitializer, true))
-        : List.of(kernel);
+    return withBias(filters, kernelSpec("kernel", kernelSize[0], kernelSize[1], channels, filters));
   }
 
   @Override
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> y =
-        ctx.backend()
-            .conv2d(
-                ctx.tf(),
-                inputs.get(0),
-                ctx.weight(this, "kernel"),
-                strides,
-                padding.tfName(),
-                dilationRate);
-    return finish(ctx, y);
+    return finish(ctx, convolve(ctx, inputs.get(0), "kernel", ctx.backend()::conv2d));
   }
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    Map<String, Object> ordered = new java.util.LinkedHashMap<>();
-    c.forEach(
-        (k, v) -> {
-          ordered.put(k, v);
-          if (k.equals("dilation_rate")) {
-            ordered.put("groups", 1); // Keras' order: groups after dilation_rate
-          }
-        });
-    return ordered;
+    return insertAfter(super.getConfig(), "dilation_rate", "groups", 1);
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.jeras.layers;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -106,15 +105,7 @@ public final class Conv2DTranspose extends BaseConv<Conv2DTranspose> {
   @Override
   public List<WeightSpec> weightSpecs(List<TensorShape> inputShapes) {
     long channels = inputShapes.get(0).dim(3);
-    WeightSpec kernel =
-        new WeightSpec(
-            "kernel",
-            new long[] {kernelSize[0], kernelSize[1], filters, channels},
-            kernelInitializer,
-            true);
-    return useBias
-        ? List.of(kernel, new WeightSpec("bias", new long[] {filters}, biasInitializer, true))
-        : List.of(kernel);
+    return withBias(filters, kernelSpec("kernel", kernelSize[0], kernelSize[1], filters, channels));
   }
 
   @Override
@@ -136,18 +127,11 @@ public final class Conv2DTranspose extends BaseConv<Conv2DTranspose> {
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> out = new LinkedHashMap<>();
-    super.getConfig()
-        .forEach(
-            (k, v) -> {
-              out.put(k, v);
-              if (k.equals("padding")) {
-                out.put(
-                    "output_padding",
-                    outputPadding == null ? null : List.of(outputPadding[0], outputPadding[1]));
-              }
-            });
-    return out;
+    return insertAfter(
+        super.getConfig(),
+        "padding",
+        "output_padding",
+        outputPadding == null ? null : List.of(outputPadding[0], outputPadding[1]));
   }
 
   /**

@@ -80,31 +80,14 @@ public final class DepthwiseConv2D extends BaseConv<DepthwiseConv2D> {
   @Override
   public List<WeightSpec> weightSpecs(List<TensorShape> inputShapes) {
     long channels = inputShapes.get(0).dim(3);
-    WeightSpec kernel =
-        new WeightSpec(
-            "kernel",
-            new long[] {kernelSize[0], kernelSize[1], channels, depthMultiplier},
-            kernelInitializer,
-            true);
-    return useBias
-        ? List.of(
-            kernel,
-            new WeightSpec("bias", new long[] {channels * depthMultiplier}, biasInitializer, true))
-        : List.of(kernel);
+    return withBias(
+        channels * depthMultiplier,
+        kernelSpec("kernel", kernelSize[0], kernelSize[1], channels, depthMultiplier));
   }
 
   @Override
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> y =
-        ctx.backend()
-            .depthwiseConv2d(
-                ctx.tf(),
-                inputs.get(0),
-                ctx.weight(this, "kernel"),
-                strides,
-                padding.tfName(),
-                dilationRate);
-    return finish(ctx, y);
+    return finish(ctx, convolve(ctx, inputs.get(0), "kernel", ctx.backend()::depthwiseConv2d));
   }
 
   @Override

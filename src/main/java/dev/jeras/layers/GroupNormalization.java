@@ -1,7 +1,6 @@
 package dev.jeras.layers;
 
 import dev.jeras.backend.Backend;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +24,9 @@ import org.tensorflow.types.TFloat32;
  * new GroupNormalization().groups(-1)                  // instance normalization
  * }</pre>
  */
-public final class GroupNormalization extends Layer {
+public final class GroupNormalization extends BaseNormalization<GroupNormalization> {
   private int groups = 32;
   private int axis = -1;
-  private double epsilon = 1e-3;
-  private boolean center = true;
-  private boolean scale = true;
-  private Initializer betaInitializer = Initializer.zeros();
-  private Initializer gammaInitializer = Initializer.ones();
 
   /**
    * @param groups the number of groups (default 32), a divisor of the channels; -1 for one per
@@ -56,48 +50,6 @@ public final class GroupNormalization extends Layer {
   public GroupNormalization axis(int axis) {
     checkMutable();
     this.axis = axis;
-    return this;
-  }
-
-  /**
-   * @return this layer, with that epsilon (default 1e-3)
-   */
-  public GroupNormalization epsilon(double epsilon) {
-    checkMutable();
-    if (!(epsilon > 0)) {
-      throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
-    }
-    this.epsilon = epsilon;
-    return this;
-  }
-
-  /**
-   * @return this layer, with or without beta (default with)
-   */
-  public GroupNormalization center(boolean center) {
-    checkMutable();
-    this.center = center;
-    return this;
-  }
-
-  /**
-   * @return this layer, with or without gamma (default with)
-   */
-  public GroupNormalization scale(boolean scale) {
-    checkMutable();
-    this.scale = scale;
-    return this;
-  }
-
-  /**
-   * @param beta beta's initializer (zeros)
-   * @param gamma gamma's initializer (ones)
-   * @return this layer
-   */
-  public GroupNormalization initializers(Initializer beta, Initializer gamma) {
-    checkMutable();
-    betaInitializer = beta;
-    gammaInitializer = gamma;
     return this;
   }
 
@@ -149,14 +101,7 @@ public final class GroupNormalization extends Layer {
   public List<WeightSpec> weightSpecs(List<TensorShape> inputShapes) {
     TensorShape in = inputShapes.get(0);
     long[] c = {in.dim(axisFor(in))};
-    List<WeightSpec> w = new ArrayList<>(2);
-    if (scale) {
-      w.add(new WeightSpec("gamma", c, gammaInitializer, true));
-    }
-    if (center) {
-      w.add(new WeightSpec("beta", c, betaInitializer, true));
-    }
-    return w;
+    return gammaBeta(c, scale, center);
   }
 
   @Override
@@ -189,10 +134,8 @@ public final class GroupNormalization extends Layer {
     }
     Operand<TFloat32> xg = tf.reshape(x, tf.constant(grouped));
     Backend.Moments m = ctx.backend().moments(tf, xg, reduce);
-    Operand<TFloat32> gamma =
-        scale ? tf.reshape(ctx.weight(this, "gamma"), tf.constant(broadcast)) : null;
-    Operand<TFloat32> beta =
-        center ? tf.reshape(ctx.weight(this, "beta"), tf.constant(broadcast)) : null;
+    Operand<TFloat32> gamma = weightAs(ctx, "gamma", scale, broadcast);
+    Operand<TFloat32> beta = weightAs(ctx, "beta", center, broadcast);
     Operand<TFloat32> y =
         ctx.backend().normalize(tf, xg, m.mean(), m.variance(), gamma, beta, (float) epsilon);
     long[] back = in.dims();
@@ -211,15 +154,8 @@ public final class GroupNormalization extends Layer {
             ? groups
             : groupsFor(built.get(0).dim(axisFor(built.get(0)))));
     c.put("axis", axis);
-    c.put("epsilon", epsilon);
-    c.put("center", center);
-    c.put("scale", scale);
-    c.put("beta_initializer", betaInitializer);
-    c.put("gamma_initializer", gammaInitializer);
-    c.put("beta_regularizer", null);
-    c.put("gamma_regularizer", null);
-    c.put("beta_constraint", null);
-    c.put("gamma_constraint", null);
+    putEpsilonCenterScale(c);
+    putWeightOptions(c);
     return c;
   }
 
@@ -228,30 +164,10 @@ public final class GroupNormalization extends Layer {
    * @return the layer it describes
    */
   public static GroupNormalization fromConfig(LayerConfig c) {
-    GroupNormalization l =
-        new GroupNormalization()
-            .groups(c.getInt("groups", 32))
-            .axis(c.getInt("axis", -1))
-            .epsilon(c.getDouble("epsilon", 1e-3))
-            .center(c.getBoolean("center", true))
-            .scale(c.getBoolean("scale", true))
-            .initializers(
-                c.getInitializer("beta_initializer", Initializer.zeros()),
-                c.getInitializer("gamma_initializer", Initializer.ones()));
-    c.requireNull("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public GroupNormalization named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public GroupNormalization trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    return new GroupNormalization()
+        .groups(c.getInt("groups", 32))
+        .axis(c.getInt("axis", -1))
+        .readEpsilonCenterScale(c)
+        .finishConfig(c);
   }
 }

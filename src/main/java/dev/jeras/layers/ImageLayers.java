@@ -127,6 +127,41 @@ final class ImageLayers {
   }
 
   /**
+   * @return the shape of an image batch resized to (height, width)
+   */
+  static TensorShape resizedImages(
+      Layer layer, List<TensorShape> inputShapes, int height, int width) {
+    TensorShape in = images(layer, inputShapes);
+    return TensorShape.of(in.dim(0), height, width, in.dim(3));
+  }
+
+  /**
+   * @param c a config
+   * @param key a required factor option
+   * @return its one or two numbers
+   */
+  static double[] requiredFactor(LayerConfig c, String key) {
+    double[] f = factorValues(c, key);
+    if (f == null) {
+      throw c.unsupported(key, null, "a number or two numbers");
+    }
+    return f;
+  }
+
+  /** Reads {@code value_range}: two numbers, default (0, 255). */
+  static double[] valueRange(LayerConfig c) {
+    LayerConfig.Numbers n = c.getNumbers("value_range");
+    if (n == null) {
+      return new double[] {0, 255};
+    }
+    if (n.shape().length != 1 || n.values().length != 2) {
+      throw c.unsupported(
+          "value_range", java.util.Arrays.toString(n.values()), "a list of two numbers");
+    }
+    return n.values();
+  }
+
+  /**
    * Reads a random layer's own {@code seed}: kept for its config, not used (the draws come from the
    * model seed, so that one number makes a whole model's training repeat).
    *

@@ -1,7 +1,6 @@
 package dev.jeras.layers;
 
 import dev.jeras.backend.Backend;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -24,15 +23,10 @@ import org.tensorflow.types.TFloat32;
  * new LayerNormalization().axis(1, 2, 3).epsilon(1e-6)
  * }</pre>
  */
-public final class LayerNormalization extends Layer {
+public final class LayerNormalization extends BaseNormalization<LayerNormalization> {
   private int[] axis = {-1};
   private boolean axisList;
-  private double epsilon = 1e-3;
-  private boolean center = true;
-  private boolean scale = true;
   private boolean rmsScaling;
-  private Initializer betaInitializer = Initializer.zeros();
-  private Initializer gammaInitializer = Initializer.ones();
 
   /**
    * @param axes the axes to normalize over (default -1); negative counts from the end
@@ -49,36 +43,6 @@ public final class LayerNormalization extends Layer {
   }
 
   /**
-   * @return this layer, with that epsilon (default 1e-3)
-   */
-  public LayerNormalization epsilon(double epsilon) {
-    checkMutable();
-    if (!(epsilon > 0)) {
-      throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
-    }
-    this.epsilon = epsilon;
-    return this;
-  }
-
-  /**
-   * @return this layer, with or without beta (default with)
-   */
-  public LayerNormalization center(boolean center) {
-    checkMutable();
-    this.center = center;
-    return this;
-  }
-
-  /**
-   * @return this layer, with or without gamma (default with)
-   */
-  public LayerNormalization scale(boolean scale) {
-    checkMutable();
-    this.scale = scale;
-    return this;
-  }
-
-  /**
    * Keras 3's deprecated {@code rms_scaling}: divides by sqrt(variance + epsilon) without centering
    * (kept for the files that use it; Keras recommends RMSNormalization instead).
    *
@@ -87,18 +51,6 @@ public final class LayerNormalization extends Layer {
   public LayerNormalization rmsScaling(boolean rmsScaling) {
     checkMutable();
     this.rmsScaling = rmsScaling;
-    return this;
-  }
-
-  /**
-   * @param beta beta's initializer (zeros)
-   * @param gamma gamma's initializer (ones)
-   * @return this layer
-   */
-  public LayerNormalization initializers(Initializer beta, Initializer gamma) {
-    checkMutable();
-    betaInitializer = beta;
-    gammaInitializer = gamma;
     return this;
   }
 
@@ -144,14 +96,7 @@ public final class LayerNormalization extends Layer {
     for (int i = 0; i < a.length; i++) {
       shape[i] = in.dim(a[i]);
     }
-    List<WeightSpec> w = new ArrayList<>(2);
-    if (scale || rmsScaling) {
-      w.add(new WeightSpec("gamma", shape, gammaInitializer, true));
-    }
-    if (center && !rmsScaling) {
-      w.add(new WeightSpec("beta", shape, betaInitializer, true));
-    }
-    return w;
+    return gammaBeta(shape, scale || rmsScaling, center && !rmsScaling);
   }
 
   @Override
@@ -165,10 +110,8 @@ public final class LayerNormalization extends Layer {
     for (int i : a) {
       broadcast[i] = in.dim(i);
     }
-    Operand<TFloat32> gamma =
-        scale || rmsScaling ? tf.reshape(ctx.weight(this, "gamma"), tf.constant(broadcast)) : null;
-    Operand<TFloat32> beta =
-        center && !rmsScaling ? tf.reshape(ctx.weight(this, "beta"), tf.constant(broadcast)) : null;
+    Operand<TFloat32> gamma = weightAs(ctx, "gamma", scale || rmsScaling, broadcast);
+    Operand<TFloat32> beta = weightAs(ctx, "beta", center && !rmsScaling, broadcast);
     Backend.Moments m = ctx.backend().moments(tf, x, a);
     if (rmsScaling) {
       Operand<TFloat32> y =
@@ -184,16 +127,9 @@ public final class LayerNormalization extends Layer {
     // Keras writes a list once the layer is built (as in .keras files), the given form before
     boolean list = axisList || builtInputShapes() != null;
     c.put("axis", list ? Arrays.stream(axis).boxed().toList() : axis[0]);
-    c.put("epsilon", epsilon);
-    c.put("center", center);
-    c.put("scale", scale);
+    putEpsilonCenterScale(c);
     c.put("rms_scaling", rmsScaling);
-    c.put("beta_initializer", betaInitializer);
-    c.put("gamma_initializer", gammaInitializer);
-    c.put("beta_regularizer", null);
-    c.put("gamma_regularizer", null);
-    c.put("beta_constraint", null);
-    c.put("gamma_constraint", null);
+    putWeightOptions(c);
     return c;
   }
 
@@ -218,27 +154,7 @@ public final class LayerNormalization extends Layer {
       l.axis(a);
       l.axisList = axes.shape().length == 1;
     }
-    l.epsilon(c.getDouble("epsilon", 1e-3))
-        .center(c.getBoolean("center", true))
-        .scale(c.getBoolean("scale", true))
-        .rmsScaling(c.getBoolean("rms_scaling", false))
-        .initializers(
-            c.getInitializer("beta_initializer", Initializer.zeros()),
-            c.getInitializer("gamma_initializer", Initializer.ones()));
-    c.requireNull("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public LayerNormalization named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public LayerNormalization trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    l.readEpsilonCenterScale(c).rmsScaling(c.getBoolean("rms_scaling", false));
+    return l.finishConfig(c);
   }
 }

@@ -1,6 +1,5 @@
 package dev.jeras.layers;
 
-import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -20,10 +19,9 @@ import org.tensorflow.types.TFloat32;
  * new RandomBrightness(-0.1, 0.3).valueRange(0, 1)
  * }</pre>
  */
-public final class RandomBrightness extends Layer {
+public final class RandomBrightness extends ImageAugmentation<RandomBrightness> {
   private final double[] factor;
   private double[] valueRange = {0, 255};
-  private Long seed;
 
   /**
    * @param factor shifts in [-f, f] of the value range
@@ -55,18 +53,9 @@ public final class RandomBrightness extends Layer {
   }
 
   @Override
-  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    return ImageLayers.images(this, inputShapes);
-  }
-
-  @Override
-  public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> x = inputs.get(0);
-    if (!ctx.training()) {
-      return x;
-    }
+  protected Operand<TFloat32> augment(CallContext ctx, Operand<TFloat32> x) {
     Ops tf = ctx.tf();
-    Operand<TFloat32> u = ImageLayers.uniform(ctx, this, ImageLayers.batchShape(tf, x, 1, 1, 1));
+    Operand<TFloat32> u = drawPerImage(ctx, x, 1, 1, 1);
     Operand<TFloat32> delta =
         tf.math.mul(
             ImageLayers.between(tf, u, factor[0], factor[1]),
@@ -79,25 +68,7 @@ public final class RandomBrightness extends Layer {
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("factor", List.of(factor[0], factor[1]));
-    c.put("value_range", List.of(valueRange[0], valueRange[1]));
-    c.put("seed", seed);
-    return c;
-  }
-
-  /** Reads {@code value_range}: two numbers, default (0, 255). */
-  static double[] valueRange(LayerConfig c) {
-    LayerConfig.Numbers n = c.getNumbers("value_range");
-    if (n == null) {
-      return new double[] {0, 255};
-    }
-    if (n.shape().length != 1 || n.values().length != 2) {
-      throw c.unsupported(
-          "value_range", java.util.Arrays.toString(n.values()), "a list of two numbers");
-    }
-    return n.values();
+    return factorAndRangeConfig(factor, valueRange);
   }
 
   /**
@@ -105,29 +76,11 @@ public final class RandomBrightness extends Layer {
    * @return the layer it describes
    */
   public static RandomBrightness fromConfig(LayerConfig c) {
-    double[] f = ImageLayers.factorValues(c, "factor");
-    if (f == null) {
-      throw c.unsupported("factor", null, "a number or two numbers");
-    }
+    double[] f = ImageLayers.requiredFactor(c, "factor");
     RandomBrightness l =
         f.length == 1 ? new RandomBrightness(f[0]) : new RandomBrightness(f[0], f[1]);
-    double[] range = valueRange(c);
+    double[] range = ImageLayers.valueRange(c);
     l.valueRange(range[0], range[1]);
-    l.seed = ImageLayers.seed(c);
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public RandomBrightness named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public RandomBrightness trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    return l.finishConfig(c);
   }
 }

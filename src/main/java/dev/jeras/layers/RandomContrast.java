@@ -1,6 +1,5 @@
 package dev.jeras.layers;
 
-import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -22,10 +21,9 @@ import org.tensorflow.types.TFloat32;
  * new RandomContrast(0.1, 0.3).valueRange(0, 1)
  * }</pre>
  */
-public final class RandomContrast extends Layer {
+public final class RandomContrast extends ImageAugmentation<RandomContrast> {
   private final double[] factor;
   private double[] valueRange = {0, 255};
-  private Long seed;
 
   /**
    * @param factor one number f (contrast factors in [1, 1 + f])
@@ -57,18 +55,9 @@ public final class RandomContrast extends Layer {
   }
 
   @Override
-  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    return ImageLayers.images(this, inputShapes);
-  }
-
-  @Override
-  public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> x = inputs.get(0);
-    if (!ctx.training()) {
-      return x;
-    }
+  protected Operand<TFloat32> augment(CallContext ctx, Operand<TFloat32> x) {
     Ops tf = ctx.tf();
-    Operand<TFloat32> u = ImageLayers.uniform(ctx, this, ImageLayers.batchShape(tf, x, 1, 1, 1));
+    Operand<TFloat32> u = drawPerImage(ctx, x, 1, 1, 1);
     Operand<TFloat32> f = ImageLayers.between(tf, u, 1.0 - factor[0], 1.0 + factor[1]);
     // the mean over height, then over width, as Keras takes it
     Operand<TFloat32> mean =
@@ -83,12 +72,7 @@ public final class RandomContrast extends Layer {
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("factor", List.of(factor[0], factor[1]));
-    c.put("value_range", List.of(valueRange[0], valueRange[1]));
-    c.put("seed", seed);
-    return c;
+    return factorAndRangeConfig(factor, valueRange);
   }
 
   /**
@@ -96,28 +80,10 @@ public final class RandomContrast extends Layer {
    * @return the layer it describes
    */
   public static RandomContrast fromConfig(LayerConfig c) {
-    double[] f = ImageLayers.factorValues(c, "factor");
-    if (f == null) {
-      throw c.unsupported("factor", null, "a number or two numbers");
-    }
+    double[] f = ImageLayers.requiredFactor(c, "factor");
     RandomContrast l = f.length == 1 ? new RandomContrast(f[0]) : new RandomContrast(f[0], f[1]);
-    double[] range = RandomBrightness.valueRange(c);
+    double[] range = ImageLayers.valueRange(c);
     l.valueRange(range[0], range[1]);
-    l.seed = ImageLayers.seed(c);
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public RandomContrast named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public RandomContrast trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    return l.finishConfig(c);
   }
 }

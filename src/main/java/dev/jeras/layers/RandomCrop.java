@@ -23,10 +23,9 @@ import org.tensorflow.types.TInt32;
  * new RandomCrop(224, 224)
  * }</pre>
  */
-public final class RandomCrop extends Layer {
+public final class RandomCrop extends ImageAugmentation<RandomCrop> {
   private final int height;
   private final int width;
-  private Long seed;
 
   /**
    * @param height the window's height
@@ -44,17 +43,17 @@ public final class RandomCrop extends Layer {
 
   @Override
   public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    TensorShape in = ImageLayers.images(this, inputShapes);
-    return TensorShape.of(in.dim(0), height, width, in.dim(3));
+    return ImageLayers.resizedImages(this, inputShapes, height, width);
   }
 
   @Override
-  public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> x = inputs.get(0);
+  protected Operand<TFloat32> inference(CallContext ctx, Operand<TFloat32> x) {
+    return Resizing.resize(ctx, x, height, width, "bilinear", false, true, false, 0);
+  }
+
+  @Override
+  protected Operand<TFloat32> augment(CallContext ctx, Operand<TFloat32> x) {
     long[] dims = x.shape().asArray();
-    if (!ctx.training()) {
-      return Resizing.resize(ctx, x, height, width, "bilinear", false, true, false, 0);
-    }
     Ops tf = ctx.tf();
     if (dims[1] > height && dims[2] > width) {
       Operand<TFloat32> u = ImageLayers.uniform(ctx, this, tf.constant(new long[] {2}));
@@ -83,12 +82,7 @@ public final class RandomCrop extends Layer {
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("height", height);
-    c.put("width", width);
-    c.put("seed", seed);
-    return c;
+    return config("height", height, "width", width, "seed", seed());
   }
 
   /**
@@ -97,21 +91,6 @@ public final class RandomCrop extends Layer {
    */
   public static RandomCrop fromConfig(LayerConfig c) {
     RandomCrop l = new RandomCrop(c.getInt("height"), c.getInt("width"));
-    l.seed = ImageLayers.seed(c);
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public RandomCrop named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public RandomCrop trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    return l.finishConfig(c);
   }
 }

@@ -20,12 +20,11 @@ import org.tensorflow.types.TFloat32;
  * new RandomFlip("horizontal")
  * }</pre>
  */
-public final class RandomFlip extends Layer {
+public final class RandomFlip extends ImageAugmentation<RandomFlip> {
   private static final List<String> MODES =
       List.of("horizontal", "vertical", "horizontal_and_vertical");
 
   private final String mode;
-  private Long seed;
 
   /** Flips both ways (Keras' default mode). */
   public RandomFlip() {
@@ -45,18 +44,9 @@ public final class RandomFlip extends Layer {
   }
 
   @Override
-  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    return ImageLayers.images(this, inputShapes);
-  }
-
-  @Override
-  public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> x = inputs.get(0);
-    if (!ctx.training()) {
-      return x;
-    }
+  protected Operand<TFloat32> augment(CallContext ctx, Operand<TFloat32> x) {
     Ops tf = ctx.tf();
-    Operand<TFloat32> u = ImageLayers.uniform(ctx, this, ImageLayers.batchShape(tf, x, 1, 1, 1));
+    Operand<TFloat32> u = drawPerImage(ctx, x, 1, 1, 1);
     var flip = tf.math.lessEqual(u, tf.constant(0.5f));
     Operand<TFloat32> y = x;
     if (!mode.equals("vertical")) {
@@ -70,11 +60,7 @@ public final class RandomFlip extends Layer {
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("seed", seed);
-    c.put("mode", mode);
-    return c;
+    return config("seed", seed(), "mode", mode);
   }
 
   /**
@@ -87,21 +73,6 @@ public final class RandomFlip extends Layer {
       throw c.unsupported("mode", mode, String.join(", ", MODES));
     }
     RandomFlip l = new RandomFlip(mode);
-    l.seed = ImageLayers.seed(c);
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public RandomFlip named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public RandomFlip trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    return l.finishConfig(c);
   }
 }

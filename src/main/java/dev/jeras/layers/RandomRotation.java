@@ -23,12 +23,8 @@ import org.tensorflow.types.TFloat32;
  * new RandomRotation(-0.05, 0.05).fillMode("constant")
  * }</pre>
  */
-public final class RandomRotation extends Layer {
+public final class RandomRotation extends AffineAugmentation<RandomRotation> {
   private final double[] factor;
-  private String fillMode = "reflect";
-  private String interpolation = "bilinear";
-  private double fillValue;
-  private Long seed;
 
   /**
    * @param factor rotations in [-factor, factor] turns
@@ -45,53 +41,16 @@ public final class RandomRotation extends Layer {
     this.factor = ImageLayers.factor("factor", new double[] {lower, upper}, -1, 1, false, true);
   }
 
-  /**
-   * @return this layer, filling as reflect, wrap, constant or nearest (default reflect)
-   */
-  public RandomRotation fillMode(String fillMode) {
-    checkMutable();
-    this.fillMode = ImageLayers.oneOf(fillMode, ImageLayers.FILL_MODES, "fill_mode");
-    return this;
-  }
-
-  /**
-   * @return this layer, sampling bilinear or nearest (default bilinear)
-   */
-  public RandomRotation interpolation(String interpolation) {
-    checkMutable();
-    this.interpolation =
-        ImageLayers.oneOf(interpolation, ImageLayers.AFFINE_INTERPOLATIONS, "interpolation");
-    return this;
-  }
-
-  /**
-   * @return this layer, with that fill value for constant (default 0)
-   */
-  public RandomRotation fillValue(double fillValue) {
-    checkMutable();
-    this.fillValue = fillValue;
-    return this;
-  }
-
   @Override
   public String className() {
     return "RandomRotation";
   }
 
   @Override
-  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    return ImageLayers.images(this, inputShapes);
-  }
-
-  @Override
-  public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> x = inputs.get(0);
-    if (!ctx.training()) {
-      return x;
-    }
+  protected Operand<TFloat32> rows(CallContext ctx, Operand<TFloat32> x) {
     Ops tf = ctx.tf();
     long[] dims = x.shape().asArray();
-    Operand<TFloat32> u = ImageLayers.uniform(ctx, this, ImageLayers.batchShape(tf, x, 1));
+    Operand<TFloat32> u = drawPerImage(ctx, x, 1);
     Operand<TFloat32> degrees = ImageLayers.between(tf, u, factor[0] * 360.0, factor[1] * 360.0);
     Operand<TFloat32> angle = tf.math.mul(degrees, tf.constant((float) (Math.PI / 180.0)));
     Operand<TFloat32> cos = tf.math.cos(angle);
@@ -103,20 +62,22 @@ public final class RandomRotation extends Layer {
     Operand<TFloat32> a2 =
         tf.math.sub(tf.math.sub(cx, tf.math.mul(cx, cos)), tf.math.mul(cy, minusSin));
     Operand<TFloat32> b2 = tf.math.sub(tf.math.sub(cy, tf.math.mul(cx, sin)), tf.math.mul(cy, cos));
-    Operand<TFloat32> rows = ImageLayers.rows(tf, List.of(cos, minusSin, a2, sin, cos, b2));
-    return ImageLayers.transform(ctx, x, rows, interpolation, fillMode, fillValue);
+    return ImageLayers.rows(tf, List.of(cos, minusSin, a2, sin, cos, b2));
   }
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("factor", List.of(factor[0], factor[1]));
-    c.put("fill_mode", fillMode);
-    c.put("fill_value", fillValue);
-    c.put("interpolation", interpolation);
-    c.put("seed", seed);
-    return c;
+    return config(
+        "factor",
+        List.of(factor[0], factor[1]),
+        "fill_mode",
+        fillMode,
+        "fill_value",
+        fillValue,
+        "interpolation",
+        interpolation,
+        "seed",
+        seed());
   }
 
   /**
@@ -124,29 +85,8 @@ public final class RandomRotation extends Layer {
    * @return the layer it describes
    */
   public static RandomRotation fromConfig(LayerConfig c) {
-    double[] f = ImageLayers.factorValues(c, "factor");
-    if (f == null) {
-      throw c.unsupported("factor", null, "a number or two numbers");
-    }
+    double[] f = ImageLayers.requiredFactor(c, "factor");
     RandomRotation l = f.length == 1 ? new RandomRotation(f[0]) : new RandomRotation(f[0], f[1]);
-    l.fillMode(c.getString("fill_mode", "reflect"))
-        .interpolation(c.getString("interpolation", "bilinear"))
-        .fillValue(c.getDouble("fill_value", 0));
-    l.seed = ImageLayers.seed(c);
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public RandomRotation named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public RandomRotation trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    return l.finishAffineConfig(c);
   }
 }

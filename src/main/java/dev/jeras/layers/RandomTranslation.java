@@ -22,15 +22,11 @@ import org.tensorflow.types.TFloat32;
  * new RandomTranslation(new double[] {-0.2, 0}, new double[] {0, 0.2}).fillMode("constant")
  * }</pre>
  */
-public final class RandomTranslation extends Layer {
+public final class RandomTranslation extends AffineAugmentation<RandomTranslation> {
   private final Object heightGiven;
   private final Object widthGiven;
   private final double[] height;
   private final double[] width;
-  private String fillMode = "reflect";
-  private String interpolation = "bilinear";
-  private double fillValue;
-  private Long seed;
 
   /**
    * @param heightFactor vertical shifts in [-f, f] of the height
@@ -55,53 +51,16 @@ public final class RandomTranslation extends Layer {
     return f.length == 1 ? (Object) f[0] : List.of(f[0], f[1]);
   }
 
-  /**
-   * @return this layer, filling as reflect, wrap, constant or nearest (default reflect)
-   */
-  public RandomTranslation fillMode(String fillMode) {
-    checkMutable();
-    this.fillMode = ImageLayers.oneOf(fillMode, ImageLayers.FILL_MODES, "fill_mode");
-    return this;
-  }
-
-  /**
-   * @return this layer, sampling bilinear or nearest (default bilinear)
-   */
-  public RandomTranslation interpolation(String interpolation) {
-    checkMutable();
-    this.interpolation =
-        ImageLayers.oneOf(interpolation, ImageLayers.AFFINE_INTERPOLATIONS, "interpolation");
-    return this;
-  }
-
-  /**
-   * @return this layer, with that fill value for constant (default 0)
-   */
-  public RandomTranslation fillValue(double fillValue) {
-    checkMutable();
-    this.fillValue = fillValue;
-    return this;
-  }
-
   @Override
   public String className() {
     return "RandomTranslation";
   }
 
   @Override
-  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    return ImageLayers.images(this, inputShapes);
-  }
-
-  @Override
-  public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> x = inputs.get(0);
-    if (!ctx.training()) {
-      return x;
-    }
+  protected Operand<TFloat32> rows(CallContext ctx, Operand<TFloat32> x) {
     Ops tf = ctx.tf();
     long[] dims = x.shape().asArray();
-    Operand<TFloat32> u = ImageLayers.uniform(ctx, this, ImageLayers.batchShape(tf, x, 2));
+    Operand<TFloat32> u = drawPerImage(ctx, x, 2);
     Operand<TFloat32> dy =
         tf.math.mul(
             ImageLayers.between(tf, ImageLayers.column(tf, u, 0), height[0], height[1]),
@@ -112,22 +71,12 @@ public final class RandomTranslation extends Layer {
             tf.constant((float) dims[2]));
     Operand<TFloat32> one = tf.onesLike(dx);
     Operand<TFloat32> zero = tf.zerosLike(dx);
-    Operand<TFloat32> rows =
-        ImageLayers.rows(tf, List.of(one, zero, tf.math.neg(dx), zero, one, tf.math.neg(dy)));
-    return ImageLayers.transform(ctx, x, rows, interpolation, fillMode, fillValue);
+    return ImageLayers.rows(tf, List.of(one, zero, tf.math.neg(dx), zero, one, tf.math.neg(dy)));
   }
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("height_factor", heightGiven);
-    c.put("width_factor", widthGiven);
-    c.put("fill_mode", fillMode);
-    c.put("interpolation", interpolation);
-    c.put("seed", seed);
-    c.put("fill_value", fillValue);
-    return c;
+    return heightWidthConfig(heightGiven, widthGiven);
   }
 
   /**
@@ -135,31 +84,9 @@ public final class RandomTranslation extends Layer {
    * @return the layer it describes
    */
   public static RandomTranslation fromConfig(LayerConfig c) {
-    double[] h = ImageLayers.factorValues(c, "height_factor");
-    double[] w = ImageLayers.factorValues(c, "width_factor");
-    if (h == null || w == null) {
-      throw c.unsupported(
-          h == null ? "height_factor" : "width_factor", null, "a number or two numbers");
-    }
+    double[] h = ImageLayers.requiredFactor(c, "height_factor");
+    double[] w = ImageLayers.requiredFactor(c, "width_factor");
     RandomTranslation l = new RandomTranslation(h, w);
-    l.fillMode(c.getString("fill_mode", "reflect"))
-        .interpolation(c.getString("interpolation", "bilinear"))
-        .fillValue(c.getDouble("fill_value", 0));
-    l.seed = ImageLayers.seed(c);
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public RandomTranslation named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public RandomTranslation trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    return l.finishAffineConfig(c);
   }
 }

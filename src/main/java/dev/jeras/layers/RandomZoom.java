@@ -24,15 +24,11 @@ import org.tensorflow.types.TFloat32;
  * new RandomZoom(-0.3, -0.1).widthFactor(-0.2, 0.2)
  * }</pre>
  */
-public final class RandomZoom extends Layer {
+public final class RandomZoom extends AffineAugmentation<RandomZoom> {
   private final Object heightGiven;
   private final double[] height;
   private Object widthGiven;
   private double[] width;
-  private String fillMode = "reflect";
-  private String interpolation = "bilinear";
-  private double fillValue;
-  private Long seed;
 
   /**
    * @param heightFactor scales in [1 - f, 1 + f]
@@ -75,53 +71,16 @@ public final class RandomZoom extends Layer {
     return this;
   }
 
-  /**
-   * @return this layer, filling as reflect, wrap, constant or nearest (default reflect)
-   */
-  public RandomZoom fillMode(String fillMode) {
-    checkMutable();
-    this.fillMode = ImageLayers.oneOf(fillMode, ImageLayers.FILL_MODES, "fill_mode");
-    return this;
-  }
-
-  /**
-   * @return this layer, sampling bilinear or nearest (default bilinear)
-   */
-  public RandomZoom interpolation(String interpolation) {
-    checkMutable();
-    this.interpolation =
-        ImageLayers.oneOf(interpolation, ImageLayers.AFFINE_INTERPOLATIONS, "interpolation");
-    return this;
-  }
-
-  /**
-   * @return this layer, with that fill value for constant (default 0)
-   */
-  public RandomZoom fillValue(double fillValue) {
-    checkMutable();
-    this.fillValue = fillValue;
-    return this;
-  }
-
   @Override
   public String className() {
     return "RandomZoom";
   }
 
   @Override
-  public TensorShape computeOutputShape(List<TensorShape> inputShapes) {
-    return ImageLayers.images(this, inputShapes);
-  }
-
-  @Override
-  public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
-    Operand<TFloat32> x = inputs.get(0);
-    if (!ctx.training()) {
-      return x;
-    }
+  protected Operand<TFloat32> rows(CallContext ctx, Operand<TFloat32> x) {
     Ops tf = ctx.tf();
     long[] dims = x.shape().asArray();
-    Operand<TFloat32> u = ImageLayers.uniform(ctx, this, ImageLayers.batchShape(tf, x, 2));
+    Operand<TFloat32> u = drawPerImage(ctx, x, 2);
     Operand<TFloat32> zy =
         ImageLayers.between(tf, ImageLayers.column(tf, u, 0), 1 + height[0], 1 + height[1]);
     Operand<TFloat32> zx =
@@ -134,21 +93,12 @@ public final class RandomZoom extends Layer {
     Operand<TFloat32> yOffset =
         tf.math.mul(tf.constant((float) ((dims[1] - 1.0) / 2.0)), tf.math.sub(one, zy));
     Operand<TFloat32> zero = tf.zerosLike(zx);
-    Operand<TFloat32> rows = ImageLayers.rows(tf, List.of(zx, zero, xOffset, zero, zy, yOffset));
-    return ImageLayers.transform(ctx, x, rows, interpolation, fillMode, fillValue);
+    return ImageLayers.rows(tf, List.of(zx, zero, xOffset, zero, zy, yOffset));
   }
 
   @Override
   public Map<String, Object> getConfig() {
-    Map<String, Object> c = super.getConfig();
-    c.put("data_format", "channels_last");
-    c.put("height_factor", heightGiven);
-    c.put("width_factor", widthGiven);
-    c.put("fill_mode", fillMode);
-    c.put("interpolation", interpolation);
-    c.put("seed", seed);
-    c.put("fill_value", fillValue);
-    return c;
+    return heightWidthConfig(heightGiven, widthGiven);
   }
 
   /**
@@ -156,10 +106,7 @@ public final class RandomZoom extends Layer {
    * @return the layer it describes
    */
   public static RandomZoom fromConfig(LayerConfig c) {
-    double[] h = ImageLayers.factorValues(c, "height_factor");
-    if (h == null) {
-      throw c.unsupported("height_factor", null, "a number or two numbers");
-    }
+    double[] h = ImageLayers.requiredFactor(c, "height_factor");
     RandomZoom l = h.length == 1 ? new RandomZoom(h[0]) : new RandomZoom(h[0], h[1]);
     double[] w = ImageLayers.factorValues(c, "width_factor");
     if (w != null && w.length == 1) {
@@ -167,24 +114,6 @@ public final class RandomZoom extends Layer {
     } else if (w != null) {
       l.widthFactor(w[0], w[1]);
     }
-    l.fillMode(c.getString("fill_mode", "reflect"))
-        .interpolation(c.getString("interpolation", "bilinear"))
-        .fillValue(c.getDouble("fill_value", 0));
-    l.seed = ImageLayers.seed(c);
-    c.requireValue("data_format", "channels_last");
-    c.finish();
-    return l;
-  }
-
-  @Override
-  public RandomZoom named(String name) {
-    super.named(name);
-    return this;
-  }
-
-  @Override
-  public RandomZoom trainable(boolean trainable) {
-    super.trainable(trainable);
-    return this;
+    return l.finishAffineConfig(c);
   }
 }

@@ -102,37 +102,21 @@ public final class SeparableConv2D extends BaseConv<SeparableConv2D> {
   public List<WeightSpec> weightSpecs(List<TensorShape> inputShapes) {
     long channels = inputShapes.get(0).dim(3);
     WeightSpec depthwise =
-        new WeightSpec(
-            "depthwise_kernel",
-            new long[] {kernelSize[0], kernelSize[1], channels, depthMultiplier},
-            kernelInitializer,
-            true);
+        kernelSpec("depthwise_kernel", kernelSize[0], kernelSize[1], channels, depthMultiplier);
     WeightSpec pointwise =
         new WeightSpec(
             "pointwise_kernel",
             new long[] {1, 1, channels * depthMultiplier, filters},
             pointwiseInitializer,
             true);
-    return useBias
-        ? List.of(
-            depthwise,
-            pointwise,
-            new WeightSpec("bias", new long[] {filters}, biasInitializer, true))
-        : List.of(depthwise, pointwise);
+    return withBias(filters, depthwise, pointwise);
   }
 
   @Override
   public Operand<TFloat32> call(CallContext ctx, List<Operand<TFloat32>> inputs) {
     Ops tf = ctx.tf();
     Operand<TFloat32> depthwise =
-        ctx.backend()
-            .depthwiseConv2d(
-                tf,
-                inputs.get(0),
-                ctx.weight(this, "depthwise_kernel"),
-                strides,
-                padding.tfName(),
-                dilationRate);
+        convolve(ctx, inputs.get(0), "depthwise_kernel", ctx.backend()::depthwiseConv2d);
     Operand<TFloat32> y =
         ctx.backend()
             .conv2d(
