@@ -193,14 +193,14 @@ class OptimizerParityTest {
    * @return the worst trainable weight's ratio
    */
   /**
-   * Adagrad's third step under TensorFlow's oneDNN kernels (the suite's second run) leaves Keras'
-   * by more: its first-layer kernel at 9e-3 of the move, where its first step and the step from
-   * Keras' file stay within 5e-5 and the run without oneDNN within 4e-5. Every other case keeps the
-   * trainable tolerance.
+   * Adagrad's third step on oneDNN's convolution kernels leaves Keras' by more: its first-layer
+   * kernel at 9e-3 of the move, where its first step and the step from Keras' file stay within
+   * 5e-5. The measured kernel choice may pick oneDNN's kernels in either surefire run (they are
+   * candidates whether or not oneDNN is on for the process), so the wider bound holds for Adagrad's
+   * third step in both. Every other case keeps the trainable tolerance.
    */
   private static double step3Tolerance(String name) {
-    boolean onednn = "1".equals(System.getenv("TF_ENABLE_ONEDNN_OPTS"));
-    return onednn && name.equals("adagrad") ? 1.5e-2 : TRAINABLE_TOLERANCE;
+    return name.equals("adagrad") ? 1.5e-2 : TRAINABLE_TOLERANCE;
   }
 
   private static double compare(
