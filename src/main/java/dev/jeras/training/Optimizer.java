@@ -233,10 +233,24 @@ public sealed interface Optimizer
     return v;
   }
 
-  private static Map<String, Object> config(String name, double learningRate) {
+  /** The checks Adam, Nadam and Adamax share, in the order Keras reports them. */
+  private static void checkAdamFamily(
+      double learningRate, double beta1, double beta2, double epsilon) {
+    positive("learning_rate", learningRate);
+    unit("beta_1", beta1);
+    unit("beta_2", beta2);
+    positive("epsilon", epsilon);
+  }
+
+  /** A Keras config in key order: name, learning_rate, then the given key/value pairs in turn. */
+  private static Map<String, Object> config(
+      String name, double learningRate, Object... keysAndValues) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("name", name);
     c.put("learning_rate", learningRate);
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      c.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
     return c;
   }
 
@@ -253,10 +267,7 @@ public sealed interface Optimizer
       implements Optimizer {
     /** Validates the hyper-parameters. */
     public Adam {
-      positive("learning_rate", learningRate);
-      unit("beta_1", beta1);
-      unit("beta_2", beta2);
-      positive("epsilon", epsilon);
+      checkAdamFamily(learningRate, beta1, beta2, epsilon);
     }
 
     @Override
@@ -271,12 +282,17 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("adam", learningRate);
-      c.put("beta_1", beta1);
-      c.put("beta_2", beta2);
-      c.put("epsilon", epsilon);
-      c.put("amsgrad", false);
-      return c;
+      return config(
+          "adam",
+          learningRate,
+          "beta_1",
+          beta1,
+          "beta_2",
+          beta2,
+          "epsilon",
+          epsilon,
+          "amsgrad",
+          false);
     }
 
     @Override
@@ -318,13 +334,19 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("adamw", learningRate);
-      c.put("weight_decay", weightDecay);
-      c.put("beta_1", beta1);
-      c.put("beta_2", beta2);
-      c.put("epsilon", epsilon);
-      c.put("amsgrad", false);
-      return c;
+      return config(
+          "adamw",
+          learningRate,
+          "weight_decay",
+          weightDecay,
+          "beta_1",
+          beta1,
+          "beta_2",
+          beta2,
+          "epsilon",
+          epsilon,
+          "amsgrad",
+          false);
     }
 
     @Override
@@ -360,10 +382,7 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("SGD", learningRate);
-      c.put("momentum", momentum);
-      c.put("nesterov", nesterov);
-      return c;
+      return config("SGD", learningRate, "momentum", momentum, "nesterov", nesterov);
     }
 
     @Override
@@ -415,12 +434,17 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("rmsprop", learningRate);
-      c.put("rho", rho);
-      c.put("momentum", momentum);
-      c.put("epsilon", epsilon);
-      c.put("centered", centered);
-      return c;
+      return config(
+          "rmsprop",
+          learningRate,
+          "rho",
+          rho,
+          "momentum",
+          momentum,
+          "epsilon",
+          epsilon,
+          "centered",
+          centered);
     }
 
     @Override
@@ -441,10 +465,7 @@ public sealed interface Optimizer
       implements Optimizer {
     /** Validates the hyper-parameters. */
     public Nadam {
-      positive("learning_rate", learningRate);
-      unit("beta_1", beta1);
-      unit("beta_2", beta2);
-      positive("epsilon", epsilon);
+      checkAdamFamily(learningRate, beta1, beta2, epsilon);
     }
 
     @Override
@@ -464,11 +485,7 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("nadam", learningRate);
-      c.put("beta_1", beta1);
-      c.put("beta_2", beta2);
-      c.put("epsilon", epsilon);
-      return c;
+      return config("nadam", learningRate, "beta_1", beta1, "beta_2", beta2, "epsilon", epsilon);
     }
 
     @Override
@@ -489,10 +506,7 @@ public sealed interface Optimizer
       implements Optimizer {
     /** Validates the hyper-parameters. */
     public Adamax {
-      positive("learning_rate", learningRate);
-      unit("beta_1", beta1);
-      unit("beta_2", beta2);
-      positive("epsilon", epsilon);
+      checkAdamFamily(learningRate, beta1, beta2, epsilon);
     }
 
     @Override
@@ -507,11 +521,7 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("adamax", learningRate);
-      c.put("beta_1", beta1);
-      c.put("beta_2", beta2);
-      c.put("epsilon", epsilon);
-      return c;
+      return config("adamax", learningRate, "beta_1", beta1, "beta_2", beta2, "epsilon", epsilon);
     }
 
     @Override
@@ -548,10 +558,13 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("adagrad", learningRate);
-      c.put("initial_accumulator_value", initialAccumulatorValue);
-      c.put("epsilon", epsilon);
-      return c;
+      return config(
+          "adagrad",
+          learningRate,
+          "initial_accumulator_value",
+          initialAccumulatorValue,
+          "epsilon",
+          epsilon);
     }
 
     @Override
@@ -588,10 +601,7 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("adadelta", learningRate);
-      c.put("rho", rho);
-      c.put("epsilon", epsilon);
-      return c;
+      return config("adadelta", learningRate, "rho", rho, "epsilon", epsilon);
     }
 
     @Override
@@ -646,14 +656,21 @@ public sealed interface Optimizer
 
     @Override
     public Map<String, Object> getConfig() {
-      Map<String, Object> c = config("ftrl", learningRate);
-      c.put("learning_rate_power", learningRatePower);
-      c.put("initial_accumulator_value", initialAccumulatorValue);
-      c.put("l1_regularization_strength", l1);
-      c.put("l2_regularization_strength", l2);
-      c.put("l2_shrinkage_regularization_strength", l2Shrinkage);
-      c.put("beta", beta);
-      return c;
+      return config(
+          "ftrl",
+          learningRate,
+          "learning_rate_power",
+          learningRatePower,
+          "initial_accumulator_value",
+          initialAccumulatorValue,
+          "l1_regularization_strength",
+          l1,
+          "l2_regularization_strength",
+          l2,
+          "l2_shrinkage_regularization_strength",
+          l2Shrinkage,
+          "beta",
+          beta);
     }
 
     @Override
