@@ -573,38 +573,27 @@ final class FrameworkOptimizers {
   }
 
   /**
-   * Keras' Nadam on the framework's Optimizer base (1.1.0's Nadam fixes the step of its schedule
-   * when the graph is built). Per step ({@code prepare}): u_t = b1 (1 - 0.5 * 0.96^t), the product
-   * of the u's so far kept in the optimizer-wide variable {@code optimizer/u_product}, b2^t; per
-   * weight: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= lr m_hat / (sqrt(v / (1 - b2^t)) +
-   * eps) with m_hat = u_(t+1) m / (1 - u_product u_(t+1)) + (1 - u_t) g / (1 - u_product).
+   * The shared part of the optimizers built here on the framework's bare Optimizer base (Nadam,
+   * Lion): slots kept in {@link OptimizerVariables} under their Keras names, created for every
+   * trained weight in the given order, and one grouped update op.
    */
-  static final class KerasNadam extends org.tensorflow.framework.optimizers.Optimizer {
-    static final String U_PRODUCT = "u_product";
-    private final OptimizerVariables vars;
-    private final Optimizer.Nadam o;
-    private Operand<TFloat32> uT;
-    private Operand<TFloat32> uT1;
-    private Operand<TFloat32> uProductT;
-    private Operand<TFloat32> uProductT1;
-    private Operand<TFloat32> beta2Power;
+  private abstract static class KerasOwnOptimizer
+      extends org.tensorflow.framework.optimizers.Optimizer {
+    final OptimizerVariables vars;
+    private final List<String> slotNames;
 
-    KerasNadam(Graph g, OptimizerVariables vars, Optimizer.Nadam o) {
+    KerasOwnOptimizer(Graph g, OptimizerVariables vars, String... slotNames) {
       super(g, NAME);
       this.vars = vars;
-      this.o = o;
-    }
-
-    @Override
-    public String getOptimizerName() {
-      return "Nadam";
+      this.slotNames = List.of(slotNames);
     }
 
     @Override
     protected void createSlots(List<Output<? extends TType>> variables) {
       for (Output<? extends TType> v : variables) {
-        createSlot(v, "momentum", null);
-        createSlot(v, "velocity", null);
+        for (String slotName : slotNames) {
+          createSlot(v, slotName, null);
+        }
       }
     }
 
@@ -617,6 +606,38 @@ final class FrameworkOptimizers {
     @Override
     public <T extends TType> Optional<Variable<T>> getSlot(Output<T> var, String slotName) {
       return vars.slot(var, slotName);
+    }
+
+    @Override
+    protected Op finish(List<Op> updateOperations, String name) {
+      return OptimizerVariables.group(tf, updateOperations, name);
+    }
+  }
+
+  /**
+   * Keras' Nadam on the framework's Optimizer base (1.1.0's Nadam fixes the step of its schedule
+   * when the graph is built). Per step ({@code prepare}): u_t = b1 (1 - 0.5 * 0.96^t), the product
+   * of the u's so far kept in the optimizer-wide variable {@code optimizer/u_product}, b2^t; per
+   * weight: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= lr m_hat / (sqrt(v / (1 - b2^t)) +
+   * eps) with m_hat = u_(t+1) m / (1 - u_product u_(t+1)) + (1 - u_t) g / (1 - u_product).
+   */
+  static final class KerasNadam extends KerasOwnOptimizer {
+    static final String U_PRODUCT = "u_product";
+    private final Optimizer.Nadam o;
+    private Operand<TFloat32> uT;
+    private Operand<TFloat32> uT1;
+    private Operand<TFloat32> uProductT;
+    private Operand<TFloat32> uProductT1;
+    private Operand<TFloat32> beta2Power;
+
+    KerasNadam(Graph g, OptimizerVariables vars, Optimizer.Nadam o) {
+      super(g, vars, "momentum", "velocity");
+      this.o = o;
+    }
+
+    @Override
+    public String getOptimizerName() {
+      return "Nadam";
     }
 
     private Operand<TFloat32> u(Operand<TFloat32> step) {
@@ -671,48 +692,23 @@ final class FrameworkOptimizers {
               d.math.mul(mHat, vars.learningRate()),
               d.math.add(d.math.sqrt(vHat), d.constant((float) o.epsilon()))));
     }
-
-    @Override
-    protected Op finish(List<Op> updateOperations, String name) {
-      return OptimizerVariables.group(tf, updateOperations, name);
-    }
   }
 
   /**
    * Keras' Lion on the framework's Optimizer base (1.1.0 has no Lion): w -= lr sign(b1 m + (1 - b1)
    * g), then m = b2 m + (1 - b2) g; slot {@code momentum}.
    */
-  static final class KerasLion extends org.tensorflow.framework.optimizers.Optimizer {
-    private final OptimizerVariables vars;
+  static final class KerasLion extends KerasOwnOptimizer {
     private final Optimizer.Lion o;
 
     KerasLion(Graph g, OptimizerVariables vars, Optimizer.Lion o) {
-      super(g, NAME);
-      this.vars = vars;
+      super(g, vars, "momentum");
       this.o = o;
     }
 
     @Override
     public String getOptimizerName() {
       return "Lion";
-    }
-
-    @Override
-    protected void createSlots(List<Output<? extends TType>> variables) {
-      for (Output<? extends TType> v : variables) {
-        createSlot(v, "momentum", null);
-      }
-    }
-
-    @Override
-    protected <T extends TType> void createSlot(
-        Output<T> variable, String slotName, Operand<T> initializer) {
-      vars.require(variable, slotName);
-    }
-
-    @Override
-    public <T extends TType> Optional<Variable<T>> getSlot(Output<T> var, String slotName) {
-      return vars.slot(var, slotName);
     }
 
     @Override
@@ -732,11 +728,6 @@ final class FrameworkOptimizers {
           after.math.add(
               after.math.mul(m, after.constant((float) o.beta2())),
               after.math.mul(g, after.constant(oneMinus(o.beta2())))));
-    }
-
-    @Override
-    protected Op finish(List<Op> updateOperations, String name) {
-      return OptimizerVariables.group(tf, updateOperations, name);
     }
   }
 }
