@@ -2,6 +2,7 @@ package dev.jeras.spark;
 
 import dev.jeras.backend.KernelPolicy;
 import java.io.Serializable;
+import java.util.function.Consumer;
 
 /**
  * How {@link JerasSpark#predict} reads rows and runs the model. Immutable: each {@code with...}
@@ -99,18 +100,7 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withInputCol(String col) {
-    return new PredictOptions(
-        col,
-        idCol,
-        batchSize,
-        imageHeight,
-        imageWidth,
-        scale,
-        onBadRow,
-        allowNonFinite,
-        kernels,
-        threadsPerTask,
-        maxImagePixels);
+    return copy(c -> c.inputCol = col);
   }
 
   /**
@@ -118,18 +108,7 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withIdCol(String col) {
-    return new PredictOptions(
-        inputCol,
-        col,
-        batchSize,
-        imageHeight,
-        imageWidth,
-        scale,
-        onBadRow,
-        allowNonFinite,
-        kernels,
-        threadsPerTask,
-        maxImagePixels);
+    return copy(c -> c.idCol = col);
   }
 
   /**
@@ -137,18 +116,7 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withBatchSize(int n) {
-    return new PredictOptions(
-        inputCol,
-        idCol,
-        n,
-        imageHeight,
-        imageWidth,
-        scale,
-        onBadRow,
-        allowNonFinite,
-        kernels,
-        threadsPerTask,
-        maxImagePixels);
+    return copy(c -> c.batchSize = n);
   }
 
   /**
@@ -157,18 +125,11 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withImageSize(int height, int width) {
-    return new PredictOptions(
-        inputCol,
-        idCol,
-        batchSize,
-        height,
-        width,
-        scale,
-        onBadRow,
-        allowNonFinite,
-        kernels,
-        threadsPerTask,
-        maxImagePixels);
+    return copy(
+        c -> {
+          c.imageHeight = height;
+          c.imageWidth = width;
+        });
   }
 
   /**
@@ -176,18 +137,7 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withScale(float f) {
-    return new PredictOptions(
-        inputCol,
-        idCol,
-        batchSize,
-        imageHeight,
-        imageWidth,
-        f,
-        onBadRow,
-        allowNonFinite,
-        kernels,
-        threadsPerTask,
-        maxImagePixels);
+    return copy(c -> c.scale = f);
   }
 
   /**
@@ -195,18 +145,7 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withOnBadRow(BadRowPolicy policy) {
-    return new PredictOptions(
-        inputCol,
-        idCol,
-        batchSize,
-        imageHeight,
-        imageWidth,
-        scale,
-        policy,
-        allowNonFinite,
-        kernels,
-        threadsPerTask,
-        maxImagePixels);
+    return copy(c -> c.onBadRow = policy);
   }
 
   /**
@@ -214,18 +153,7 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withAllowNonFinite(boolean allow) {
-    return new PredictOptions(
-        inputCol,
-        idCol,
-        batchSize,
-        imageHeight,
-        imageWidth,
-        scale,
-        onBadRow,
-        allow,
-        kernels,
-        threadsPerTask,
-        maxImagePixels);
+    return copy(c -> c.allowNonFinite = allow);
   }
 
   /**
@@ -233,18 +161,7 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withKernels(KernelPolicy policy) {
-    return new PredictOptions(
-        inputCol,
-        idCol,
-        batchSize,
-        imageHeight,
-        imageWidth,
-        scale,
-        onBadRow,
-        allowNonFinite,
-        policy,
-        threadsPerTask,
-        maxImagePixels);
+    return copy(c -> c.kernels = policy);
   }
 
   /**
@@ -252,18 +169,7 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withThreadsPerTask(int n) {
-    return new PredictOptions(
-        inputCol,
-        idCol,
-        batchSize,
-        imageHeight,
-        imageWidth,
-        scale,
-        onBadRow,
-        allowNonFinite,
-        kernels,
-        n,
-        maxImagePixels);
+    return copy(c -> c.threadsPerTask = n);
   }
 
   /**
@@ -271,17 +177,57 @@ public record PredictOptions(
    * @return a copy
    */
   public PredictOptions withMaxImagePixels(long n) {
-    return new PredictOptions(
-        inputCol,
-        idCol,
-        batchSize,
-        imageHeight,
-        imageWidth,
-        scale,
-        onBadRow,
-        allowNonFinite,
-        kernels,
-        threadsPerTask,
-        n);
+    return copy(c -> c.maxImagePixels = n);
+  }
+
+  /** A copy with {@code change} applied, checked again by the constructor. */
+  private PredictOptions copy(Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
+    return c.build();
+  }
+
+  /** The values of a copy while a {@code with...} method changes some of them. */
+  private static final class Copy {
+    private String inputCol;
+    private String idCol;
+    private int batchSize;
+    private int imageHeight;
+    private int imageWidth;
+    private float scale;
+    private BadRowPolicy onBadRow;
+    private boolean allowNonFinite;
+    private KernelPolicy kernels;
+    private int threadsPerTask;
+    private long maxImagePixels;
+
+    Copy(PredictOptions o) {
+      inputCol = o.inputCol;
+      idCol = o.idCol;
+      batchSize = o.batchSize;
+      imageHeight = o.imageHeight;
+      imageWidth = o.imageWidth;
+      scale = o.scale;
+      onBadRow = o.onBadRow;
+      allowNonFinite = o.allowNonFinite;
+      kernels = o.kernels;
+      threadsPerTask = o.threadsPerTask;
+      maxImagePixels = o.maxImagePixels;
+    }
+
+    PredictOptions build() {
+      return new PredictOptions(
+          inputCol,
+          idCol,
+          batchSize,
+          imageHeight,
+          imageWidth,
+          scale,
+          onBadRow,
+          allowNonFinite,
+          kernels,
+          threadsPerTask,
+          maxImagePixels);
+    }
   }
 }
