@@ -455,7 +455,7 @@ public class StandardBackend implements Backend {
 
   @Override
   public Operand<TFloat32> mish(Ops tf, Operand<TFloat32> x) {
-    return tf.math.mul(x, tf.math.tanh(tf.math.softplus(x)));
+    return tf.math.mul(x, tanh(tf, softplus(tf, x)));
   }
 
   @Override

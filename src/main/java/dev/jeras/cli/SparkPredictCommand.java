@@ -244,11 +244,8 @@ final class SparkPredictCommand implements Callable<Integer> {
         o = o.withKernels(KernelPolicy.of(kernels));
       }
       if (imageSize != null) {
-        String[] hw = imageSize.split(",");
-        if (hw.length != 2) {
-          throw new IllegalArgumentException("--image-size must be H,W, got '" + imageSize + "'");
-        }
-        o = o.withImageSize(Integer.parseInt(hw[0].strip()), Integer.parseInt(hw[1].strip()));
+        int[] hw = ImageOptions.parseSize(imageSize);
+        o = o.withImageSize(hw[0], hw[1]);
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());

@@ -173,6 +173,8 @@ public final class MultiWorker {
 
   private final TfConfig config;
   private final Options options;
+  // built once: every training step runs with them
+  private final RunOptions stepOptions;
   private final List<TaskId> tasks;
   private final int rank;
   private final ConfigProto sessionConfig;
@@ -191,6 +193,7 @@ public final class MultiWorker {
   private MultiWorker(TfConfig config, Options options) {
     this.config = config;
     this.options = options;
+    this.stepOptions = runOptions(options.stepTimeout, STEP_GRAPH_KEY);
     this.tasks = config.trainingTasks();
     this.rank = tasks.indexOf(config.task());
     TaskId leader = config.chief();
@@ -414,7 +417,7 @@ public final class MultiWorker {
    * @return the run options
    */
   public RunOptions stepOptions() {
-    return runOptions(options.stepTimeout, STEP_GRAPH_KEY);
+    return stepOptions;
   }
 
   private static RunOptions runOptions(Duration limit, long graphKey) {
