@@ -192,7 +192,7 @@ public final class ApplicationOptions {
    * @param defaultName the application's Keras model name
    * @return the model name to use
    */
-  public String name(String defaultName) {
+  public String modelName(String defaultName) {
     return name == null ? defaultName : name;
   }
 
