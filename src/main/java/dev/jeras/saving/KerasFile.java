@@ -159,6 +159,37 @@ public final class KerasFile {
     }
   }
 
+  /**
+   * Loads the weights of a {@code .keras} archive ({@code model.weights.h5}) into a model built
+   * with the same architecture; the archive's config and optimizer state are not used.
+   *
+   * @param model the model
+   * @param file the .keras file
+   */
+  static void loadWeights(Model model, Path file) {
+    Path h5 = null;
+    try (ZipFile zip = new ZipFile(file.toFile())) {
+      ZipEntry weights = zip.getEntry("model.weights.h5");
+      if (weights == null) {
+        throw new JerasException(file + ": model.weights.h5 missing from the archive");
+      }
+      h5 = Files.createTempFile("jeras-", ".weights.h5");
+      try (InputStream in = zip.getInputStream(weights)) {
+        Files.copy(in, h5, StandardCopyOption.REPLACE_EXISTING);
+      }
+      WeightsH5.read(model, h5, file + "!model.weights.h5");
+    } catch (ZipException e) {
+      throw new JerasException(
+          file + ": not a valid .keras file (expected a zip archive): " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new JerasException(file + ": cannot read: " + e.getMessage(), e);
+    } finally {
+      if (h5 != null) {
+        AtomicFiles.deleteQuietly(h5);
+      }
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Object> readJson(ZipFile zip, String name, Path file)
       throws IOException {

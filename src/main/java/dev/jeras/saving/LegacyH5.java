@@ -41,8 +41,9 @@ public final class LegacyH5 {
       if (config == null) {
         throw new JerasException(
             file
-                + ": no model_config attribute: a weights-only file? Load"
-                + " the architecture from JSON and the weights with --weights");
+                + ": expected a full-model .h5 (a model_config attribute), got a weights-only"
+                + " file: build the model (a name, an application or a .json) and load this file"
+                + " with --weights (ModelFiles.loadWeights)");
       }
       model = KerasJson.fromJson(String.valueOf(config.getData()), file + "#model_config");
       if (options != null) {

@@ -25,7 +25,8 @@ import org.tensorflow.Session;
  *   <li>{@code *.h5}: legacy Keras full-model file (read only)
  *   <li>{@code *.json}: Keras model JSON, with weights from {@code <name>.weights.h5} beside it
  *       when present
- *   <li>{@code *.weights.h5}: weights only (save; load them with {@link #loadWeights})
+ *   <li>{@code *.weights.h5}: weights only (save; load them, or the weights of any Keras file, with
+ *       {@link #loadWeights})
  *   <li>a directory: a SavedModel (any for {@link #loadPredictor}; jeras' own for {@link #load},
  *       which needs the Keras config jeras stores inside)
  * </ul>
@@ -139,14 +140,22 @@ public final class ModelFiles {
   }
 
   /**
-   * Loads Keras 3 (or legacy) HDF5 weights into a model.
+   * Loads a Keras weights file of any kind into a model built with the architecture it was saved
+   * from: Keras 3 {@code .weights.h5}, a {@code .keras} archive (its {@code model.weights.h5}), or
+   * a legacy Keras 2 {@code .h5} (a full model's {@code model_weights}, or a weights-only file such
+   * as those Keras applications publish; its layers are matched by name, else by order as Keras
+   * does). All or nothing: a file that does not fit leaves the model's weights as they were.
    *
    * @param model the model
-   * @param weights the .weights.h5 file
+   * @param weights the weights file
    */
   public static void loadWeights(Model model, Path weights) {
     if (!Files.isRegularFile(weights)) {
       throw new JerasException(weights + ": no such weights file");
+    }
+    if (name(weights).endsWith(".keras")) {
+      KerasFile.loadWeights(model, weights);
+      return;
     }
     WeightsH5.read(model, weights, weights.toString());
   }

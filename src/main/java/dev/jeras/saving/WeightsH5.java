@@ -315,7 +315,11 @@ public final class WeightsH5 {
   /**
    * Legacy Keras 2 / {@code model.save("x.h5")} layout ({@code model_weights/<layer>}), or the same
    * layer groups at the root of a weights-only file ({@code save_weights("x.h5")}, the files Keras
-   * applications publish).
+   * applications publish). The model's layers with weights are matched to the file's layers with
+   * weights ({@code layer_names}, in order) by name when every one of the model's names is in the
+   * file, else by order when the counts agree, as Keras' legacy loader does; within a layer the
+   * weights are in Keras' legacy order (trainable ones first: kernel, bias; gamma, beta,
+   * moving_mean, moving_variance). Every value is read and checked before any is assigned.
    */
   static void readLegacy(Model model, HdfFile h5, String source) {
     Group root = group(h5, "model_weights");
@@ -325,45 +329,138 @@ public final class WeightsH5 {
     if (root == null) {
       throw new JerasException(source + ": no 'model_weights' group");
     }
-    List<FloatArray> values = new ArrayList<>();
     String prefix = root == h5 ? "" : "model_weights/";
-    for (Layer layer : model.network().layers()) {
-      List<WeightSpec> specs = layer.weights();
-      if (specs.isEmpty()) {
-        continue;
-      }
-      if (!(root.getChild(layer.name()) instanceof Group g)) {
-        throw new JerasException(
-            source
-                + ": no weights for layer "
-                + layer.describe()
-                + " (expected group "
-                + prefix
-                + layer.name()
-                + ")");
-      }
-      Attribute names = g.getAttribute("weight_names");
-      String[] weightNames = names == null ? new String[0] : strings(names.getData());
-      if (weightNames.length != specs.size()) {
-        throw new JerasException(
-            source
-                + ": layer "
-                + layer.name()
-                + " has "
-                + weightNames.length
-                + " weights in the file, the model expects "
-                + specs.size());
-      }
-      for (int i = 0; i < specs.size(); i++) {
-        Node n = g.getByPath(weightNames[i]);
-        if (!(n instanceof Dataset d)) {
-          throw new JerasException(
-              source + ": missing dataset " + prefix + layer.name() + "/" + weightNames[i]);
-        }
-        values.add(toFloatArray(d, specs.get(i), layer, source));
+    List<Layer> layers =
+        model.network().layers().stream().filter(l -> !l.weights().isEmpty()).toList();
+    List<String> fileLayers = legacyLayerNames(root);
+    List<String> matched = new ArrayList<>();
+    Layer missing = null;
+    for (Layer layer : layers) {
+      if (fileLayers.contains(layer.name())) {
+        matched.add(layer.name());
+      } else if (missing == null) {
+        missing = layer;
       }
     }
+    if (missing != null) {
+      if (fileLayers.size() != layers.size()) {
+        throw new JerasException(
+            source
+                + ": cannot match the model's layers to the file's: layer "
+                + missing.describe()
+                + " is not in the file (expected group "
+                + prefix
+                + missing.name()
+                + "), and the counts of layers with weights differ: expected "
+                + layers.size()
+                + " (the model's), found "
+                + fileLayers.size()
+                + " in the file");
+      }
+      LOG.info(
+          "{}: layer {} is not in the file: matching the model's {} layers with weights to the"
+              + " file's by order, as Keras does",
+          source,
+          missing.name(),
+          layers.size());
+      matched = fileLayers;
+    }
+    List<FloatArray> values = new ArrayList<>();
+    for (int k = 0; k < layers.size(); k++) {
+      readLegacyLayer(layers.get(k), root, matched.get(k), prefix, values, source);
+    }
     model.setWeights(values);
+  }
+
+  /**
+   * @return the names of the file's layers that hold weights, in the file's order ({@code
+   *     layer_names}; without it, the groups that have {@code weight_names})
+   */
+  private static List<String> legacyLayerNames(Group root) {
+    Attribute names = root.getAttribute("layer_names");
+    List<String> all = new ArrayList<>();
+    if (names != null) {
+      all.addAll(Arrays.asList(strings(names.getData())));
+    } else {
+      for (Node child : root) {
+        all.add(child.getName());
+      }
+    }
+    List<String> out = new ArrayList<>();
+    for (String n : all) {
+      if (root.getChild(n) instanceof Group g
+          && g.getAttribute("weight_names") != null
+          && strings(g.getAttribute("weight_names").getData()).length > 0) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  /** Reads one layer's weights from the file's group {@code fileName}, in the model's order. */
+  private static void readLegacyLayer(
+      Layer layer,
+      Group root,
+      String fileName,
+      String prefix,
+      List<FloatArray> values,
+      String source) {
+    String where =
+        layer.describe() + (fileName.equals(layer.name()) ? "" : " (file layer " + fileName + ")");
+    if (!(root.getChild(fileName) instanceof Group g)) {
+      throw new JerasException(
+          source
+              + ": no weights for layer "
+              + where
+              + " (expected group "
+              + prefix
+              + fileName
+              + ")");
+    }
+    Attribute names = g.getAttribute("weight_names");
+    String[] weightNames = names == null ? new String[0] : strings(names.getData());
+    List<WeightSpec> specs = layer.weights();
+    if (weightNames.length != specs.size()) {
+      throw new JerasException(
+          source
+              + ": layer "
+              + where
+              + " has "
+              + weightNames.length
+              + " weights in the file, the model expects "
+              + specs.size()
+              + " ("
+              + String.join(", ", specs.stream().map(WeightSpec::name).toList())
+              + ")");
+    }
+    // Keras writes a layer's trainable weights, then its non-trainable ones
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      if (specs.get(i).trainable()) {
+        order.add(i);
+      }
+    }
+    for (int i = 0; i < specs.size(); i++) {
+      if (!specs.get(i).trainable()) {
+        order.add(i);
+      }
+    }
+    FloatArray[] layerValues = new FloatArray[specs.size()];
+    for (int i = 0; i < specs.size(); i++) {
+      int target = order.get(i);
+      Node n;
+      try {
+        n = g.getByPath(weightNames[i]);
+      } catch (RuntimeException e) {
+        n = null; // jHDF throws for a path that is not there
+      }
+      if (!(n instanceof Dataset d)) {
+        throw new JerasException(
+            source + ": missing dataset " + prefix + fileName + "/" + weightNames[i]);
+      }
+      layerValues[target] = toFloatArray(d, specs.get(target), layer, source);
+    }
+    values.addAll(Arrays.asList(layerValues));
   }
 
   private static String[] strings(Object data) {
