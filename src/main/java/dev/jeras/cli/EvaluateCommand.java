@@ -14,7 +14,6 @@ import dev.jeras.models.Model;
 import dev.jeras.models.Predictor;
 import dev.jeras.saving.KerasJson;
 import dev.jeras.saving.LoadedSavedModel;
-import dev.jeras.saving.ModelFiles;
 import dev.jeras.training.Loss;
 import dev.jeras.training.Metric;
 import dev.jeras.training.Optimizer;
@@ -38,9 +37,16 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       required = true,
-      paramLabel = "PATH",
-      description = ".keras, .h5, model .json (+ .weights.h5) or SavedModel directory")
-  Path model;
+      paramLabel = "FILE|NAME|APP[:OPTIONS]",
+      converter = ModelSpec.Converter.class,
+      description =
+          ".keras, .h5, model .json (+ .weights.h5 beside it), SavedModel directory, a built-in"
+              + " model, or "
+              + ModelOptions.APPLICATION_HELP)
+  ModelSpec model;
+
+  @Option(names = "--weights", paramLabel = "FILE", description = ModelOptions.WEIGHTS_HELP)
+  Path weights;
 
   @Option(
       names = "--dataset",
@@ -78,7 +84,7 @@ final class EvaluateCommand implements Callable<Integer> {
     int samples;
     String what;
     Path dir = dataDir.resolve();
-    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
+    try (Predictor p = model.predictor(device.options(), weights)) {
       if (p instanceof LoadedSavedModel s) {
         checkProbabilities(s);
       }

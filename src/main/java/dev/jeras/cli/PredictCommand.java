@@ -11,7 +11,6 @@ import dev.jeras.data.Images;
 import dev.jeras.layers.TensorShape;
 import dev.jeras.models.Predictor;
 import dev.jeras.saving.AtomicFiles;
-import dev.jeras.saving.ModelFiles;
 import dev.jeras.saving.Npy;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
@@ -40,9 +39,16 @@ final class PredictCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       required = true,
-      paramLabel = "PATH",
-      description = ".keras, .h5, model .json (+ .weights.h5 beside it) or SavedModel directory")
-  Path model;
+      paramLabel = "FILE|NAME|APP[:OPTIONS]",
+      converter = ModelSpec.Converter.class,
+      description =
+          ".keras, .h5, model .json (+ .weights.h5 beside it), SavedModel directory, a built-in"
+              + " model, or "
+              + ModelOptions.APPLICATION_HELP)
+  ModelSpec model;
+
+  @Option(names = "--weights", paramLabel = "FILE", description = ModelOptions.WEIGHTS_HELP)
+  Path weights;
 
   @Option(
       names = "--input",
@@ -122,7 +128,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     new Outputs(false).file("--output", output).check();
     FloatArray x = Npy.readFloats(input);
-    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
+    try (Predictor p = model.predictor(device.options(), weights)) {
       if (p.inputNames().size() != 1) {
         throw new JerasException(
             model
@@ -183,7 +189,7 @@ final class PredictCommand implements Callable<Integer> {
   }
 
   private int predictImages() {
-    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
+    try (Predictor p = model.predictor(device.options(), weights)) {
       TensorShape in = p.inputShapes().get(0);
       if (p.inputNames().size() != 1 || in.rank() != 4) {
         throw new JerasException(
@@ -236,7 +242,7 @@ final class PredictCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--data-dir needs --output FILE.csv");
     }
     new Outputs(false).file("--output", output).check();
-    try (Predictor p = ModelFiles.loadPredictor(model, device.options())) {
+    try (Predictor p = model.predictor(device.options(), weights)) {
       ImageFolder all =
           Datasets.imageFolder(
                   dataDir,
