@@ -15,6 +15,9 @@ inference mode shows in the outputs, written every way a Keras user has its weig
                            (legacy_h5_format.save_weights_to_hdf5_group)
   cnn_renamed_weights.h5   the same weights from the same architecture whose layers carry other
                            names (Keras loads such a file by order)
+  cnn_chunked_weights.h5   cnn_legacy_weights.h5 with its layer_names attribute split into
+                           layer_names0, layer_names1, as Keras splits one past HDF5's 64 KB
+                           header limit (save_attributes_to_hdf5_group)
   cnn_wrong_shape.h5       legacy weights-only file of the architecture with 5 filters in the
                            first Conv2D instead of 4
   cnn_x.npy, cnn_y.npy     2 inputs (8, 8, 3) uniform in [-1, 1], and Keras' outputs for them
@@ -81,6 +84,14 @@ def main():
     model.save(os.path.join(OUT, "cnn.keras"))
     model.save(os.path.join(OUT, "cnn_legacy_model.h5"))
     legacy_weights(model, os.path.join(OUT, "cnn_legacy_weights.h5"))
+
+    chunked = os.path.join(OUT, "cnn_chunked_weights.h5")
+    legacy_weights(model, chunked)
+    with h5py.File(chunked, "a") as f:
+        names = f.attrs["layer_names"]
+        del f.attrs["layer_names"]
+        f.attrs["layer_names0"] = names[:4]
+        f.attrs["layer_names1"] = names[4:]
 
     renamed = cnn(prefix="other_")
     renamed.set_weights(model.get_weights())

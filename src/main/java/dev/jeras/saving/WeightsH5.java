@@ -137,7 +137,7 @@ public final class WeightsH5 {
     try (HdfFile h5 = new HdfFile(file)) {
       Group layers = group(h5, "layers");
       if (layers == null) {
-        if (h5.getChild("model_weights") != null || h5.getAttribute("layer_names") != null) {
+        if (h5.getChild("model_weights") != null || nameList(h5, "layer_names") != null) {
           readLegacy(model, h5, source);
           return null;
         }
@@ -323,7 +323,7 @@ public final class WeightsH5 {
    */
   static void readLegacy(Model model, HdfFile h5, String source) {
     Group root = group(h5, "model_weights");
-    if (root == null && h5.getAttribute("layer_names") != null) {
+    if (root == null && nameList(h5, "layer_names") != null) {
       root = h5;
     }
     if (root == null) {
@@ -377,10 +377,10 @@ public final class WeightsH5 {
    *     layer_names}; without it, the groups that have {@code weight_names})
    */
   private static List<String> legacyLayerNames(Group root) {
-    Attribute names = root.getAttribute("layer_names");
+    String[] names = nameList(root, "layer_names");
     List<String> all = new ArrayList<>();
     if (names != null) {
-      all.addAll(Arrays.asList(strings(names.getData())));
+      all.addAll(Arrays.asList(names));
     } else {
       for (Node child : root) {
         all.add(child.getName());
@@ -389,8 +389,8 @@ public final class WeightsH5 {
     List<String> out = new ArrayList<>();
     for (String n : all) {
       if (root.getChild(n) instanceof Group g
-          && g.getAttribute("weight_names") != null
-          && strings(g.getAttribute("weight_names").getData()).length > 0) {
+          && nameList(g, "weight_names") != null
+          && nameList(g, "weight_names").length > 0) {
         out.add(n);
       }
     }
@@ -417,8 +417,8 @@ public final class WeightsH5 {
               + fileName
               + ")");
     }
-    Attribute names = g.getAttribute("weight_names");
-    String[] weightNames = names == null ? new String[0] : strings(names.getData());
+    String[] names = nameList(g, "weight_names");
+    String[] weightNames = names == null ? new String[0] : names;
     List<WeightSpec> specs = layer.weights();
     if (weightNames.length != specs.size()) {
       throw new JerasException(
@@ -461,6 +461,26 @@ public final class WeightsH5 {
       layerValues[target] = toFloatArray(d, specs.get(target), layer, source);
     }
     values.addAll(Arrays.asList(layerValues));
+  }
+
+  /**
+   * @return a list of names Keras keeps in an attribute, or null when there is none: {@code name},
+   *     or, when it would pass HDF5's 64 KB header limit, its chunks {@code name0}, {@code name1},
+   *     ... (as Keras' save_attributes_to_hdf5_group splits them)
+   */
+  private static String[] nameList(Node node, String name) {
+    Attribute a = node.getAttribute(name);
+    if (a != null) {
+      return strings(a.getData());
+    }
+    if (node.getAttribute(name + 0) == null) {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; node.getAttribute(name + i) != null; i++) {
+      out.addAll(Arrays.asList(strings(node.getAttribute(name + i).getData())));
+    }
+    return out.toArray(new String[0]);
   }
 
   private static String[] strings(Object data) {

@@ -53,7 +53,8 @@ class CliWeightsTest {
         "cnn.keras",
         "cnn_legacy_model.h5",
         "cnn_legacy_weights.h5",
-        "cnn_renamed_weights.h5"
+        "cnn_renamed_weights.h5",
+        "cnn_chunked_weights.h5"
       })
   void predict_withWeightsOfEveryKind_givesKerasOutputs(String file) {
     Path y = tmp.resolve("y.npy");

@@ -44,7 +44,8 @@ class WeightFilesTest {
         "cnn.keras",
         "cnn_legacy_model.h5",
         "cnn_legacy_weights.h5",
-        "cnn_renamed_weights.h5"
+        "cnn_renamed_weights.h5",
+        "cnn_chunked_weights.h5"
       })
   void everyKind_loadsIntoTheBuiltModel_predictsAsKeras(String file) {
     try (Model m = fresh()) {
