@@ -55,6 +55,9 @@ def main():
     for cid, (app, kwargs) in CONFIGS.items():
         if only and cid not in only:
             continue
+        # fresh name counters, so auto-named layers get the names a new process (and jeras,
+        # which names per model) gives them: zero_padding2d, not zero_padding2d_3
+        keras.backend.clear_session()
         model = getattr(keras.applications, app)(weights=None, **kwargs)
         with open(os.path.join(OUT, cid + ".json"), "w") as f:
             json.dump(json.loads(model.to_json()), f, sort_keys=True)
