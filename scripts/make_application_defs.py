@@ -35,12 +35,16 @@ CONFIGS = {
     "resnet50": ("ResNet50", {}),
     "resnet50_64_max": (
         "ResNet50", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "max"}),
+    "resnet101": ("ResNet101", {}),
+    "resnet152": ("ResNet152", {}),
     "efficientnetb0": ("EfficientNetB0", {}),
     "efficientnetb0_64_none": (
         "EfficientNetB0", {"input_shape": (64, 64, 3), "include_top": False}),
     "densenet121": ("DenseNet121", {}),
     "densenet121_64_avg": (
         "DenseNet121", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "avg"}),
+    "densenet169": ("DenseNet169", {}),
+    "densenet201": ("DenseNet201", {}),
     "vgg16": ("VGG16", {}),
     "vgg16_48_top5": (
         "VGG16", {"input_shape": (48, 48, 3), "classes": 5, "classifier_activation": None}),

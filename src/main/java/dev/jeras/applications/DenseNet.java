@@ -32,6 +32,22 @@ final class DenseNet {
 
   /**
    * @param options the application options
+   * @return Keras' DenseNet169: 6, 12, 32 and 32 blocks, 14,307,880 parameters with the default top
+   */
+  static Model denseNet169(ApplicationOptions options) {
+    return build(options, "DenseNet169", "densenet169", 6, 12, 32, 32);
+  }
+
+  /**
+   * @param options the application options
+   * @return Keras' DenseNet201: 6, 12, 48 and 32 blocks, 20,242,984 parameters with the default top
+   */
+  static Model denseNet201(ApplicationOptions options) {
+    return build(options, "DenseNet201", "densenet201", 6, 12, 48, 32);
+  }
+
+  /**
+   * @param options the application options
    * @param application the Keras application name, for messages
    * @param modelName Keras' default model name
    * @param blocks the number of blocks of dense blocks conv2, conv3, conv4 and conv5

@@ -30,6 +30,22 @@ final class ResNet {
 
   /**
    * @param options the application options
+   * @return Keras' ResNet101: 3, 4, 23 and 3 blocks, 44,707,176 parameters with the default top
+   */
+  static Model resNet101(ApplicationOptions options) {
+    return build(options, "ResNet101", "resnet101", 3, 4, 23, 3);
+  }
+
+  /**
+   * @param options the application options
+   * @return Keras' ResNet152: 3, 8, 36 and 3 blocks, 60,419,944 parameters with the default top
+   */
+  static Model resNet152(ApplicationOptions options) {
+    return build(options, "ResNet152", "resnet152", 3, 8, 36, 3);
+  }
+
+  /**
+   * @param options the application options
    * @param application the Keras application name, for messages
    * @param modelName Keras' default model name
    * @param blocks the number of blocks of stages conv2, conv3, conv4 and conv5
