@@ -35,17 +35,27 @@ CONFIGS = {
     "resnet50": ("ResNet50", {}),
     "resnet50_64_max": (
         "ResNet50", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "max"}),
+    "resnet50_75x90_top7": (
+        "ResNet50", {"input_shape": (75, 90, 3), "classes": 7, "classifier_activation": None}),
+    "resnet101": ("ResNet101", {}),
+    "resnet152": ("ResNet152", {}),
     "efficientnetb0": ("EfficientNetB0", {}),
     "efficientnetb0_64_none": (
         "EfficientNetB0", {"input_shape": (64, 64, 3), "include_top": False}),
     "densenet121": ("DenseNet121", {}),
     "densenet121_64_avg": (
         "DenseNet121", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "avg"}),
+    "densenet121_97x120_max": (
+        "DenseNet121", {"input_shape": (97, 120, 3), "include_top": False, "pooling": "max"}),
+    "densenet169": ("DenseNet169", {}),
+    "densenet201": ("DenseNet201", {}),
     "vgg16": ("VGG16", {}),
     "vgg16_48_top5": (
         "VGG16", {"input_shape": (48, 48, 3), "classes": 5, "classifier_activation": None}),
     "vgg16_32_avg": ("VGG16", {"input_shape": (32, 32, 3), "include_top": False,
                                "pooling": "avg"}),
+    "vgg16_33x47_max": ("VGG16", {"input_shape": (33, 47, 3), "include_top": False,
+                                  "pooling": "max"}),
 }
 
 
@@ -55,6 +65,10 @@ def main():
     for cid, (app, kwargs) in CONFIGS.items():
         if only and cid not in only:
             continue
+        # A fresh naming state per configuration: the auto-named layers (rescaling,
+        # global_average_pooling2d, the input) get the names a new process gives them, which is
+        # what the Java builders write, instead of counters from the configurations before.
+        keras.backend.clear_session()
         model = getattr(keras.applications, app)(weights=None, **kwargs)
         with open(os.path.join(OUT, cid + ".json"), "w") as f:
             json.dump(json.loads(model.to_json()), f, sort_keys=True)

@@ -32,6 +32,10 @@ public final class Applications {
     BUILDERS.put("EfficientNetB0", EfficientNetB0::build);
     BUILDERS.put("DenseNet121", DenseNet121::build);
     BUILDERS.put("VGG16", Vgg16::build);
+    BUILDERS.put("ResNet101", ResNet::resNet101);
+    BUILDERS.put("ResNet152", ResNet::resNet152);
+    BUILDERS.put("DenseNet169", DenseNet::denseNet169);
+    BUILDERS.put("DenseNet201", DenseNet::denseNet201);
   }
 
   private Applications() {}
