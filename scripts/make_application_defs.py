@@ -32,12 +32,20 @@ CONFIGS = {
     "mobilenetv2_a130_128_top10": (
         "MobileNetV2", {"alpha": 1.3, "input_shape": (128, 128, 3), "classes": 10,
                         "classifier_activation": None}),
+    "mobilenetv2_a075_97x120_max": (
+        "MobileNetV2", {"alpha": 0.75, "input_shape": (97, 120, 3), "include_top": False,
+                        "pooling": "max"}),
     "resnet50": ("ResNet50", {}),
     "resnet50_64_max": (
         "ResNet50", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "max"}),
     "efficientnetb0": ("EfficientNetB0", {}),
     "efficientnetb0_64_none": (
         "EfficientNetB0", {"input_shape": (64, 64, 3), "include_top": False}),
+    "efficientnetb0_75x90_top7": (
+        "EfficientNetB0", {"input_shape": (75, 90, 3), "classes": 7,
+                           "classifier_activation": None}),
+    "efficientnetb0_64_max": (
+        "EfficientNetB0", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "max"}),
     "densenet121": ("DenseNet121", {}),
     "densenet121_64_avg": (
         "DenseNet121", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "avg"}),
@@ -55,6 +63,10 @@ def main():
     for cid, (app, kwargs) in CONFIGS.items():
         if only and cid not in only:
             continue
+        # A fresh naming state per configuration: the auto-named layers (rescaling,
+        # global_average_pooling2d, the input) get the names a new process gives them, which is
+        # what the Java builders write, instead of counters from the configurations before.
+        keras.backend.clear_session()
         model = getattr(keras.applications, app)(weights=None, **kwargs)
         with open(os.path.join(OUT, cid + ".json"), "w") as f:
             json.dump(json.loads(model.to_json()), f, sort_keys=True)
