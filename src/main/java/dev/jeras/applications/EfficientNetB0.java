@@ -26,10 +26,10 @@ import dev.jeras.models.Model;
  * stem_activation}), 16 MBConv blocks in 7 stages ({@code block1a_} to {@code block7a_}: 1x1
  * expansion, depthwise convolution, squeeze-and-excitation with a quarter of the block's input
  * channels, 1x1 projection, and where input and output match a drop-connect {@code Dropout} with
- * noise shape (None, 1, 1, 1) whose rate grows from 0 to 0.2 over the blocks, then an {@code Add}),
- * {@code top_conv} to 1280 channels, {@code top_bn}, {@code top_activation}, then the top ({@code
- * avg_pool}, {@code top_dropout} 0.2, {@code predictions}) or the pooling ({@code avg_pool} or
- * {@code max_pool}). Activations are swish (Keras writes silu); BatchNormalization has Keras'
+ * noise shape (None, 1, 1, 1) whose rate grows from 0 towards 0.2 over the blocks, then an {@code
+ * Add}), {@code top_conv} to 1280 channels, {@code top_bn}, {@code top_activation}, then the top
+ * ({@code avg_pool}, {@code top_dropout} 0.2, {@code predictions}) or the pooling ({@code avg_pool}
+ * or {@code max_pool}). Activations are swish (Keras writes silu); BatchNormalization has Keras'
  * defaults on axis 3.
  *
  * <p>Keras arguments mirrored: {@code input_shape} (default 224x224x3, at least 32x32), {@code
@@ -37,7 +37,9 @@ import dev.jeras.models.Model;
  * (default {@code efficientnetb0}). Initializers are Keras': convolutions VarianceScaling(2.0,
  * fan_out, truncated_normal), the classifier VarianceScaling(1/3, fan_out, uniform). Inputs are
  * pixels in [0, 255]. The widths and depths go through Keras' {@code round_filters} and {@code
- * round_repeats} (identities for B0, whose coefficients are 1).
+ * round_repeats} (identities for B0, whose coefficients are 1). As Keras with {@code weights=None}
+ * or a weights path: Keras' {@code weights="imagenet"} model has one more {@code Rescaling} after
+ * {@code normalization}, not built here.
  */
 final class EfficientNetB0 {
   private static final Initializer CONV_INIT =
