@@ -32,6 +32,9 @@ CONFIGS = {
     "mobilenetv2_a130_128_top10": (
         "MobileNetV2", {"alpha": 1.3, "input_shape": (128, 128, 3), "classes": 10,
                         "classifier_activation": None}),
+    "mobilenetv2_a075_97x120_max": (
+        "MobileNetV2", {"alpha": 0.75, "input_shape": (97, 120, 3), "include_top": False,
+                        "pooling": "max"}),
     "resnet50": ("ResNet50", {}),
     "resnet50_64_max": (
         "ResNet50", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "max"}),
@@ -42,6 +45,11 @@ CONFIGS = {
     "efficientnetb0": ("EfficientNetB0", {}),
     "efficientnetb0_64_none": (
         "EfficientNetB0", {"input_shape": (64, 64, 3), "include_top": False}),
+    "efficientnetb0_75x90_top7": (
+        "EfficientNetB0", {"input_shape": (75, 90, 3), "classes": 7,
+                           "classifier_activation": None}),
+    "efficientnetb0_64_max": (
+        "EfficientNetB0", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "max"}),
     "densenet121": ("DenseNet121", {}),
     "densenet121_64_avg": (
         "DenseNet121", {"input_shape": (64, 64, 3), "include_top": False, "pooling": "avg"}),
