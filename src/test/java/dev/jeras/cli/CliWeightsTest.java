@@ -1,6 +1,8 @@
 package dev.jeras.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +14,7 @@ import dev.jeras.saving.Npy;
 import dev.jeras.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -236,6 +239,70 @@ class CliWeightsTest {
     CliRun alpha = CliRun.of("summary", "--model", "resnet50:alpha=0.5");
     assertEquals(2, alpha.rc(), alpha.toString());
     assertTrue(alpha.err().contains("alpha is MobileNetV2's option"), alpha.toString());
+  }
+
+  @Test
+  void applicationByName_buildsKerasArchitecture_andLoadsItsOwnWeightsBack() {
+    String app = "MobileNetV2:alpha=0.35,input_shape=96x96x3,include_top=false,pooling=avg";
+    CliRun summary = CliRun.of("summary", "--model", app);
+    assertEquals(0, summary.rc(), summary.toString());
+    // Keras' count for these options (testdata/applications/mobilenetv2_a035_96_avg)
+    assertTrue(summary.out().contains("Total params: 410,208"), summary.out());
+    Path saved = tmp.resolve("base.keras");
+    CliRun convert = CliRun.of("convert", "--from", app, "--to", saved.toString());
+    assertEquals(0, convert.rc(), convert.toString());
+    Path x = tmp.resolve("x.npy");
+    float[] pixels = new float[2 * 96 * 96 * 3];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (float) Math.sin(0.01 * i);
+    }
+    Npy.write(x, FloatArray.of(pixels, new long[] {2, 96, 96, 3}));
+    Path fromFile = tmp.resolve("a.npy");
+    Path fromWeights = tmp.resolve("b.npy");
+    CliRun a =
+        CliRun.of(
+            "predict",
+            "--model",
+            saved.toString(),
+            "--input",
+            x.toString(),
+            "--output",
+            fromFile.toString(),
+            "--kernels",
+            "fixed");
+    assertEquals(0, a.rc(), a.toString());
+    CliRun b =
+        CliRun.of(
+            "predict",
+            "--model",
+            app,
+            "--weights",
+            saved.toString(),
+            "--input",
+            x.toString(),
+            "--output",
+            fromWeights.toString(),
+            "--kernels",
+            "fixed");
+    assertEquals(0, b.rc(), b.toString());
+    float[] ya = Npy.readFloats(fromFile).data();
+    assertArrayEquals(new long[] {2, 1280}, Npy.readFloats(fromFile).shape());
+    assertArrayEquals(ya, Npy.readFloats(fromWeights).data());
+    // without --weights the same name builds fresh weights: other outputs, so the file was read
+    Path fresh = tmp.resolve("c.npy");
+    CliRun c =
+        CliRun.of(
+            "predict",
+            "--model",
+            app,
+            "--input",
+            x.toString(),
+            "--output",
+            fresh.toString(),
+            "--kernels",
+            "fixed");
+    assertEquals(0, c.rc(), c.toString());
+    assertFalse(Arrays.equals(ya, Npy.readFloats(fresh).data()), "fresh weights, same outputs");
   }
 
   @Test
