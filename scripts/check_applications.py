@@ -160,6 +160,8 @@ def check_builders(args):
                 kwargs["classifier_activation"] = None
             else:
                 kwargs["include_top"] = False
+                # Keras' headless default is any size, (None, None, 3); jeras builds its 224x224
+                kwargs.setdefault("input_shape", (224, 224, 3))
             keras.backend.clear_session()
             keras.utils.set_random_seed(SEED)
             model = getattr(keras.applications, app)(weights=None, **kwargs)
