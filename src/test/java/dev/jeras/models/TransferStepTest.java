@@ -17,7 +17,6 @@ import dev.jeras.testing.Fixtures;
 import dev.jeras.training.FitOptions;
 import dev.jeras.training.History;
 import dev.jeras.training.Loss;
-import dev.jeras.training.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -33,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * (testdata/transfer-step, made by scripts/make_transfer_step.py): a frozen MobileNetV2 base (alpha
  * 0.35, 32x32, random BatchNormalization statistics) called with {@code training=False}, global
  * average pooling, dropout at rate 0 and a Dense(10) head, loaded from the file Keras saved before
- * its {@code train_on_batch} and compiled as Keras compiled it (Adam(1e-3), sparse categorical
- * cross-entropy from logits); one batch of 8 in one step.
+ * its {@code train_on_batch}, compiled by that file's compile_config (Adam(1e-3), sparse
+ * categorical cross-entropy from logits); one batch of 8 in one step.
  *
  * <p>The head against Keras' head as in {@code OptimizerParityTest}: the root mean square of (jeras
  * - Keras) over that of (Keras - before), per weight, within 5e-3; the loss within 1e-5 relative.
@@ -65,7 +64,11 @@ class TransferStepTest {
     int batch = step.get("batch").asInt();
     assertEquals(batch, x.count(), "images in the batch");
     try (Model m = ModelFiles.load(DIR.resolve("before.keras"))) {
-      m.compile(Optimizer.adam(1e-3), List.of(Loss.sparseCategoricalCrossentropy(true)), List.of());
+      // compiled from the file's compile_config, as Keras compiled it
+      assertTrue(m.isCompiled(), "before.keras carries a compile_config jeras supports");
+      assertEquals(List.of(Loss.sparseCategoricalCrossentropy(true)), m.losses());
+      assertEquals("Adam", m.optimizer().kerasClassName());
+      assertEquals(1e-3, m.learningRate(), 1e-9);
       List<Network.LayerWeight> specs = m.network().weights();
       JsonNode ref = step.get("weights");
       assertEquals(ref.size(), specs.size(), "weights in the model");
