@@ -6,6 +6,13 @@ untimed pass over all test images (every batch shape once), then PASSES timed pa
 counts.
 
     python scripts/bench_inference.py SAVEDMODEL_DIR [calls] [data_dir|-] [passes]
+
+"steady" times any SavedModel on random inputs of its signature's shape (uniform in [0, 1)) the
+way scripts/jeras bench-predict times it on the Java side: a warm-up of at least 20 calls (more,
+up to 200, while under 2 seconds), then one batch per call for SECONDS (at least 10 calls);
+images/s over the timed calls, p50 and p99 per call.
+
+    python scripts/bench_inference.py steady SAVEDMODEL_DIR BATCH SECONDS
 """
 import json
 import os
@@ -20,7 +27,46 @@ import tensorflow as tf  # noqa: E402
 from keras_reference import load_idx  # noqa: E402
 
 
+def steady(sm, batch_size, seconds):
+    fn = tf.saved_model.load(sm).signatures["serving_default"]
+    (key, spec), = fn.structured_input_signature[1].items()
+    dims = spec.shape.as_list()[1:]
+    if any(d is None for d in dims):
+        raise SystemExit(f"{sm}: input {key} has shape {spec.shape}; every dimension but the batch"
+                         " must be known")
+    x = tf.constant(np.random.default_rng(1).uniform(0, 1, (batch_size, *dims)).astype("float32"))
+
+    def predict():
+        for v in fn(**{key: x}).values():
+            v.numpy()
+
+    warm_until = time.perf_counter() + 2
+    warm = 0
+    while warm < 20 or (time.perf_counter() < warm_until and warm < 200):
+        predict()
+        warm += 1
+    calls = []
+    start = time.perf_counter()
+    now = start
+    while now < start + seconds or len(calls) < 10:
+        t0 = time.perf_counter()
+        predict()
+        now = time.perf_counter()
+        calls.append(now - t0)
+    total = now - start
+    ms = sorted(c * 1000 for c in calls)
+    print(json.dumps({"batch_size": batch_size, "calls": len(ms), "seconds": round(total, 3),
+                      "images_per_second": round(len(ms) * batch_size / total, 1),
+                      "p50_ms": ms[max(0, -(-len(ms) // 2) - 1)],
+                      "p99_ms": ms[max(0, -(-len(ms) * 99 // 100) - 1)],
+                      "warm_up_calls": warm,
+                      "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")}))
+
+
 def main():
+    if sys.argv[1] == "steady":
+        steady(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+        return
     sm = sys.argv[1]
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     data = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "-" else os.environ.get(

@@ -33,12 +33,8 @@ final class CompileConfig {
     opt.put("registered_name", null);
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("optimizer", opt);
-    List<String> losses = trainer.losses().stream().map(Loss::kerasName).distinct().toList();
-    c.put(
-        "loss",
-        losses.size() == 1
-            ? losses.get(0)
-            : trainer.losses().stream().map(Loss::kerasName).toList());
+    List<Object> losses = trainer.losses().stream().map(CompileConfig::lossConfig).toList();
+    c.put("loss", losses.stream().distinct().count() == 1 ? losses.get(0) : losses);
     c.put("loss_weights", null);
     c.put("metrics", trainer.metrics().stream().map(Metric::kerasName).toList());
     c.put("weighted_metrics", null);
@@ -61,11 +57,11 @@ final class CompileConfig {
       Optimizer optimizer = optimizer(c.get("optimizer"));
       List<Loss> losses = new ArrayList<>();
       Object loss = c.get("loss");
-      if (loss instanceof String s) {
-        losses.add(Loss.of(s));
+      if (loss instanceof String || loss instanceof Map<?, ?>) {
+        losses.add(loss(loss));
       } else if (loss instanceof List<?> l) {
         for (Object o : l) {
-          losses.add(Loss.of(String.valueOf(o)));
+          losses.add(loss(o));
         }
       } else {
         throw new IllegalArgumentException("loss " + loss);
@@ -92,6 +88,62 @@ final class CompileConfig {
           e.getMessage());
       return false;
     }
+  }
+
+  /**
+   * @return a loss's name, or Keras' object for a cross-entropy from logits
+   */
+  private static Object lossConfig(Loss loss) {
+    if (!(loss instanceof Loss.CrossEntropy ce) || !ce.fromLogits()) {
+      return loss.kerasName();
+    }
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("name", loss.kerasName());
+    config.put("reduction", "sum_over_batch_size");
+    config.put("from_logits", true);
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("module", "keras.losses");
+    o.put("class_name", ce.sparse() ? "SparseCategoricalCrossentropy" : "CategoricalCrossentropy");
+    o.put("config", config);
+    o.put("registered_name", null);
+    return o;
+  }
+
+  /**
+   * A loss by name, or as Keras' object ({@code SparseCategoricalCrossentropy(from_logits=True)}):
+   * a setting jeras does not compute (another reduction, label smoothing, an ignored class) is
+   * refused.
+   */
+  private static Loss loss(Object o) {
+    if (o instanceof String s) {
+      return Loss.of(s);
+    }
+    if (!(o instanceof Map<?, ?> m) || !(m.get("class_name") instanceof String cls)) {
+      throw new IllegalArgumentException("loss " + o);
+    }
+    Map<?, ?> cfg = m.get("config") instanceof Map<?, ?> x ? x : Map.of();
+    Object reduction = cfg.get("reduction");
+    if (reduction != null && !"sum_over_batch_size".equals(reduction)) {
+      throw new IllegalArgumentException(cls + " with reduction=" + reduction);
+    }
+    if (cfg.get("ignore_class") != null) {
+      throw new IllegalArgumentException(cls + " with ignore_class=" + cfg.get("ignore_class"));
+    }
+    if (num(cfg, "label_smoothing", 0) != 0) {
+      throw new IllegalArgumentException(
+          cls + " with label_smoothing=" + cfg.get("label_smoothing"));
+    }
+    if (num(cfg, "axis", -1) != -1) {
+      throw new IllegalArgumentException(cls + " with axis=" + cfg.get("axis"));
+    }
+    Loss base = Loss.of(cls);
+    if (!Boolean.TRUE.equals(cfg.get("from_logits"))) {
+      return base;
+    }
+    if (base instanceof Loss.CrossEntropy ce) {
+      return new Loss.CrossEntropy(ce.sparse(), true);
+    }
+    throw new IllegalArgumentException(cls + " with from_logits=True");
   }
 
   private static Optimizer optimizer(Object o) {
