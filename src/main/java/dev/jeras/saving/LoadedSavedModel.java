@@ -32,7 +32,6 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
-import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.DataType;
@@ -287,60 +286,43 @@ public final class LoadedSavedModel implements Predictor {
     long[][] outShapes = new long[outs][];
     for (int from = 0; from < n; from += batchSize) {
       int to = Math.min(n, from + batchSize);
-      Map<String, Tensor> feeds = new LinkedHashMap<>();
-      try {
-        for (int i = 0; i < xs.size(); i++) {
-          long[] s = xs.get(i).shape();
-          s[0] = to - from;
-          feeds.put(
-              inputNames.get(i),
-              Tensors.floats(xs.get(i).data(), from * xs.get(i).sampleSize(), s));
-        }
-        try (Result r = call(feeds)) {
-          for (int o = 0; o < outs; o++) {
-            Tensor t =
-                cpu != null
-                    ? r.get(o)
-                    : r.get(outputNames.get(o))
-                        .orElseThrow(
-                            () -> new JerasException(dir + ": the SavedModel returned no output"));
-            long[] s = t.shape().asArray();
-            if (!perSample(o, s, to - from)) {
-              // one value (or array) for the whole batch: it can be returned only when the whole
-              // input ran as one batch, since such values of separate batches cannot be joined
-              if (to - from != n) {
-                throw notPerSample(o, s, to - from, n);
-              }
-              out[o] = new float[Math.toIntExact(t.shape().size())];
-              outShapes[o] = s;
-              Tensors.readFloats(t, out[o], 0);
-              continue;
-            }
-            long[] row = Arrays.copyOfRange(s, 1, s.length);
-            if (out[o] == null) {
-              outShapes[o] = s.clone();
-              outShapes[o][0] = n;
-              out[o] = new float[Math.toIntExact(Math.multiplyExact(t.shape().size() / s[0], n))];
-            } else if (!Arrays.equals(row, Arrays.copyOfRange(outShapes[o], 1, s.length))) {
-              throw new JerasException(
-                  dir
-                      + ": output "
-                      + outputNames.get(o)
-                      + " has shape "
-                      + NumericArray.format(s)
-                      + " for samples "
-                      + from
-                      + " to "
-                      + (to - 1)
-                      + ", but "
-                      + NumericArray.format(outShapes[o])
-                      + " for the first batch: batches cannot be joined");
-            }
-            Tensors.readFloats(t, out[o], Math.toIntExact(from * (t.shape().size() / s[0])));
+      CpuInferenceGraph.Outputs r = runBatch(xs, from, to);
+      for (int o = 0; o < outs; o++) {
+        float[] v = r.values()[o];
+        long[] s = r.shapes()[o];
+        if (!perSample(o, s, to - from)) {
+          // one value (or array) for the whole batch: it can be returned only when the whole
+          // input ran as one batch, since such values of separate batches cannot be joined
+          if (to - from != n) {
+            throw notPerSample(o, s, to - from, n);
           }
+          out[o] = v;
+          outShapes[o] = s;
+          continue;
         }
-      } finally {
-        feeds.values().forEach(Tensor::close);
+        long[] row = Arrays.copyOfRange(s, 1, s.length);
+        if (out[o] == null) {
+          outShapes[o] = s.clone();
+          outShapes[o][0] = n;
+          out[o] = to - from == n ? v : new float[Math.toIntExact((long) v.length / s[0] * n)];
+        } else if (!Arrays.equals(row, Arrays.copyOfRange(outShapes[o], 1, s.length))) {
+          throw new JerasException(
+              dir
+                  + ": output "
+                  + outputNames.get(o)
+                  + " has shape "
+                  + NumericArray.format(s)
+                  + " for samples "
+                  + from
+                  + " to "
+                  + (to - 1)
+                  + ", but "
+                  + NumericArray.format(outShapes[o])
+                  + " for the first batch: batches cannot be joined");
+        }
+        if (out[o] != v) {
+          System.arraycopy(v, 0, out[o], Math.toIntExact(from * (v.length / s[0])), v.length);
+        }
       }
     }
     List<FloatArray> result = new ArrayList<>();
@@ -445,22 +427,55 @@ public final class LoadedSavedModel implements Predictor {
   }
 
   /**
-   * Runs the signature (on the CPU copy where there is one: outputs in signature order); a failure
-   * inside the graph is an error in this SavedModel.
+   * Runs samples [from, to) of the inputs as one batch (on the CPU copy where there is one); a
+   * failure inside the graph is an error in this SavedModel.
+   *
+   * @return the outputs in signature order
    */
-  private Result call(Map<String, Tensor> feeds) {
+  private CpuInferenceGraph.Outputs runBatch(List<FloatArray> xs, int from, int to) {
+    int k = xs.size();
+    long[][] shapes = new long[k][];
+    for (int i = 0; i < k; i++) {
+      shapes[i] = xs.get(i).shape();
+      shapes[i][0] = to - from;
+    }
     try {
       if (cpu != null) {
-        Map<String, Tensor> byTensor = new LinkedHashMap<>();
-        for (int i = 0; i < inputNames.size(); i++) {
-          byTensor.put(inputTensors.get(i), feeds.get(inputNames.get(i)));
+        float[][] data = new float[k][];
+        int[] offsets = new int[k];
+        for (int i = 0; i < k; i++) {
+          data[i] = xs.get(i).data();
+          offsets[i] = from * xs.get(i).sampleSize();
         }
-        return cpu.run(byTensor, outputTensors);
+        return cpu.run(data, offsets, shapes);
       }
-      return function.call(feeds);
-    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
+      Map<String, Tensor> feeds = new LinkedHashMap<>();
+      try {
+        for (int i = 0; i < k; i++) {
+          feeds.put(
+              inputNames.get(i),
+              Tensors.floats(xs.get(i).data(), from * xs.get(i).sampleSize(), shapes[i]));
+        }
+        try (Result r = function.call(feeds)) {
+          float[][] values = new float[outputNames.size()][];
+          long[][] outShapes = new long[outputNames.size()][];
+          for (int o = 0; o < values.length; o++) {
+            Tensor t =
+                r.get(outputNames.get(o))
+                    .orElseThrow(
+                        () -> new JerasException(dir + ": the SavedModel returned no output"));
+            values[o] = Tensors.toFloats(t);
+            outShapes[o] = t.shape().asArray();
+          }
+          return new CpuInferenceGraph.Outputs(values, outShapes);
+        }
+      } finally {
+        feeds.values().forEach(Tensor::close);
+      }
+    } catch (TensorFlowException | TFUnimplementedException | IllegalArgumentException e) {
       // TensorFlow throws a failed assertion (tf.debugging.assert_*) as TFInvalidArgumentException,
-      // an IllegalArgumentException, and an unsupported op as an UnsupportedOperationException
+      // an IllegalArgumentException, and an unsupported op as an UnsupportedOperationException;
+      // the CPU copy reports TensorFlow's failures as IllegalArgumentException
       throw new JerasException(
           dir + ": the SavedModel failed to run: " + firstLine(e.getMessage()), e);
     }

@@ -1,8 +1,11 @@
 package dev.jeras.saving;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jeras.backend.EngineOptions;
 import dev.jeras.backend.KernelPolicy;
@@ -32,9 +35,11 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.nn.Conv2d;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -135,6 +140,16 @@ class CpuInferenceGraphTest {
     Map<String, Integer> ops = new HashMap<>();
     g.operations().forEachRemaining(o -> ops.merge(((GraphOperation) o).type(), 1, Integer::sum));
     return ops;
+  }
+
+  private static Map<String, Integer> opCounts(GraphDef g) {
+    Map<String, Integer> ops = new HashMap<>();
+    g.getNodeList().forEach(n -> ops.merge(n.getOp(), 1, Integer::sum));
+    return ops;
+  }
+
+  private static long[][] shape(Tensor t) {
+    return new long[][] {t.shape().asArray()};
   }
 
   private static int count(Graph g, String type) {
@@ -241,15 +256,68 @@ class CpuInferenceGraphTest {
       try (TFloat32 t = Tensors.floats(in, 0, 3, 9, 9, 1);
           CpuInferenceGraph copy =
               CpuInferenceGraph.build(g, s, List.of("x:0"), List.of("y:0"), NATIVE);
-          Result want = s.runner().feed("x:0", t).fetch("y:0").run();
-          Result got = copy.run(Map.of("x:0", t), List.of("y:0"))) {
+          Result want = s.runner().feed("x:0", t).fetch("y:0").run()) {
+        CpuInferenceGraph.Outputs got = copy.run(new float[][] {in}, new int[1], shape(t));
         assertEquals(1, copy.rewrite().count(KernelSite.CONV_POOL, "native"));
-        Map<String, Integer> ops = opCounts(copy.graph());
+        Map<String, Integer> ops = opCounts(copy.rewrite().graph());
         assertEquals(1, ops.getOrDefault("JerasConvMaxPool", 0));
         assertEquals(0, ops.getOrDefault("MaxPool", 0) + ops.getOrDefault("Conv2D", 0));
-        Fixtures.assertClose(
-            Tensors.toFloats(got.get(0)), Tensors.toFloats(want.get(0)), 1e-5, 1e-5);
+        Fixtures.assertClose(got.values()[0], Tensors.toFloats(want.get(0)), 1e-5, 1e-5);
+        // the same call state serves other batch sizes, then the first again
+        CpuInferenceGraph.Outputs one =
+            copy.run(new float[][] {in}, new int[] {81}, new long[][] {{1, 9, 9, 1}});
+        assertArrayEquals(new long[] {1}, one.shapes()[0]);
+        assertEquals(got.values()[0][1], one.values()[0][0], 0f);
+        assertArrayEquals(
+            got.values()[0], copy.run(new float[][] {in}, new int[1], shape(t)).values()[0]);
+        // TensorFlow's refusal comes back as an exception with its message, not a crash
+        IllegalArgumentException bad =
+            assertThrows(
+                IllegalArgumentException.class,
+                () -> copy.run(new float[][] {in}, new int[1], new long[][] {{1, 9, 9, 2}}));
+        assertTrue(bad.getMessage().contains("2 channels"), bad.getMessage());
       }
+    }
+  }
+
+  @Test
+  void closedCopy_refusesToRun() {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x =
+          tf.withName("x")
+              .placeholder(
+                  TFloat32.class, Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 6, 6, 1)));
+      var kv =
+          tf.variable(
+              tf.reshape(tf.constant(new float[9 * 8]), tf.constant(new long[] {3, 3, 1, 8})));
+      var bv = tf.variable(tf.constant(new float[8]));
+      Operand<TFloat32> conv =
+          tf.nn.relu(
+              tf.nn.biasAdd(
+                  tf.nn.conv2d(x, kv, List.of(1L, 1L, 1L, 1L), "VALID", Conv2d.dataFormat("NHWC")),
+                  bv));
+      tf.withName("y")
+          .nn
+          .maxPool(
+              conv,
+              tf.constant(new int[] {1, 2, 2, 1}),
+              tf.constant(new int[] {1, 2, 2, 1}),
+              "VALID");
+      s.initialize();
+      CpuInferenceGraph copy =
+          CpuInferenceGraph.build(g, s, List.of("x:0"), List.of("y:0"), NATIVE);
+      assertNotNull(copy, "the hand graph's convolution and pool are replaced");
+      float[] in = new float[36];
+      assertEquals(
+          2 * 2 * 8,
+          copy.run(new float[][] {in}, new int[1], new long[][] {{1, 6, 6, 1}}).values()[0].length);
+      copy.close();
+      copy.close(); // twice is harmless
+      assertThrows(
+          IllegalStateException.class,
+          () -> copy.run(new float[][] {in}, new int[1], new long[][] {{1, 6, 6, 1}}));
     }
   }
 
@@ -302,15 +370,15 @@ class CpuInferenceGraphTest {
         return null;
       }
       try (copy;
-          Result want = s.runner().feed("x:0", t).fetch("y:0").run();
-          Result got = copy.run(Map.of("x:0", t), List.of("y:0"))) {
+          Result want = s.runner().feed("x:0", t).fetch("y:0").run()) {
+        CpuInferenceGraph.Outputs got = copy.run(new float[][] {in}, new int[1], shape(t));
         replaced[0] = (int) copy.rewrite().count(KernelSite.CONV, "onednn");
-        Map<String, Integer> ops = opCounts(copy.graph());
+        Map<String, Integer> ops = opCounts(copy.rewrite().graph());
         assertEquals(2, ops.getOrDefault("_MklNativeFusedConv2D", 0));
         assertEquals(1, ops.getOrDefault("Conv2D", 0));
         assertEquals(0, ops.getOrDefault("VariableV2", 0), "weights frozen as constants");
         float[] w = Tensors.toFloats(want.get(0));
-        Fixtures.assertClose(Tensors.toFloats(got.get(0)), w, 1e-5, 1e-6);
+        Fixtures.assertClose(got.values()[0], w, 1e-5, 1e-6);
         return w;
       }
     }

@@ -28,7 +28,6 @@ import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
-import org.tensorflow.proto.RunOptions;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 
@@ -57,16 +56,18 @@ public final class CpuInferenceGraph implements AutoCloseable {
   /** How far the copy's outputs may be from the loaded graph's, relative to their largest value. */
   static final double TOLERANCE = 1e-4;
 
-  /** Ops run in the caller's thread (see the class comment). */
-  private static final RunOptions CALLER_THREAD =
-      RunOptions.newBuilder().setInterOpThreadPool(-1).build();
+  /**
+   * What one call returns.
+   *
+   * @param values each fetched output's values, in the order the fetches were given
+   * @param shapes each output's shape
+   */
+  public record Outputs(float[][] values, long[][] shapes) {}
 
-  private final Graph graph;
-  private final Session session;
+  private final NativeSession session;
   private final RewriteResult rewrite;
 
-  private CpuInferenceGraph(Graph graph, Session session, RewriteResult rewrite) {
-    this.graph = graph;
+  private CpuInferenceGraph(NativeSession session, RewriteResult rewrite) {
     this.session = session;
     this.rewrite = rewrite;
   }
@@ -153,13 +154,13 @@ public final class CpuInferenceGraph implements AutoCloseable {
       LOG.debug("CPU inference graph: no kernel to replace; the graph runs as loaded");
       return null;
     }
-    Graph g = new Graph();
     CpuInferenceGraph copy;
     try {
-      g.importGraphDef(rewrite.graph());
-      copy = new CpuInferenceGraph(g, new Session(g, Devices.configure(options)), rewrite);
+      copy =
+          new CpuInferenceGraph(
+              NativeSession.create(rewrite.graph(), Devices.configure(options), feeds, fetches),
+              rewrite);
     } catch (RuntimeException e) {
-      g.close();
       LOG.debug(
           "CPU inference graph refused by TensorFlow ({}); the graph runs as loaded", e.toString());
       return null;
@@ -179,8 +180,11 @@ public final class CpuInferenceGraph implements AutoCloseable {
   private boolean agrees(
       Graph source, Session sourceSession, List<String> feeds, List<String> fetches) {
     Map<String, Tensor> inputs = new LinkedHashMap<>();
+    float[][] data = new float[feeds.size()][];
+    long[][] shapes = new long[feeds.size()][];
     try {
-      for (String f : feeds) {
+      for (int k = 0; k < feeds.size(); k++) {
+        String f = feeds.get(k);
         GraphOperation op = source.operation(Nodes.nodeName(f));
         Shape s = op == null ? Shape.unknown() : op.output(Nodes.outputIndex(f)).shape();
         if (op == null
@@ -204,21 +208,22 @@ public final class CpuInferenceGraph implements AutoCloseable {
         for (int i = 0; i < v.length; i++) {
           v[i] = (float) (0.5 + 0.5 * Math.sin(0.37 * i));
         }
+        data[k] = v;
+        shapes[k] = dims;
         inputs.put(f, Tensors.floats(v, 0, dims));
       }
       Session.Runner ref = sourceSession.runner();
       inputs.forEach(ref::feed);
       fetches.forEach(ref::fetch);
-      try (Result want = ref.run();
-          Result got = run(inputs, fetches)) {
+      Outputs got = run(data, new int[feeds.size()], shapes);
+      try (Result want = ref.run()) {
         for (int i = 0; i < fetches.size(); i++) {
-          if (want.get(i).dataType() != DataType.DT_FLOAT
-              || got.get(i).dataType() != DataType.DT_FLOAT) {
+          if (want.get(i).dataType() != DataType.DT_FLOAT) {
             LOG.debug("CPU inference graph: output {} is not float", fetches.get(i));
             return false;
           }
           float[] a = Tensors.toFloats(want.get(i));
-          float[] b = Tensors.toFloats(got.get(i));
+          float[] b = got.values()[i];
           double scale = 0;
           double diff = a.length == b.length ? 0 : Double.POSITIVE_INFINITY;
           for (int j = 0; j < Math.min(a.length, b.length); j++) {
@@ -253,28 +258,22 @@ public final class CpuInferenceGraph implements AutoCloseable {
   }
 
   /**
-   * @return the copy's graph
+   * Runs the copy on float inputs, in the order of the feeds it was built for, and fetches every
+   * output it was built for. Safe to call from several threads at once.
+   *
+   * @param data each input's values
+   * @param offsets where each input's values start in its array
+   * @param shapes each input's shape, batch first
+   * @return the outputs, in the order of the fetches
+   * @throws IllegalArgumentException where TensorFlow fails the run (its message)
    */
-  public Graph graph() {
-    return graph;
-  }
-
-  /**
-   * @param feeds tensor name to value, in any order
-   * @param fetches the tensors to fetch
-   * @return the fetched tensors, in the order asked
-   */
-  public Result run(Map<String, Tensor> feeds, List<String> fetches) {
-    Session.Runner r = session.runner().setOptions(CALLER_THREAD);
-    feeds.forEach(r::feed);
-    fetches.forEach(r::fetch);
-    return r.run();
+  public Outputs run(float[][] data, int[] offsets, long[][] shapes) {
+    return session.run(data, offsets, shapes);
   }
 
   @Override
   public void close() {
     session.close();
-    graph.close();
   }
 
   private static boolean isStateless(String op) {
