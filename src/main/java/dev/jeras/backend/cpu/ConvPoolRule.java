@@ -10,10 +10,10 @@ import org.tensorflow.proto.NodeDef;
 
 /**
  * Convolution + bias [+ ReLU] + max pool as jeras' one native kernel, which never writes the
- * full-size convolution output ({@link NativeKernels}): where the convolution has stride 1 and a
- * short patch, and the pool's windows do not overlap. In training graphs the kernel's form records
- * each maximum's position for its own gradient. Candidates: {@code split} (leave the ops, for the
- * other rules), {@code native} and, on AVX-512 CPUs, {@code native_avx2}.
+ * full-size convolution output ({@link NativeKernels}): where the convolution has stride 1 (and,
+ * when training, a short patch), and the pool's windows do not overlap. In training graphs the
+ * kernel's form records each maximum's position for its own gradient. Candidates: {@code split}
+ * (leave the ops, for the other rules), {@code native} and, on AVX-512 CPUs, {@code native_avx2}.
  */
 final class ConvPoolRule extends Rule<ConvPoolRule.ConvPool> {
   /** A chain with a bias, the pool after it, and whether it is differentiated. */
@@ -56,7 +56,7 @@ final class ConvPoolRule extends Rule<ConvPoolRule.ConvPool> {
     long[] k = m.pool().ksize();
     long[] s = m.pool().strides();
     boolean fits =
-        NativeKernels.convolutionFits(geo.kh(), geo.kw(), geo.c(), geo.f())
+        NativeKernels.convolutionFits(geo.kh(), geo.kw(), geo.c(), geo.f(), m.training())
             && NativeKernels.poolFits(k[0], k[1], s[0], s[1], m.pool().padding())
             && (m.training()
                 ? env.nativeTraining() && k[0] * k[1] <= NativeKernels.MAX_TRAINING_WINDOW

@@ -48,7 +48,10 @@ final class NativeKernels {
   /** Most positions in a training pool window (the kernel records them in a byte; 255 is taken). */
   static final long MAX_TRAINING_WINDOW = 254;
 
-  /** Longest image patch (channels x kernel height x width) the fused kernel is built for. */
+  /**
+   * Longest image patch (channels x kernel height x width) the training forms are built for; the
+   * inference op takes longer ones to its register-blocked loops.
+   */
   static final long MAX_PATCH = 32;
 
   private static final String RESOURCE = "/dev/jeras/native/linux-x86_64/libjeras_ops.so";
@@ -104,14 +107,14 @@ final class NativeKernels {
   }
 
   /**
-   * Whether the fused kernel computes a convolution of this kernel shape: a short patch and a
-   * multiple of 8 filters (its vector width).
+   * Whether the fused kernel computes a convolution of this kernel shape: a multiple of 8 filters
+   * (its vector width) and, for the training forms, a short patch.
    */
-  static boolean convolutionFits(long kh, long kw, long channels, long filters) {
+  static boolean convolutionFits(long kh, long kw, long channels, long filters, boolean training) {
     return kh > 0
         && kw > 0
         && channels > 0
-        && channels * kh * kw <= MAX_PATCH
+        && (!training || channels * kh * kw <= MAX_PATCH)
         && filters > 0
         && filters % 8 == 0;
   }

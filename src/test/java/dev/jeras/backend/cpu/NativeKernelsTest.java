@@ -32,9 +32,10 @@ import org.tensorflow.types.TFloat32;
  * jeras' native fused convolution + bias [+ ReLU] + max-pool op and its training form, built
  * directly, against TensorFlow's Conv2D, BiasAdd, Relu and MaxPool on the same inputs in one graph,
  * once per copy of the loops this CPU runs ({@code isa} attribute): paddings, odd sizes, partial
- * pool windows, channel counts that use each code path (blocks of 16, of 8, single channels),
- * batches large enough to split over threads; gradients; errors on bad shapes and ISAs. On Linux
- * x86-64 a missing library fails every test here.
+ * pool windows, channel counts that use each code path (blocks of 16, of 8, single channels), long
+ * patches (the register-blocked inference loops: blocks of 32, 16 and 8 filters, 1 to 3 windows at
+ * a time), batches large enough to split over threads; gradients; errors on bad shapes and ISAs. On
+ * Linux x86-64 a missing library fails every test here.
  */
 class NativeKernelsTest {
 
@@ -58,6 +59,15 @@ class NativeKernelsTest {
     "3, 7, 8, 4, 1, 1, 24, SAME, false, 2, 2, 3, 3, SAME", // 1x1 kernel, windows 3 apart
     "2, 13, 13, 2, 3, 3, 16, SAME, true, 3, 3, 2, 2, SAME", // overlapping windows
     "1, 5, 5, 1, 5, 5, 8, VALID, true, 1, 1, 1, 1, VALID", // kernel as large as the input
+    // long patches (more than MAX_PATCH): the register-blocked inference loops
+    "4, 13, 13, 32, 3, 3, 64, VALID, true, 2, 2, 2, 2, VALID", // MNIST's second layer
+    "64, 13, 13, 32, 3, 3, 64, VALID, true, 2, 2, 2, 2, VALID", // several threads
+    "2, 13, 11, 20, 3, 3, 40, SAME, true, 2, 2, 2, 2, SAME", // padded, partial windows, 32 + 8
+    "2, 9, 12, 5, 3, 3, 24, VALID, false, 2, 2, 2, 2, SAME", // 16 + 8 filters, no ReLU
+    "3, 10, 10, 12, 3, 3, 8, SAME, true, 2, 2, 2, 2, VALID", // 8 filters, 5 windows a row
+    "2, 8, 15, 7, 5, 5, 16, SAME, true, 2, 2, 3, 3, SAME", // windows 3 apart, 16 filters
+    "2, 12, 18, 9, 2, 4, 48, VALID, true, 2, 2, 2, 2, VALID", // kh != kw, 32 + 16, 7 a row
+    "2, 11, 11, 16, 3, 3, 24, VALID, true, 3, 3, 3, 3, VALID", // 3x3 windows: the taps loops
   };
 
   /** Each geometry once per copy of the loops this CPU runs. */
@@ -124,7 +134,13 @@ class NativeKernelsTest {
         Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = constant(tf, random(n * h * w * c, 1), n, h, w, c);
-      Operand<TFloat32> k = constant(tf, random(kh * kw * c * f, 2), kh, kw, c, f);
+      float[] kernel = random(kh * kw * c * f, 2);
+      if (kh * kw * c > NativeKernels.MAX_PATCH) { // sums of the size of the short cases
+        for (int i = 0; i < kernel.length; i++) {
+          kernel[i] /= (float) Math.sqrt(kh * kw * c / 9.0);
+        }
+      }
+      Operand<TFloat32> k = constant(tf, kernel, kh, kw, c, f);
       Operand<TFloat32> b = tf.constant(random(f, 3));
       Operand<TFloat32> want =
           tf.nn.maxPool(
