@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,19 +35,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Evaluate a model (file or SavedModel) on a dataset's test split.")
 final class EvaluateCommand implements Callable<Integer> {
-  @Option(
-      names = "--model",
-      required = true,
-      paramLabel = "FILE|NAME|APP[:OPTIONS]",
-      converter = ModelSpec.Converter.class,
-      description =
-          ".keras, .h5, model .json (+ .weights.h5 beside it), SavedModel directory, a built-in"
-              + " model, or "
-              + ModelOptions.APPLICATION_HELP)
-  ModelSpec model;
-
-  @Option(names = "--weights", paramLabel = "FILE", description = ModelOptions.WEIGHTS_HELP)
-  Path weights;
+  @Mixin PredictorOptions model;
 
   @Option(
       names = "--dataset",
@@ -84,7 +73,7 @@ final class EvaluateCommand implements Callable<Integer> {
     int samples;
     String what;
     Path dir = dataDir.resolve();
-    try (Predictor p = model.predictor(device.options(), weights)) {
+    try (Predictor p = model.predictor(device.options())) {
       if (p instanceof LoadedSavedModel s) {
         checkProbabilities(s);
       }

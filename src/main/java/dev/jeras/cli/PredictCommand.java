@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,19 +37,7 @@ import picocli.CommandLine.Option;
         "Run a model on inputs from a .npy file (outputs to .npy), or on image files"
             + " (prints the top classes).")
 final class PredictCommand implements Callable<Integer> {
-  @Option(
-      names = "--model",
-      required = true,
-      paramLabel = "FILE|NAME|APP[:OPTIONS]",
-      converter = ModelSpec.Converter.class,
-      description =
-          ".keras, .h5, model .json (+ .weights.h5 beside it), SavedModel directory, a built-in"
-              + " model, or "
-              + ModelOptions.APPLICATION_HELP)
-  ModelSpec model;
-
-  @Option(names = "--weights", paramLabel = "FILE", description = ModelOptions.WEIGHTS_HELP)
-  Path weights;
+  @Mixin PredictorOptions model;
 
   @Option(
       names = "--input",
@@ -128,7 +117,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     new Outputs(false).file("--output", output).check();
     FloatArray x = Npy.readFloats(input);
-    try (Predictor p = model.predictor(device.options(), weights)) {
+    try (Predictor p = model.predictor(device.options())) {
       if (p.inputNames().size() != 1) {
         throw new JerasException(
             model
@@ -189,7 +178,7 @@ final class PredictCommand implements Callable<Integer> {
   }
 
   private int predictImages() {
-    try (Predictor p = model.predictor(device.options(), weights)) {
+    try (Predictor p = model.predictor(device.options())) {
       TensorShape in = p.inputShapes().get(0);
       if (p.inputNames().size() != 1 || in.rank() != 4) {
         throw new JerasException(
@@ -242,7 +231,7 @@ final class PredictCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--data-dir needs --output FILE.csv");
     }
     new Outputs(false).file("--output", output).check();
-    try (Predictor p = model.predictor(device.options(), weights)) {
+    try (Predictor p = model.predictor(device.options())) {
       ImageFolder all =
           Datasets.imageFolder(
                   dataDir,

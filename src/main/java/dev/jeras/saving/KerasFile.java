@@ -128,14 +128,7 @@ public final class KerasFile {
       if (options != null) {
         model.engineOptions(options);
       }
-      ZipEntry weights = zip.getEntry("model.weights.h5");
-      if (weights == null) {
-        throw new JerasException(file + ": model.weights.h5 missing from the archive");
-      }
-      h5 = Files.createTempFile("jeras-", ".weights.h5");
-      try (InputStream in = zip.getInputStream(weights)) {
-        Files.copy(in, h5, StandardCopyOption.REPLACE_EXISTING);
-      }
+      h5 = extractWeights(zip, file);
       Map<String, Object> optimizer = WeightsH5.read(model, h5, file + "!model.weights.h5");
       if (CompileConfig.apply(model, config.get("compile_config"), file.toString())
           && optimizer != null) {
@@ -169,14 +162,7 @@ public final class KerasFile {
   static void loadWeights(Model model, Path file) {
     Path h5 = null;
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      ZipEntry weights = zip.getEntry("model.weights.h5");
-      if (weights == null) {
-        throw new JerasException(file + ": model.weights.h5 missing from the archive");
-      }
-      h5 = Files.createTempFile("jeras-", ".weights.h5");
-      try (InputStream in = zip.getInputStream(weights)) {
-        Files.copy(in, h5, StandardCopyOption.REPLACE_EXISTING);
-      }
+      h5 = extractWeights(zip, file);
       WeightsH5.read(model, h5, file + "!model.weights.h5");
     } catch (ZipException e) {
       throw new JerasException(
@@ -187,6 +173,22 @@ public final class KerasFile {
       if (h5 != null) {
         AtomicFiles.deleteQuietly(h5);
       }
+    }
+  }
+
+  /** Copies the archive's model.weights.h5 to a temporary file (jHDF reads files); delete it. */
+  private static Path extractWeights(ZipFile zip, Path file) throws IOException {
+    ZipEntry weights = zip.getEntry("model.weights.h5");
+    if (weights == null) {
+      throw new JerasException(file + ": model.weights.h5 missing from the archive");
+    }
+    Path h5 = Files.createTempFile("jeras-", ".weights.h5");
+    try (InputStream in = zip.getInputStream(weights)) {
+      Files.copy(in, h5, StandardCopyOption.REPLACE_EXISTING);
+      return h5;
+    } catch (IOException | RuntimeException e) {
+      AtomicFiles.deleteQuietly(h5);
+      throw e;
     }
   }
 
