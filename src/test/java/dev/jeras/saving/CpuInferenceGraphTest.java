@@ -395,6 +395,35 @@ class CpuInferenceGraphTest {
   }
 
   @Test
+  void nothingToReplace_flatCopyStillRuns_andAgrees() {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Operand<TFloat32> x =
+          tf.withName("x")
+              .placeholder(
+                  TFloat32.class, Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 3)));
+      var w = tf.variable(tf.constant(new float[][] {{1, 2}, {3, 4}, {5, 6}}));
+      tf.withName("y").math.tanh(tf.linalg.matMul(x, w));
+      s.initialize();
+      float[] in = {0.1f, -0.2f, 0.3f, 0.5f, 0.25f, -1f};
+      try (CpuInferenceGraph copy =
+              CpuInferenceGraph.build(g, s, List.of("x:0"), List.of("y:0"), NATIVE);
+          TFloat32 t = Tensors.floats(in, 0, 2, 3);
+          Result want = s.runner().feed("x:0", t).fetch("y:0").run()) {
+        assertNotNull(copy, "a graph without a replaceable site still gets its flat copy");
+        assertTrue(copy.rewrite().applied().isEmpty());
+        assertEquals(0, opCounts(copy.rewrite().graph()).getOrDefault("VariableV2", 0));
+        Fixtures.assertClose(
+            copy.run(new float[][] {in}, new int[1], shape(t)).values()[0],
+            Tensors.toFloats(want.get(0)),
+            1e-6,
+            1e-6);
+      }
+    }
+  }
+
+  @Test
   void statefulOpOnThePath_declined() {
     int[] replaced = new int[1];
     try (Graph g = new Graph();

