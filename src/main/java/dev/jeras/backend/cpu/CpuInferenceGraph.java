@@ -153,7 +153,7 @@ public final class CpuInferenceGraph implements AutoCloseable {
     if (rewrite.applied().isEmpty()) {
       // still worth running: with the functions inlined and the weights constant, TensorFlow's
       // graph optimizer folds and fuses what it cannot across a function call on variables
-      // (a MobileNetV2 SavedModel at batch 32: 1.34x the images/s of the graph as loaded)
+      // (docs/performance.md)
       LOG.debug("CPU inference graph: no kernel to replace; the flat copy runs TensorFlow's ops");
     }
     CpuInferenceGraph copy;
