@@ -117,6 +117,8 @@ typedef struct {
   const int64_t* taps;               /* per filter tap (ky, kx, ci), its offset in x from a */
   int64_t ntaps;                     /* convolution pixel's first input value */
   int64_t row_begin, row_end;        /* rows of the pooled output (image * ph + row) */
+  float* scratch;                    /* long-patch gradients: this part's dense gradient image */
+  const float* wt;                   /* long-patch input gradient: the filter as [kh, kw, f, c] */
 } Job;
 
 /*
@@ -162,14 +164,28 @@ static void forward_part(Job* j) {
   else run_rows_baseline(j);
 }
 
+/*
+ * Whether a gradient runs the long-patch loops: an AVX copy, a long patch, 2x2 windows as the
+ * forward pass's long form, and whole vectors of filters (and, for the input gradient, channels).
+ * Those loops take whole images per part and a scratch image each.
+ */
+static int long_gradient(const Job* j, int input) {
+  return j->isa != ISA_BASELINE && j->ntaps > LONG_PATCH && j->f % 8 == 0
+      && (!input || j->c % 8 == 0);
+}
+
 static void filter_part(Job* j) {
-  if (j->isa == ISA_AVX512) filter_rows_avx512(j, j->dw, j->db);
+  if (j->scratch != NULL && j->isa == ISA_AVX512) filter_long_avx512(j, j->dw, j->db);
+  else if (j->scratch != NULL) filter_long_avx2(j, j->dw, j->db);
+  else if (j->isa == ISA_AVX512) filter_rows_avx512(j, j->dw, j->db);
   else if (j->isa == ISA_AVX2) filter_rows_avx2(j, j->dw, j->db);
   else filter_rows_baseline(j, j->dw, j->db);
 }
 
 static void input_part(Job* j) {
-  if (j->isa == ISA_AVX512) input_rows_avx512(j, j->dx);
+  if (j->scratch != NULL && j->isa == ISA_AVX512) input_long_avx512(j, j->dx);
+  else if (j->scratch != NULL) input_long_avx2(j, j->dx);
+  else if (j->isa == ISA_AVX512) input_rows_avx512(j, j->dx);
   else if (j->isa == ISA_AVX2) input_rows_avx2(j, j->dx);
   else input_rows_baseline(j, j->dx);
 }
@@ -375,6 +391,8 @@ typedef struct {
   int64_t* taps;
   Job* parts;
   float* sums;
+  float* scratch; /* long-patch gradients: a dense gradient image per part */
+  float* wt;      /* long-patch input gradient: the transposed filter */
   TF_Status* s;
 } Call;
 
@@ -385,6 +403,8 @@ static void release(Call* c) {
   free(c->taps);
   free(c->parts);
   free(c->sums);
+  free(c->scratch);
+  free(c->wt);
   TF_DeleteStatus(c->s);
 }
 
@@ -498,6 +518,21 @@ static int split(Call* c, const Job* job, int count, int64_t units, int64_t rows
   return 1;
 }
 
+/*
+ * Gives each part a dense gradient image (the covered rectangle of convolution pixels x f
+ * floats) for the long-patch loops; 0 where out of memory.
+ */
+static int give_scratch(Call* c, const Job* job, int count) {
+  /* the rectangle starts at pixel (0, 0): pool padding only moves windows' starts before it */
+  int64_t y1 = (job->ph - 1) * job->ps[0] - job->ppt + job->pk[0];
+  int64_t x1 = (job->pw - 1) * job->ps[1] - job->ppl + job->pk[1];
+  size_t per = (size_t) ((y1 > job->ch ? job->ch : y1) * (x1 > job->cw ? job->cw : x1) * job->f);
+  c->scratch = malloc((size_t) count * per * sizeof(float));
+  if (c->scratch == NULL) return 0;
+  for (int t = 0; t < count; t++) c->parts[t].scratch = c->scratch + t * per;
+  return 1;
+}
+
 static void forward(TF_OpKernelContext* ctx, const Attrs* a, int with_argmax) {
   Call c = {0};
   c.s = TF_NewStatus();
@@ -597,11 +632,13 @@ static void backprop_filter(TF_OpKernelContext* ctx, const Attrs* a) {
   if (!prepare_input(ctx, a, &c, &job, top, left)) goto done;
   job.am_in = TF_TensorData(c.in[2]);
   job.g = TF_TensorData(c.in[3]);
-  int64_t rows = job.n * job.ph;
-  int parts = parts_for(rows, &job);
+  int whole = long_gradient(&job, 0); /* the long form takes whole images */
+  int64_t units = whole ? job.n : job.n * job.ph;
+  int parts = parts_for(units, &job);
   size_t per = wn + (size_t) job.f;
   c.sums = calloc((size_t) parts * per, sizeof(float));
-  if (c.sums == NULL || !split(&c, &job, parts, rows, 1)) {
+  if (c.sums == NULL || !split(&c, &job, parts, units, whole ? job.ph : 1)
+      || (whole && !give_scratch(&c, &job, parts))) {
     fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
@@ -657,7 +694,23 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
   job.g = TF_TensorData(c.in[3]);
   job.dx = target;
   int parts = parts_for(job.n, &job); /* whole images: no two parts write the same pixel */
-  if (!split(&c, &job, parts, job.n, job.ph)) {
+  int whole = long_gradient(&job, 1);
+  if (whole) { /* the filter as [kh, kw, f, c]: a tap's weights for one filter are contiguous */
+    c.wt = malloc((size_t) (job.ntaps * job.f) * sizeof(float));
+    if (c.wt != NULL) {
+      int64_t k2 = job.kh * job.kw;
+      for (int64_t t = 0; t < k2; t++) {
+        for (int64_t ci = 0; ci < job.c; ci++) {
+          for (int64_t f = 0; f < job.f; f++) {
+            c.wt[(t * job.f + f) * job.c + ci] = job.w[(t * job.c + ci) * job.f + f];
+          }
+        }
+      }
+    }
+    job.wt = c.wt;
+  }
+  if (!split(&c, &job, parts, job.n, job.ph) || (whole && (c.wt == NULL
+      || !give_scratch(&c, &job, parts)))) {
     fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }

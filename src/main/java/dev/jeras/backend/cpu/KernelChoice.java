@@ -46,9 +46,9 @@ final class KernelChoice implements GraphRewriter.Chooser {
 
   /**
    * The built-in preference: jeras' fused kernel where the CPU has AVX2 and FMA (its other copy was
-   * slower than TensorFlow's ops), for long patches at inference only with AVX-512; oneDNN's
-   * kernels where TensorFlow leaves oneDNN off (and for inference convolutions, short patches
-   * only), else jeras' gradients; TensorFlow's otherwise.
+   * slower than TensorFlow's ops), for long patches only with AVX-512; oneDNN's kernels where
+   * TensorFlow leaves oneDNN off (and for inference convolutions, short patches only), else jeras'
+   * gradients; TensorFlow's otherwise.
    */
   private String fixed(Rule.Match m, List<String> candidates) {
     Set<String> flags = Devices.cpuFlagsOnce();
@@ -56,12 +56,11 @@ final class KernelChoice implements GraphRewriter.Chooser {
     boolean oneDnn = candidates.contains("onednn") && !env.processOneDnn();
     boolean own = candidates.contains("own") && !env.processOneDnn();
     return switch (m.site()) {
-      case CONV_POOL ->
+      case CONV_POOL, TRAIN_CONV_POOL ->
           candidates.contains("native")
                   && (shortPatch(m) ? wide : NativeKernels.runs(NativeIsa.AVX512))
               ? "native"
               : "split";
-      case TRAIN_CONV_POOL -> candidates.contains("native") && wide ? "native" : "split";
       case CONV -> oneDnn && ((ConvRule.Conv) m).chain().shortPatch() ? "onednn" : "tensorflow";
       case BATCH_NORM, TRAIN_BATCH_NORM -> oneDnn ? "onednn" : "tensorflow";
       case TRAIN_CONV, TRAIN_POOL -> oneDnn ? "onednn" : own ? "own" : "tensorflow";

@@ -49,8 +49,9 @@ final class NativeKernels {
   static final long MAX_TRAINING_WINDOW = 254;
 
   /**
-   * Longest image patch (channels x kernel height x width) the training forms are built for; the
-   * inference op takes longer ones to its register-blocked loops.
+   * Longest image patch (channels x kernel height x width) of the short-patch loops. Longer patches
+   * go to register-blocked loops: for inference any channel count, for training whole vectors of
+   * input channels (a multiple of 8), which the input gradient's loops take.
    */
   static final long MAX_PATCH = 32;
 
@@ -108,13 +109,13 @@ final class NativeKernels {
 
   /**
    * Whether the fused kernel computes a convolution of this kernel shape: a multiple of 8 filters
-   * (its vector width) and, for the training forms, a short patch.
+   * (its vector width) and, for the training forms of long patches, a multiple of 8 channels.
    */
   static boolean convolutionFits(long kh, long kw, long channels, long filters, boolean training) {
     return kh > 0
         && kw > 0
         && channels > 0
-        && (!training || channels * kh * kw <= MAX_PATCH)
+        && (!training || channels * kh * kw <= MAX_PATCH || channels % 8 == 0)
         && filters > 0
         && filters % 8 == 0;
   }

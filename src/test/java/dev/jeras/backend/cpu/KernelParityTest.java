@@ -304,9 +304,10 @@ class KernelParityTest {
       "2 27 29 3 3 3 16 SAME true 2 2 2 2 SAME", // SAME, odd sizes, partial windows
       "2 20 17 1 5 5 40 VALID false 3 3 3 3 VALID", // no ReLU, 40 filters (16 + 16 + 8)
       "3 7 8 4 1 1 24 SAME false 2 2 3 3 SAME", // 1x1 kernel, windows 3 apart
+      "4 13 13 32 3 3 64 VALID true 2 2 2 2 VALID", // MNIST's second layer: long patch
+      "2 13 11 16 3 3 40 SAME true 2 2 2 2 SAME", // long patch, SAME, odd sizes, 32 + 8 filters
     };
-    String[] inferenceOnly = { // long patches: the register-blocked inference loops
-      "4 13 13 32 3 3 64 VALID true 2 2 2 2 VALID", // MNIST's second layer
+    String[] inferenceOnly = { // long patches of channels no multiple of 8: inference only
       "2 13 11 20 3 3 40 SAME true 2 2 2 2 SAME", // SAME, odd sizes, 20 channels, 32 + 8 filters
       "3 9 12 5 3 3 24 VALID false 2 2 2 2 SAME", // no ReLU, 16 + 8 filters, partial windows
     };

@@ -33,9 +33,10 @@ import org.tensorflow.types.TFloat32;
  * directly, against TensorFlow's Conv2D, BiasAdd, Relu and MaxPool on the same inputs in one graph,
  * once per copy of the loops this CPU runs ({@code isa} attribute): paddings, odd sizes, partial
  * pool windows, channel counts that use each code path (blocks of 16, of 8, single channels), long
- * patches (the register-blocked inference loops: blocks of 32, 16 and 8 filters, 1 to 3 windows at
- * a time), batches large enough to split over threads; gradients; errors on bad shapes and ISAs. On
- * Linux x86-64 a missing library fails every test here.
+ * patches (the register-blocked loops: blocks of 32, 16 and 8 filters, 1 to 3 windows at a time;
+ * for training blocks of 64, 32, 16 and 8 filters and channels, tap counts that leave a tail),
+ * batches large enough to split over threads; gradients; errors on bad shapes and ISAs. On Linux
+ * x86-64 a missing library fails every test here.
  */
 class NativeKernelsTest {
 
@@ -75,8 +76,23 @@ class NativeKernelsTest {
     return cases(FORWARD);
   }
 
+  /** Long patches in training: the register-blocked gradient loops, and where they decline. */
+  private static final String[] LONG_GRADIENTS = {
+    "4, 13, 13, 32, 3, 3, 64, VALID, true, 2, 2, 2, 2, VALID", // MNIST's second layer
+    "64, 13, 13, 32, 3, 3, 64, VALID, true, 2, 2, 2, 2, VALID", // several threads
+    "2, 13, 11, 16, 3, 3, 40, SAME, true, 2, 2, 2, 2, SAME", // padded, partial windows, 32 + 8
+    "2, 9, 12, 8, 3, 3, 24, VALID, false, 2, 2, 2, 2, SAME", // no ReLU, 16 + 8 filters
+    "2, 12, 18, 8, 1, 5, 64, VALID, true, 2, 2, 2, 2, VALID", // 40 taps: blocks of 6, then 4
+    "2, 10, 14, 40, 3, 3, 72, SAME, true, 2, 2, 2, 2, VALID", // 32 + 8 channels, 64 + 8 filters
+    "2, 8, 15, 24, 3, 3, 16, SAME, true, 2, 2, 3, 3, SAME", // windows 3 apart: gaps, 16 + 8
+    "2, 11, 11, 16, 3, 3, 24, VALID, true, 3, 3, 3, 3, VALID", // 3x3 windows
+    "2, 9, 9, 20, 3, 3, 16, VALID, true, 2, 2, 2, 2, VALID", // 20 channels: short input loops
+  };
+
   static Stream<Arguments> gradients() {
-    return cases(java.util.Arrays.copyOf(FORWARD, 6));
+    List<String> l = new ArrayList<>(List.of(FORWARD).subList(0, 6));
+    l.addAll(List.of(LONG_GRADIENTS));
+    return cases(l.toArray(String[]::new));
   }
 
   private static Stream<Arguments> cases(String[] geometries) {
@@ -196,7 +212,13 @@ class NativeKernelsTest {
         Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> x = constant(tf, random(n * h * w * c, 11), n, h, w, c);
-      Operand<TFloat32> k = constant(tf, random(kh * kw * c * f, 12), kh, kw, c, f);
+      float[] kernel = random(kh * kw * c * f, 12);
+      if (kh * kw * c > NativeKernels.MAX_PATCH) { // sums of the size of the short cases
+        for (int i = 0; i < kernel.length; i++) {
+          kernel[i] /= (float) Math.sqrt(kh * kw * c / 9.0);
+        }
+      }
+      Operand<TFloat32> k = constant(tf, kernel, kh, kw, c, f);
       Operand<TFloat32> b = tf.constant(random(f, 13));
       Operand<TFloat32> y = convolution(tf, x, k, b, convPad, relu);
       Operand<TFloat32> want =
