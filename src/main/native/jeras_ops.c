@@ -127,6 +127,9 @@ typedef struct {
  * (24 sums for 32 filters), LONG_NW_NARROW with AVX2's 16 (8 sums for 16 filters).
  */
 #define LONG_PATCH 32
+
+/* A 1x1 pool of stride 1: the op is a convolution + bias [+ ReLU], its argmax the ReLU's mask. */
+#define PIXEL_POOL(j) ((j)->pk[0] == 1 && (j)->pk[1] == 1 && (j)->ps[0] == 1 && (j)->ps[1] == 1)
 #define LONG_NW_WIDE 3
 #define LONG_NW_NARROW 1
 

@@ -17,8 +17,11 @@ public enum KernelSite {
   CONV_POOL("split", "native", "native_avx2"),
   /** Inference batch normalization of images. */
   BATCH_NORM("tensorflow", "onednn"),
-  /** Training convolution + bias [+ ReLU], forward and gradients. */
-  TRAIN_CONV("tensorflow", "onednn", "own"),
+  /**
+   * Training convolution + bias [+ ReLU], forward and gradients; {@code native} is jeras' kernel
+   * (its convolution + pool with no pool), {@code native_avx2} its AVX2 copy on an AVX-512 CPU.
+   */
+  TRAIN_CONV("tensorflow", "onednn", "own", "native", "native_avx2"),
   /** Training max pool, forward and gradient. */
   TRAIN_POOL("tensorflow", "onednn", "own"),
   /** Training convolution + bias [+ ReLU] + max pool, forward and gradients. */

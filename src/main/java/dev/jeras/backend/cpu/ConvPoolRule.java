@@ -1,11 +1,8 @@
 package dev.jeras.backend.cpu;
 
 import dev.jeras.backend.KernelSite;
-import dev.jeras.backend.NativeIsa;
 import java.util.ArrayList;
 import java.util.List;
-import org.tensorflow.proto.AttrValue;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NodeDef;
 
 /**
@@ -64,48 +61,30 @@ final class ConvPoolRule extends Rule<ConvPoolRule.ConvPool> {
     if (!fits) {
       return List.of("split");
     }
-    // on an AVX-512 CPU the AVX2 copy is a candidate too: wider is not faster on every CPU
-    return env.isa() == NativeIsa.AUTO && NativeKernels.runs(NativeIsa.AVX512)
-        ? List.of("split", "native", "native_avx2")
-        : List.of("split", "native");
+    List<String> l = new ArrayList<>(List.of("split"));
+    l.addAll(NativeKernels.candidates(env));
+    return l;
   }
 
   @Override
   Replacement replace(NodeGraph g, ConvPool m, String kernel, CpuEnvironment env) {
     ConvChain c = m.chain();
     NodeDef pool = m.pool().node();
-    String name = pool.getName();
-    NodeDef.Builder fused =
-        NativeKernels.fused(
-            name + "/fused",
-            m.training() ? NativeKernels.WITH_ARGMAX : NativeKernels.CONV_MAX_POOL,
-            c.conv().getInput(0),
-            c.conv().getInput(1),
-            c.bias().getInput(1),
-            c.padding().equals("SAME"),
-            c.relu() != null,
+    List<String> removed = new ArrayList<>(c.names());
+    removed.add(pool.getName());
+    return new Replacement(
+        removed,
+        NativeKernels.replacement(
+            c,
+            pool.getName(),
+            kernel,
+            m.training(),
             m.pool().ksize(),
             m.pool().strides(),
             m.pool().padding().equals("SAME"),
-            kernel.equals("native_avx2") ? NativeIsa.AVX2 : env.isa(),
-            env.options().intraOpThreads())
-            .toBuilder();
-    c.controlInputs(pool).forEach(fused::addInput);
-    // the op's registration gives no static shape; a reshape to the pooled one restores it
-    long[] p = m.pool().pooled();
-    NodeDef shape = Nodes.int64Constant(name + "/shape", -1, p[0], p[1], c.geometry().f());
-    NodeDef reshape =
-        NodeDef.newBuilder()
-            .setName(name)
-            .setOp("Reshape")
-            .addInput(name + "/fused")
-            .addInput(shape.getName())
-            .putAttr("T", Nodes.floatType())
-            .putAttr("Tshape", AttrValue.newBuilder().setType(DataType.DT_INT64).build())
-            .build();
-    List<String> removed = new ArrayList<>(c.names());
-    removed.add(name);
-    return new Replacement(removed, List.of(fused.build(), shape, reshape));
+            m.pool().pooled(),
+            env,
+            pool));
   }
 
   @Override

@@ -11,7 +11,9 @@ import org.tensorflow.proto.NodeDef;
  * A convolution + bias [+ ReLU] as one fused node: oneDNN's ({@code onednn}, with oneDNN's backprop
  * kernels in training), or, in training, TensorFlow's fused kernel differentiated by jeras' own
  * gradient forms ({@code own}; a bias-free convolution becomes TensorFlow's generic {@code Conv}
- * for the same gradient). {@code tensorflow} leaves the ops.
+ * for the same gradient); in training also jeras' native kernel ({@code native}, {@code
+ * native_avx2}: its convolution + max pool op with a 1x1 pool, which records the ReLU's mask for
+ * its gradients). {@code tensorflow} leaves the ops.
  */
 final class ConvRule extends Rule<ConvRule.Conv> {
   /** A chain and whether it is differentiated. */
@@ -48,6 +50,15 @@ final class ConvRule extends Rule<ConvRule.Conv> {
     if (m.training() && env.ownConv()) {
       l.add("own");
     }
+    ConvGradients.Geometry geo = m.chain().geometry();
+    if (m.training()
+        && bias
+        && env.nativeTraining()
+        && Nodes.ones(m.chain().strides())
+        && geo.known()
+        && NativeKernels.convolutionFits(geo.kh(), geo.kw(), geo.c(), geo.f(), true)) {
+      l.addAll(NativeKernels.candidates(env)); // its convolution + pool op with no pool
+    }
     return l;
   }
 
@@ -70,6 +81,18 @@ final class ConvRule extends Rule<ConvRule.Conv> {
               .putAttr("groups", AttrValue.newBuilder().setI(1).build())
               .putAttr(ConvGradients.GEOMETRY, Nodes.ints(c.geometry().toArray()));
       return new Replacement(List.of(conv.getName()), List.of(b.build()));
+    }
+    if (kernel.startsWith("native")) {
+      ConvGradients.Geometry geo = c.geometry();
+      boolean same = c.padding().equals("SAME");
+      long[] out = {
+        same ? geo.h() : geo.h() - geo.kh() + 1, same ? geo.w() : geo.w() - geo.kw() + 1
+      };
+      long[] one = {1, 1};
+      return new Replacement(
+          c.names(),
+          NativeKernels.replacement(
+              c, c.last().getName(), kernel, true, one, one, false, out, env));
     }
     boolean oneDnn = kernel.equals("onednn");
     NodeDef.Builder b =

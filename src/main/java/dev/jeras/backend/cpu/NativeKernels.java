@@ -19,6 +19,7 @@ import org.tensorflow.Output;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.OpDef;
 import org.tensorflow.proto.OpList;
@@ -175,6 +176,74 @@ final class NativeKernels {
         .putAttr("isa", Nodes.string(isa.id()))
         .putAttr("threads", AttrValue.newBuilder().setI(threads).build())
         .build();
+  }
+
+  /**
+   * The native candidates for a site this CPU and these options run them at: {@code native} and, on
+   * an AVX-512 CPU with the widest copy asked for, {@code native_avx2} too (wider is not faster on
+   * every CPU).
+   */
+  static List<String> candidates(CpuEnvironment env) {
+    return env.isa() == NativeIsa.AUTO && runs(NativeIsa.AVX512)
+        ? List.of("native", "native_avx2")
+        : List.of("native");
+  }
+
+  /**
+   * The fused op replacing a chain, and a Reshape under the chain's last name that gives its output
+   * the static shape the op's registration does not.
+   *
+   * @param c the convolution chain (with a bias)
+   * @param name the name the output keeps
+   * @param kernel {@code native} or {@code native_avx2}
+   * @param training whether the form records each maximum's position for the gradient
+   * @param ksize the pool's (height, width): (1, 1) with strides (1, 1) for no pool
+   * @param strides the pool's strides
+   * @param poolSame whether the pool pads SAME
+   * @param outShape the output's height and width
+   * @param env the options (copy of the loops, threads)
+   * @param controlFrom the nodes whose control inputs the fused op takes over
+   * @return the nodes to add
+   */
+  static List<NodeDef> replacement(
+      ConvChain c,
+      String name,
+      String kernel,
+      boolean training,
+      long[] ksize,
+      long[] strides,
+      boolean poolSame,
+      long[] outShape,
+      CpuEnvironment env,
+      NodeDef... controlFrom) {
+    NodeDef.Builder fused =
+        fused(
+            name + "/fused",
+            training ? WITH_ARGMAX : CONV_MAX_POOL,
+            c.conv().getInput(0),
+            c.conv().getInput(1),
+            c.bias().getInput(1),
+            c.padding().equals("SAME"),
+            c.relu() != null,
+            ksize,
+            strides,
+            poolSame,
+            kernel.equals("native_avx2") ? NativeIsa.AVX2 : env.isa(),
+            env.options().intraOpThreads())
+            .toBuilder();
+    c.controlInputs(controlFrom).forEach(fused::addInput);
+    NodeDef shape =
+        Nodes.int64Constant(name + "/shape", -1, outShape[0], outShape[1], c.geometry().f());
+    NodeDef reshape =
+        NodeDef.newBuilder()
+            .setName(name)
+            .setOp("Reshape")
+            .addInput(name + "/fused")
+            .addInput(shape.getName())
+            .putAttr("T", Nodes.floatType())
+            .putAttr("Tshape", AttrValue.newBuilder().setType(DataType.DT_INT64).build())
+            .build();
+    return List.of(fused.build(), shape, reshape);
   }
 
   /** Gradient of {@value #WITH_ARGMAX}: input, filter and bias gradients from the pooled one. */

@@ -146,6 +146,9 @@ class KernelParityTest {
     "onednn, 3, 9, 9, 3, 6, 3, 3, 2, 2, SAME",
     "onednn, 3, 8, 8, 6, 4, 3, 3, 1, 1, VALID",
     "onednn, 3, 7, 9, 8, 8, 3, 3, 1, 1, SAME",
+    "native, 2, 12, 12, 32, 32, 3, 3, 1, 1, SAME", // long patch: CIFAR's 32 -> 32
+    "native, 2, 8, 9, 16, 24, 3, 3, 1, 1, VALID", // long patch, 16 + 8 filters
+    "native, 2, 7, 9, 3, 16, 3, 3, 1, 1, SAME", // short patch
   })
   void trainingConvolution_gradientsMatchTensorFlows(
       String kernel,

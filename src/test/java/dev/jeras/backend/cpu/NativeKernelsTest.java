@@ -87,6 +87,11 @@ class NativeKernelsTest {
     "2, 8, 15, 24, 3, 3, 16, SAME, true, 2, 2, 3, 3, SAME", // windows 3 apart: gaps, 16 + 8
     "2, 11, 11, 16, 3, 3, 24, VALID, true, 3, 3, 3, 3, VALID", // 3x3 windows
     "2, 9, 9, 20, 3, 3, 16, VALID, true, 2, 2, 2, 2, VALID", // 20 channels: short input loops
+    // no pool (1x1, stride 1): a convolution + bias [+ ReLU], by rows of pixels
+    "2, 12, 12, 32, 3, 3, 32, SAME, true, 1, 1, 1, 1, VALID", // CIFAR's 32 -> 32
+    "2, 9, 13, 64, 3, 3, 64, SAME, true, 1, 1, 1, 1, VALID", // 64 channels, rows of 6 + 6 + 1
+    "2, 10, 11, 16, 3, 3, 40, VALID, false, 1, 1, 1, 1, VALID", // no ReLU, 32 + 8 filters
+    "2, 8, 8, 3, 3, 3, 16, SAME, true, 1, 1, 1, 1, VALID", // short patch: the taps loops
   };
 
   static Stream<Arguments> gradients() {
