@@ -45,6 +45,18 @@ class KernelParityTest {
     return l;
   }
 
+  /** A [kh, kw, c, f] kernel scaled so that long patches give sums of the size of short ones. */
+  private static RewriteHarness.Input scaledKernel(RewriteHarness.Input kernel) {
+    long[] s = kernel.shape();
+    double patch = s[0] * s[1] * s[2];
+    if (patch > NativeKernels.MAX_PATCH) {
+      for (int i = 0; i < kernel.values().length; i++) {
+        kernel.values()[i] /= (float) Math.sqrt(patch / 9.0);
+      }
+    }
+    return kernel;
+  }
+
   private static void assertGradientsClose(RewriteHarness.Run r, double rtol) {
     assertEquals(r.gRef().size(), r.g().size());
     for (int i = 0; i < r.g().size(); i++) {
@@ -168,7 +180,7 @@ class KernelParityTest {
           RewriteHarness.run(
               List.of(
                   input("x", rng, true, n, h, w, c),
-                  input("k", rng, true, kh, kw, c, f),
+                  scaledKernel(input("k", rng, true, kh, kw, c, f)),
                   input("b", rng, true, f)),
               (tf, in) -> {
                 Operand<TFloat32> y =
@@ -344,12 +356,7 @@ class KernelParityTest {
     int[] strides = {Integer.parseInt(p[11]), Integer.parseInt(p[12])};
     Random rng = new Random(n * 31L + f);
     KernelSite site = training ? KernelSite.TRAIN_CONV_POOL : KernelSite.CONV_POOL;
-    RewriteHarness.Input kernel = input("k", rng, true, kh, kw, c, f);
-    if (kh * kw * c > NativeKernels.MAX_PATCH) { // sums of the size of the short cases
-      for (int i = 0; i < kernel.values().length; i++) {
-        kernel.values()[i] /= (float) Math.sqrt(kh * kw * c / 9.0);
-      }
-    }
+    RewriteHarness.Input kernel = scaledKernel(input("k", rng, true, kh, kw, c, f));
     RewriteHarness.Run r =
         RewriteHarness.run(
             List.of(input("x", rng, true, n, h, w, c), kernel, input("b", rng, true, f)),
