@@ -94,6 +94,9 @@ typedef struct {
   int threads; /* parts a call may be split into; 0: the CPUs this process may run on */
   int conv_same, pool_same, relu;
   int32_t ksize[2], strides[2];
+  pthread_mutex_t mu; /* guards the cached buffer */
+  float* cached;      /* the last call's padded images, kept for the next (fresh memory faults) */
+  size_t cached_size;
 } Attrs;
 
 /* An argmax byte: the ReLU passed nothing back (window positions are 0..254). */
@@ -117,6 +120,7 @@ typedef struct {
   const int64_t* taps;               /* per filter tap (ky, kx, ci), its offset in x from a */
   int64_t ntaps;                     /* convolution pixel's first input value */
   int64_t row_begin, row_end;        /* rows of the pooled output (image * ph + row) */
+  int64_t top, left, xh, xw;         /* input gradient: padding, and the unpadded height, width */
   float* scratch;                    /* long-patch gradients: this part's dense gradient image */
   const float* wt;                   /* long-patch input gradient: the filter as [kh, kw, f, c] */
 } Job;
@@ -370,6 +374,7 @@ static void* create(TF_OpKernelConstruction* ctx, const char* op) {
     free(a);
     a = NULL;
   } else {
+    pthread_mutex_init(&a->mu, NULL);
     a->op = op;
     a->conv_same = conv_same != 0;
     a->pool_same = pool_same != 0;
@@ -379,7 +384,40 @@ static void* create(TF_OpKernelConstruction* ctx, const char* op) {
   return a;
 }
 
-static void destroy(void* kernel) { free(kernel); }
+static void destroy(void* kernel) {
+  Attrs* a = kernel;
+  if (a != NULL) {
+    free(a->cached);
+    pthread_mutex_destroy(&a->mu);
+  }
+  free(a);
+}
+
+/* A buffer of at least `size` bytes: the kernel's cached one if free and large enough. */
+static float* take_buffer(Attrs* a, size_t size) {
+  float* p = NULL;
+  pthread_mutex_lock(&a->mu);
+  if (a->cached != NULL && a->cached_size >= size) {
+    p = a->cached;
+    a->cached = NULL;
+  }
+  pthread_mutex_unlock(&a->mu);
+  return p != NULL ? p : malloc(size);
+}
+
+/* Keeps a buffer from take_buffer for the next call (the larger of two), frees the other. */
+static void give_buffer(Attrs* a, float* p, size_t size) {
+  if (p == NULL) return;
+  pthread_mutex_lock(&a->mu);
+  if (a->cached == NULL || a->cached_size < size) {
+    float* old = a->cached;
+    a->cached = p;
+    a->cached_size = size;
+    p = old;
+  }
+  pthread_mutex_unlock(&a->mu);
+  free(p);
+}
 
 static void fail(TF_OpKernelContext* ctx, TF_Status* s, int code, const char* msg) {
   TF_SetStatus(s, code, msg);
@@ -394,6 +432,8 @@ typedef struct {
   int64_t* taps;
   Job* parts;
   float* sums;
+  Attrs* a;       /* where the padded images' buffer came from and goes back to */
+  size_t padded_size;
   float* scratch; /* long-patch gradients: a dense gradient image per part */
   float* wt;      /* long-patch input gradient: the transposed filter */
   TF_Status* s;
@@ -402,7 +442,8 @@ typedef struct {
 static void release(Call* c) {
   for (int i = 0; i < 4; i++) if (c->in[i]) TF_DeleteTensor(c->in[i]);
   for (int i = 0; i < 2; i++) if (c->out[i]) TF_DeleteTensor(c->out[i]);
-  free(c->padded);
+  if (c->a != NULL) give_buffer(c->a, c->padded, c->padded_size);
+  else free(c->padded);
   free(c->taps);
   free(c->parts);
   free(c->sums);
@@ -481,23 +522,36 @@ static int make_taps(Call* c, Job* job) {
   return 1;
 }
 
-/* The padded images (x itself where no padding) and the tap offsets; 0 where out of memory. */
+/*
+ * The padded images (x itself where no padding) and the tap offsets; 0 where out of memory. The
+ * padded buffer is the kernel's cached one where it can be (memory fresh from the system costs a
+ * page fault per 4 KB), and every value of it is written here: zeros around a copy of x.
+ */
 static int prepare_input(TF_OpKernelContext* ctx, const Attrs* a, Call* c, Job* job,
     int64_t top, int64_t left) {
   TF_Tensor* x = c->in[0];
-  int64_t h = TF_Dim(x, 1), wd = TF_Dim(x, 2);
+  int64_t h = TF_Dim(x, 1), wd = TF_Dim(x, 2), ch = job->c;
   job->x = TF_TensorData(x);
   if (job->h != h || job->wd != wd) {
-    c->padded = calloc((size_t) (job->n * job->h * job->wd * job->c), sizeof(float));
+    c->a = (Attrs*) a; /* only its buffer cache changes, under its mutex */
+    c->padded_size = (size_t) (job->n * job->h * job->wd * ch) * sizeof(float);
+    c->padded = take_buffer(c->a, c->padded_size);
     if (c->padded != NULL) {
+      size_t row = (size_t) (job->wd * ch);
       for (int64_t i = 0; i < job->n; i++) {
-        for (int64_t y = 0; y < h; y++) {
-          memcpy(c->padded + ((i * job->h + y + top) * job->wd + left) * job->c,
-              job->x + (i * h + y) * wd * job->c, (size_t) (wd * job->c) * sizeof(float));
+        for (int64_t y = 0; y < job->h; y++) {
+          float* d = c->padded + (i * job->h + y) * (int64_t) row;
+          if (y < top || y >= top + h) {
+            memset(d, 0, row * sizeof(float));
+            continue;
+          }
+          memset(d, 0, (size_t) (left * ch) * sizeof(float));
+          memcpy(d + left * ch, job->x + (i * h + y - top) * wd * ch, (size_t) (wd * ch) * sizeof(float));
+          memset(d + (left + wd) * ch, 0, (size_t) ((job->wd - left - wd) * ch) * sizeof(float));
         }
       }
     }
-    job->x = c->padded;
+  job->x = c->padded;
   }
   if (job->x == NULL || !make_taps(c, job)) {
     char msg[160];
@@ -677,7 +731,13 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
   float* dx = TF_TensorData(c.out[0]);
   memset(dx, 0, count * sizeof(float));
   if (count == 0) goto done;
-  int padded = job.h != h || job.wd != wd;
+  /* the long-patch loops write into dx, leaving out the padding; the others into a padded copy */
+  int whole = long_gradient(&job, 1);
+  int padded = (job.h != h || job.wd != wd) && !whole;
+  job.top = top;
+  job.left = left;
+  job.xh = h;
+  job.xw = wd;
   float* target = dx;
   if (padded) {
     c.padded = calloc((size_t) (job.n * job.h * job.wd * job.c), sizeof(float));
@@ -697,7 +757,6 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
   job.g = TF_TensorData(c.in[3]);
   job.dx = target;
   int parts = parts_for(job.n, &job); /* whole images: no two parts write the same pixel */
-  int whole = long_gradient(&job, 1);
   if (whole) { /* the filter as [kh, kw, f, c]: a tap's weights for one filter are contiguous */
     c.wt = malloc((size_t) (job.ntaps * job.f) * sizeof(float));
     if (c.wt != NULL) {

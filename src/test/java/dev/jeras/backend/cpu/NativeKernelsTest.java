@@ -340,6 +340,52 @@ class NativeKernelsTest {
     }
   }
 
+  /**
+   * One kernel called with batches of changing sizes: the padded copy of the images it keeps from
+   * call to call must not leak one call's values or zeros into the next.
+   */
+  @Test
+  void paddedBufferKeptBetweenCalls_changingBatchSizes() {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class);
+      Operand<TFloat32> k = constant(tf, random(3 * 3 * 16 * 16, 22), 3, 3, 16, 16);
+      Operand<TFloat32> b = tf.constant(random(16, 23));
+      Operand<TFloat32> want =
+          tf.nn.maxPool(
+              convolution(tf, x, k, b, "SAME", true),
+              tf.constant(new int[] {1, 2, 2, 1}),
+              tf.constant(new int[] {1, 2, 2, 1}),
+              "VALID");
+      Operand<TFloat32> got =
+          fused(
+              tf,
+              NativeKernels.CONV_MAX_POOL,
+              NativeIsa.AUTO,
+              x,
+              k,
+              b,
+              "SAME",
+              true,
+              2,
+              2,
+              2,
+              2,
+              "VALID");
+      int seed = 30;
+      for (int n : new int[] {3, 1, 5, 2}) {
+        try (TFloat32 xt =
+                TFloat32.tensorOf(
+                    Shape.of(n, 9, 10, 16),
+                    org.tensorflow.ndarray.buffer.DataBuffers.of(random(n * 9 * 10 * 16, seed++)));
+            Result r = s.runner().feed(x, xt).fetch(want).fetch(got).run()) {
+          Fixtures.assertClose(Tensors.toFloats(r.get(1)), Tensors.toFloats(r.get(0)), 1e-4, 1e-4);
+        }
+      }
+    }
+  }
+
   @Test
   void emptyBatch_emptyOutputOfTheRightShape() {
     assertArrayEquals(
