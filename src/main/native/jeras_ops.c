@@ -172,12 +172,12 @@ static void forward_part(Job* j) {
 }
 
 /*
- * Whether a gradient runs the long-patch loops: an AVX copy, a long patch, 2x2 windows as the
- * forward pass's long form, and whole vectors of filters (and, for the input gradient, channels).
- * Those loops take whole images per part and a scratch image each.
+ * Whether a gradient runs the long-patch loops: an AVX copy, a long patch or no pool (there the
+ * short-patch loops' per-window work is all overhead), whole vectors of filters (and, for the
+ * input gradient, of channels). Those loops take whole images per part and a scratch image each.
  */
 static int long_gradient(const Job* j, int input) {
-  return j->isa != ISA_BASELINE && j->ntaps > LONG_PATCH && j->f % 8 == 0
+  return j->isa != ISA_BASELINE && (j->ntaps > LONG_PATCH || PIXEL_POOL(j)) && j->f % 8 == 0
       && (!input || j->c % 8 == 0);
 }
 
