@@ -37,7 +37,7 @@ final class KernelCache {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Bumped when jeras' kernels or rules change enough to make old measurements stale. */
-  static final int KERNELS_VERSION = 2;
+  static final int KERNELS_VERSION = 3;
 
   /** Damaged files already reported. */
   private static final java.util.Set<Path> WARNED = ConcurrentHashMap.newKeySet();
