@@ -120,10 +120,29 @@ typedef struct {
   const int64_t* taps;               /* per filter tap (ky, kx, ci), its offset in x from a */
   int64_t ntaps;                     /* convolution pixel's first input value */
   int64_t row_begin, row_end;        /* rows of the pooled output (image * ph + row) */
-  int64_t top, left, xh, xw;         /* input gradient: padding, and the unpadded height, width */
+  int64_t top, left, xh, xw;         /* the convolution's padding; the unpadded height, width */
+  const float* src;                  /* per-image padding: the unpadded images */
+  float* pad_img;                    /* per-image padding: this part's padded image, or NULL */
+  int64_t x_n0;                      /* the image x points at (x holds images x_n0..) */
   float* scratch;                    /* long-patch gradients: this part's dense gradient image */
   const float* wt;                   /* long-patch input gradient: the filter as [kh, kw, f, c] */
 } Job;
+
+/* Writes image n of j->src, padded, into dst: zeros around a copy. */
+static void pad_image(const Job* j, int64_t n, float* dst) {
+  int64_t ch = j->c, row = j->wd * ch;
+  for (int64_t y = 0; y < j->h; y++) {
+    float* d = dst + y * row;
+    if (y < j->top || y >= j->top + j->xh) {
+      memset(d, 0, (size_t) row * sizeof(float));
+      continue;
+    }
+    memset(d, 0, (size_t) (j->left * ch) * sizeof(float));
+    memcpy(d + j->left * ch, j->src + ((n * j->xh) + y - j->top) * j->xw * ch,
+        (size_t) (j->xw * ch) * sizeof(float));
+    memset(d + (j->left + j->xw) * ch, 0, (size_t) ((j->wd - j->left - j->xw) * ch) * sizeof(float));
+  }
+}
 
 /*
  * The register-blocked inference loops (long_block in conv_max_pool.inc) take patches (kh * kw *
@@ -165,10 +184,27 @@ typedef struct {
 #undef LONG_FORM
 #undef KERNEL
 
-static void forward_part(Job* j) {
+static void forward_rows(Job* j) {
   if (j->isa == ISA_AVX512) run_rows_avx512(j);
   else if (j->isa == ISA_AVX2) run_rows_avx2(j);
   else run_rows_baseline(j);
+}
+
+/* This part's rows; with per-image padding, one image at a time, padded while it is in cache. */
+static void forward_part(Job* j) {
+  if (j->pad_img == NULL) {
+    forward_rows(j);
+    return;
+  }
+  for (int64_t n = j->row_begin / j->ph; n * j->ph < j->row_end; n++) {
+    Job k = *j;
+    pad_image(j, n, j->pad_img);
+    k.x = j->pad_img;
+    k.x_n0 = n;
+    k.row_begin = n * j->ph > j->row_begin ? n * j->ph : j->row_begin;
+    k.row_end = (n + 1) * j->ph < j->row_end ? (n + 1) * j->ph : j->row_end;
+    forward_rows(&k);
+  }
 }
 
 /*
@@ -436,6 +472,7 @@ typedef struct {
   size_t padded_size;
   float* scratch; /* long-patch gradients: a dense gradient image per part */
   float* wt;      /* long-patch input gradient: the transposed filter */
+  float* pad_imgs; /* per-image padding: a padded image per part */
   TF_Status* s;
 } Call;
 
@@ -449,6 +486,7 @@ static void release(Call* c) {
   free(c->sums);
   free(c->scratch);
   free(c->wt);
+  free(c->pad_imgs);
   TF_DeleteStatus(c->s);
 }
 
@@ -528,11 +566,17 @@ static int make_taps(Call* c, Job* job) {
  * page fault per 4 KB), and every value of it is written here: zeros around a copy of x.
  */
 static int prepare_input(TF_OpKernelContext* ctx, const Attrs* a, Call* c, Job* job,
-    int64_t top, int64_t left) {
+    int64_t top, int64_t left, int per_image) {
   TF_Tensor* x = c->in[0];
   int64_t h = TF_Dim(x, 1), wd = TF_Dim(x, 2), ch = job->c;
   job->x = TF_TensorData(x);
-  if (job->h != h || job->wd != wd) {
+  job->top = top;
+  job->left = left;
+  job->xh = h;
+  job->xw = wd;
+  if ((job->h != h || job->wd != wd) && per_image) { /* each part pads its images: give_pad */
+    job->src = job->x;
+  } else if (job->h != h || job->wd != wd) {
     c->a = (Attrs*) a; /* only its buffer cache changes, under its mutex */
     c->padded_size = (size_t) (job->n * job->h * job->wd * ch) * sizeof(float);
     c->padded = take_buffer(c->a, c->padded_size);
@@ -590,6 +634,16 @@ static int give_scratch(Call* c, const Job* job, int count) {
   return 1;
 }
 
+/* Where the parts pad images one at a time, a padded image buffer each; 0 where out of memory. */
+static int give_pad(Call* c, const Job* job, int count) {
+  if (job->src == NULL) return 1;
+  size_t per = (size_t) (job->h * job->wd * job->c);
+  c->pad_imgs = malloc((size_t) count * per * sizeof(float));
+  if (c->pad_imgs == NULL) return 0;
+  for (int t = 0; t < count; t++) c->parts[t].pad_img = c->pad_imgs + t * per;
+  return 1;
+}
+
 static void forward(TF_OpKernelContext* ctx, const Attrs* a, int with_argmax) {
   Call c = {0};
   c.s = TF_NewStatus();
@@ -622,13 +676,13 @@ static void forward(TF_OpKernelContext* ctx, const Attrs* a, int with_argmax) {
     goto done;
   }
   if (count == 0) goto done;
-  if (!prepare_input(ctx, a, &c, &job, top, left)) goto done;
+  if (!prepare_input(ctx, a, &c, &job, top, left, 1)) goto done;
   job.b = TF_TensorData(b);
   job.y = TF_TensorData(c.out[0]);
   job.am_out = with_argmax ? TF_TensorData(c.out[1]) : NULL;
   int64_t rows = job.n * job.ph;
   int parts = parts_for(rows, &job);
-  if (!split(&c, &job, parts, rows, 1)) {
+  if (!split(&c, &job, parts, rows, 1) || !give_pad(&c, &job, parts)) {
     fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
@@ -686,16 +740,16 @@ static void backprop_filter(TF_OpKernelContext* ctx, const Attrs* a) {
   memset(dw, 0, wn * sizeof(float));
   memset(db, 0, (size_t) job.f * sizeof(float));
   if (job.n == 0) goto done;
-  if (!prepare_input(ctx, a, &c, &job, top, left)) goto done;
+  int whole = long_gradient(&job, 0); /* the long form takes whole images, padded one by one */
+  if (!prepare_input(ctx, a, &c, &job, top, left, whole)) goto done;
   job.am_in = TF_TensorData(c.in[2]);
   job.g = TF_TensorData(c.in[3]);
-  int whole = long_gradient(&job, 0); /* the long form takes whole images */
   int64_t units = whole ? job.n : job.n * job.ph;
   int parts = parts_for(units, &job);
   size_t per = wn + (size_t) job.f;
   c.sums = calloc((size_t) parts * per, sizeof(float));
   if (c.sums == NULL || !split(&c, &job, parts, units, whole ? job.ph : 1)
-      || (whole && !give_scratch(&c, &job, parts))) {
+      || (whole && (!give_scratch(&c, &job, parts) || !give_pad(&c, &job, parts)))) {
     fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
