@@ -124,6 +124,10 @@ typedef struct {
   const float* src;                  /* per-image padding: the unpadded images */
   float* pad_img;                    /* per-image padding: this part's padded image, or NULL */
   int64_t x_n0;                      /* the image x points at (x holds images x_n0..) */
+  const float* wflip;                /* gather-form input gradient: the filter flipped, as
+                                        [kh, kw, f, c]; NULL for the scatter form */
+  const float* zeros;                /* gather form: c zeros (its bias) */
+  float* padgrad;                    /* gather form: this part's padded gradient image */
   float* scratch;                    /* long-patch gradients: this part's dense gradient image */
   const float* wt;                   /* long-patch input gradient: the filter as [kh, kw, f, c] */
 } Job;
@@ -473,6 +477,8 @@ typedef struct {
   float* scratch; /* long-patch gradients: a dense gradient image per part */
   float* wt;      /* long-patch input gradient: the transposed filter */
   float* pad_imgs; /* per-image padding: a padded image per part */
+  float* zeros;    /* gather-form input gradient: its zero bias */
+  float* padgrads; /* gather-form input gradient: a padded gradient image per part */
   TF_Status* s;
 } Call;
 
@@ -487,6 +493,8 @@ static void release(Call* c) {
   free(c->scratch);
   free(c->wt);
   free(c->pad_imgs);
+  free(c->zeros);
+  free(c->padgrads);
   TF_DeleteStatus(c->s);
 }
 
@@ -644,6 +652,16 @@ static int give_pad(Call* c, const Job* job, int count) {
   return 1;
 }
 
+/* The gather form's padded gradient image per part: the convolution output padded by kh - 1,
+ * kw - 1 on every side, f floats a pixel; 0 where out of memory. */
+static int give_padgrad(Call* c, const Job* job, int count) {
+  size_t per = (size_t) ((job->ch + 2 * (job->kh - 1)) * (job->cw + 2 * (job->kw - 1)) * job->f);
+  c->padgrads = malloc((size_t) count * per * sizeof(float));
+  if (c->padgrads == NULL) return 0;
+  for (int t = 0; t < count; t++) c->parts[t].padgrad = c->padgrads + t * per;
+  return 1;
+}
+
 static void forward(TF_OpKernelContext* ctx, const Attrs* a, int with_argmax) {
   Call c = {0};
   c.s = TF_NewStatus();
@@ -783,10 +801,21 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
     goto done;
   }
   float* dx = TF_TensorData(c.out[0]);
-  memset(dx, 0, count * sizeof(float));
   if (count == 0) goto done;
   /* the long-patch loops write into dx, leaving out the padding; the others into a padded copy */
   int whole = long_gradient(&job, 1);
+  /*
+   * The long-patch loops' two forms: scatter (each convolution pixel's gradient added into the
+   * input pixels it read) or gather (each input pixel's gradient as a forward convolution of the
+   * zero-padded convolution gradient with the flipped filter: written once, no read-modify-write).
+   * Gather computes every input pixel, scatter every covered convolution pixel: gather where those
+   * counts are close (SAME convolutions), scatter where the padding would add much (VALID).
+   */
+  int64_t y1 = (job.ph - 1) * job.ps[0] - job.ppt + job.pk[0];
+  int64_t x1 = (job.pw - 1) * job.ps[1] - job.ppl + job.pk[1];
+  int64_t covered = (y1 > job.ch ? job.ch : y1) * (x1 > job.cw ? job.cw : x1);
+  int gather = whole && 4 * h * wd <= 5 * covered;
+  if (!gather) memset(dx, 0, count * sizeof(float)); /* gather writes every value */
   int padded = (job.h != h || job.wd != wd) && !whole;
   job.top = top;
   job.left = left;
@@ -811,22 +840,27 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
   job.g = TF_TensorData(c.in[3]);
   job.dx = target;
   int parts = parts_for(job.n, &job); /* whole images: no two parts write the same pixel */
-  if (whole) { /* the filter as [kh, kw, f, c]: a tap's weights for one filter are contiguous */
+  if (whole) { /* the filter as [kh, kw, f, c] (flipped for gather): one filter's c contiguous */
     c.wt = malloc((size_t) (job.ntaps * job.f) * sizeof(float));
     if (c.wt != NULL) {
       int64_t k2 = job.kh * job.kw;
       for (int64_t t = 0; t < k2; t++) {
+        int64_t from = gather ? k2 - 1 - t : t; /* (a, b) takes (kh - 1 - a, kw - 1 - b) */
         for (int64_t ci = 0; ci < job.c; ci++) {
           for (int64_t f = 0; f < job.f; f++) {
-            c.wt[(t * job.f + f) * job.c + ci] = job.w[(t * job.c + ci) * job.f + f];
+            c.wt[(t * job.f + f) * job.c + ci] = job.w[(from * job.c + ci) * job.f + f];
           }
         }
       }
     }
-    job.wt = c.wt;
+    job.wt = gather ? NULL : c.wt;
+    job.wflip = gather ? c.wt : NULL;
   }
+  if (gather) c.zeros = calloc((size_t) job.c, sizeof(float));
+  job.zeros = c.zeros;
   if (!split(&c, &job, parts, job.n, job.ph) || (whole && (c.wt == NULL
-      || !give_scratch(&c, &job, parts)))) {
+      || !give_scratch(&c, &job, parts))) || (gather && (c.zeros == NULL
+      || !give_padgrad(&c, &job, parts)))) {
     fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
