@@ -8,8 +8,11 @@ import java.util.Locale;
  * chooses among (the first is TensorFlow's standard ops, or for a fusion, not fusing).
  */
 public enum KernelSite {
-  /** Inference convolution + bias [+ ReLU]. */
-  CONV("tensorflow", "onednn"),
+  /**
+   * Inference convolution + bias [+ ReLU]: {@code native} is jeras' kernel (its convolution + pool
+   * with no pool), {@code native_avx2} its AVX2 copy on an AVX-512 CPU.
+   */
+  CONV("tensorflow", "onednn", "native", "native_avx2"),
   /**
    * Inference convolution + bias [+ ReLU] + max pool: {@code native} is jeras' kernel in the widest
    * copy the CPU runs, {@code native_avx2} its AVX2 copy on an AVX-512 CPU.

@@ -11,9 +11,9 @@ import org.tensorflow.proto.NodeDef;
  * A convolution + bias [+ ReLU] as one fused node: oneDNN's ({@code onednn}, with oneDNN's backprop
  * kernels in training), or, in training, TensorFlow's fused kernel differentiated by jeras' own
  * gradient forms ({@code own}; a bias-free convolution becomes TensorFlow's generic {@code Conv}
- * for the same gradient); in training also jeras' native kernel ({@code native}, {@code
- * native_avx2}: its convolution + max pool op with a 1x1 pool, which records the ReLU's mask for
- * its gradients). {@code tensorflow} leaves the ops.
+ * for the same gradient); jeras' native kernel ({@code native}, {@code native_avx2}: its
+ * convolution + max pool op with a 1x1 pool, whose training form records the ReLU's mask for its
+ * gradients). {@code tensorflow} leaves the ops.
  */
 final class ConvRule extends Rule<ConvRule.Conv> {
   /** A chain and whether it is differentiated. */
@@ -51,12 +51,11 @@ final class ConvRule extends Rule<ConvRule.Conv> {
       l.add("own");
     }
     ConvGradients.Geometry geo = m.chain().geometry();
-    if (m.training()
-        && bias
-        && env.nativeTraining()
+    if (bias
+        && (m.training() ? env.nativeTraining() : env.nativeRuns())
         && Nodes.ones(m.chain().strides())
         && geo.known()
-        && NativeKernels.convolutionFits(geo.kh(), geo.kw(), geo.c(), geo.f(), true)) {
+        && NativeKernels.convolutionFits(geo.kh(), geo.kw(), geo.c(), geo.f(), m.training())) {
       l.addAll(NativeKernels.candidates(env)); // its convolution + pool op with no pool
     }
     return l;
@@ -92,7 +91,7 @@ final class ConvRule extends Rule<ConvRule.Conv> {
       return new Replacement(
           c.names(),
           NativeKernels.replacement(
-              c, c.last().getName(), kernel, true, one, one, false, out, env));
+              c, c.last().getName(), kernel, m.training(), one, one, false, out, env));
     }
     boolean oneDnn = kernel.equals("onednn");
     NodeDef.Builder b =

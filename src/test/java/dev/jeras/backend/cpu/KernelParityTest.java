@@ -224,22 +224,25 @@ class KernelParityTest {
     assertGradientsClose(r, 1e-4);
   }
 
-  @ParameterizedTest(name = "inference oneDNN: {0}x{1}x{2} -> {3}, kernel {4}x{5}, stride {6}, {7}")
+  @ParameterizedTest(name = "inference {0}: {1}x{2}x{3} -> {4}, kernel {5}x{6}, stride {7}, {8}")
   @CsvSource({
-    "10, 10, 1, 8, 3, 3, 1, VALID",
-    "9, 9, 3, 4, 3, 3, 1, SAME",
-    "8, 7, 2, 5, 2, 4, 1, SAME",
-    "9, 9, 3, 6, 3, 3, 2, SAME",
-    "12, 12, 32, 64, 3, 3, 1, SAME",
+    "onednn, 10, 10, 1, 8, 3, 3, 1, VALID",
+    "onednn, 9, 9, 3, 4, 3, 3, 1, SAME",
+    "onednn, 8, 7, 2, 5, 2, 4, 1, SAME",
+    "onednn, 9, 9, 3, 6, 3, 3, 2, SAME",
+    "onednn, 12, 12, 32, 64, 3, 3, 1, SAME",
+    "native, 12, 12, 32, 64, 3, 3, 1, SAME", // long patch: rows of pixels
+    "native, 9, 11, 20, 24, 3, 3, 1, SAME", // 20 channels, 16 + 8 filters
+    "native, 10, 10, 1, 8, 3, 3, 1, VALID", // short patch
   })
-  void inferenceConvolution_oneDnnMatchesTensorFlows(
-      int h, int w, int c, int f, int kh, int kw, int s, String pad) {
+  void inferenceConvolution_matchesTensorFlows(
+      String kernel, int h, int w, int c, int f, int kh, int kw, int s, String pad) {
     Random rng = new Random(5L * h + c);
     RewriteHarness.Run r =
         RewriteHarness.run(
             List.of(
                 input("x", rng, false, 3, h, w, c),
-                input("k", rng, false, kh, kw, c, f),
+                scaledKernel(input("k", rng, false, kh, kw, c, f)),
                 input("b", rng, false, f)),
             (tf, in) ->
                 STD.relu(
@@ -250,8 +253,8 @@ class KernelParityTest {
                             tf, in.get("x"), in.get("k"), new int[] {s, s}, pad, new int[] {1, 1}),
                         in.get("b"))),
             false,
-            pinned(KernelSite.CONV, "onednn", NativeIsa.AUTO));
-    assertEquals(1, r.count(KernelSite.CONV, "onednn"));
+            pinned(KernelSite.CONV, kernel, NativeIsa.AUTO));
+    assertEquals(1, r.count(KernelSite.CONV, kernel));
     Fixtures.assertClose(r.y(), r.yRef(), 1e-4, 1e-5);
   }
 
