@@ -5,13 +5,15 @@
  * JerasConvMaxPool: a stride-1 2-D convolution of a float NHWC batch, plus a bias, optionally a
  * ReLU, then a max pool, in one pass. Each pooled value is computed from the input directly, so
  * the convolution's full-size output (for MNIST's first layer at batch 256, 22 MB) is never
- * written or read back. Worth it where the convolution is short (few input channels): there the
- * separate ops are bound by that memory traffic, not by arithmetic.
+ * written or read back. Short patches (few input channels) gain most from that; long ones (MNIST's
+ * second layer, 288 values) go to register-blocked loops. A 1x1 pool of stride 1 makes the op a
+ * plain convolution + bias [+ ReLU] (CIFAR-10's convolutions, followed by batch normalization).
  *
  * For training, JerasConvMaxPoolWithArgmax also writes, per pooled value, which window position
  * held the maximum (the first in row-major order, TensorFlow's rule), or NO_GRADIENT where the
  * ReLU passes nothing back; JerasConvMaxPoolBackpropFilter and JerasConvMaxPoolBackpropInput
- * send each pooled gradient to that convolution pixel and on to the filter, bias and input.
+ * send each pooled gradient to that convolution pixel and on to the filter, bias and input (for
+ * long patches as matrix products over each image's dense convolution gradient).
  */
 #define _GNU_SOURCE
 #include <errno.h>

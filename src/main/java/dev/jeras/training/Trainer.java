@@ -176,8 +176,10 @@ public final class Trainer {
       for (Metric m : metrics) {
         Metric resolved = m.resolve(loss);
         sumNames.add(prefix + m.kerasName());
-        trainSums.add(sum(tf, perSample(tf, resolved.perSample(tf, t, yPred))));
-        evalSums.add(sum(tf, perSample(tf, resolved.perSample(tf, t, evalPred))));
+        trainSums.add(
+            sum(tf, perSample(tf, resolved.perSample(tf, t, ranked(resolved, yPred, train)))));
+        evalSums.add(
+            sum(tf, perSample(tf, resolved.perSample(tf, t, ranked(resolved, evalPred, infer)))));
       }
     }
     Operand<TFloat32> trainLoss = outputs == 1 ? trainLosses.get(0) : tf.math.addN(trainLosses);
@@ -584,6 +586,17 @@ public final class Trainer {
     DataParallel dp = engine.dataParallel();
     engine.prepareTraining(dp == null ? options.batchSize : dp.localBatch(options.batchSize));
     return new FitLoop(this, xs, ys, options).run();
+  }
+
+  /**
+   * What an accuracy metric takes the arg max of: a softmax output's logits where the forward pass
+   * has them (the same arg max, and the training step then does not run the softmax at all), else
+   * the output.
+   */
+  private static Operand<TFloat32> ranked(Metric m, Operand<TFloat32> out, Engine.Forward forward) {
+    Operand<TFloat32> logits = forward.logits().get(out);
+    boolean argMax = m == Metric.SPARSE_CATEGORICAL_ACCURACY || m == Metric.CATEGORICAL_ACCURACY;
+    return argMax && logits != null ? logits : out;
   }
 
   /**
