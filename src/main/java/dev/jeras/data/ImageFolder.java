@@ -1,6 +1,7 @@
 package dev.jeras.data;
 
 import dev.jeras.JerasException;
+import dev.jeras.internal.Prefetcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;

@@ -12,6 +12,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jeras.JerasException;
+import dev.jeras.internal.Prefetcher;
 import dev.jeras.internal.Tensors;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.jeras.data;
+package dev.jeras.internal;
 
 import dev.jeras.JerasException;
 import java.util.ArrayDeque;
@@ -18,7 +18,7 @@ import java.util.function.IntFunction;
  *
  * @param <T> the results, closed here when the consumer will not receive them
  */
-final class Prefetcher<T extends AutoCloseable> implements AutoCloseable {
+public final class Prefetcher<T extends AutoCloseable> implements AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
   private final ExecutorService pool;
@@ -35,7 +35,7 @@ final class Prefetcher<T extends AutoCloseable> implements AutoCloseable {
    * @param task computes result i
    * @param name names the threads ("jeras-decode")
    */
-  Prefetcher(int tasks, int threads, int depth, IntFunction<T> task, String name) {
+  public Prefetcher(int tasks, int threads, int depth, IntFunction<T> task, String name) {
     this.tasks = tasks;
     this.task = task;
     int pool = POOLS.incrementAndGet();
@@ -64,7 +64,7 @@ final class Prefetcher<T extends AutoCloseable> implements AutoCloseable {
    * @return the result of the next task, or {@code null} after the last
    * @throws RuntimeException what the task threw
    */
-  T next() {
+  public T next() {
     if (closed) {
       throw new IllegalStateException("the pass was closed");
     }
