@@ -134,6 +134,27 @@ typedef struct {
   const float* wt;                   /* long-patch input gradient: the filter as [kh, kw, f, c] */
 } Job;
 
+/*
+ * The rectangle [r[0], r[1]) x [r[2], r[3]) of convolution pixels that the pool windows cover, the
+ * only ones a gradient reaches (MNIST's 11 x 11 output: 10 x 10 under a VALID 2x2 pool).
+ */
+static void covered(const Job* j, int64_t r[4]) {
+  int64_t y0 = -j->ppt, x0 = -j->ppl;
+  int64_t y1 = (j->ph - 1) * j->ps[0] - j->ppt + j->pk[0];
+  int64_t x1 = (j->pw - 1) * j->ps[1] - j->ppl + j->pk[1];
+  r[0] = y0 < 0 ? 0 : y0;
+  r[1] = y1 > j->ch ? j->ch : y1;
+  r[2] = x0 < 0 ? 0 : x0;
+  r[3] = x1 > j->cw ? j->cw : x1;
+}
+
+/* Rows of the covered rectangle r per pass of the gradient loops: their gradient (at most 8 KB)
+ * stays in L1. */
+static int64_t chunk_rows(const Job* j, const int64_t r[4]) {
+  int64_t rows = 2048 / ((r[3] - r[2]) * j->f);
+  return rows < 1 ? 1 : rows;
+}
+
 /* Writes image n of j->src, padded, into dst: zeros around a copy. */
 static void pad_image(const Job* j, int64_t n, float* dst) {
   int64_t ch = j->c, row = j->wd * ch;
@@ -634,10 +655,9 @@ static int split(Call* c, const Job* job, int count, int64_t units, int64_t rows
  * floats) for the long-patch loops; 0 where out of memory.
  */
 static int give_scratch(Call* c, const Job* job, int count) {
-  /* the rectangle starts at pixel (0, 0): pool padding only moves windows' starts before it */
-  int64_t y1 = (job->ph - 1) * job->ps[0] - job->ppt + job->pk[0];
-  int64_t x1 = (job->pw - 1) * job->ps[1] - job->ppl + job->pk[1];
-  size_t per = (size_t) ((y1 > job->ch ? job->ch : y1) * (x1 > job->cw ? job->cw : x1) * job->f);
+  int64_t r[4];
+  covered(job, r);
+  size_t per = (size_t) ((r[1] - r[0]) * (r[3] - r[2]) * job->f);
   c->scratch = malloc((size_t) count * per * sizeof(float));
   if (c->scratch == NULL) return 0;
   for (int t = 0; t < count; t++) c->parts[t].scratch = c->scratch + t * per;
@@ -813,10 +833,9 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
    * Gather computes every input pixel, scatter every covered convolution pixel: gather where those
    * counts are close (SAME convolutions), scatter where the padding would add much (VALID).
    */
-  int64_t y1 = (job.ph - 1) * job.ps[0] - job.ppt + job.pk[0];
-  int64_t x1 = (job.pw - 1) * job.ps[1] - job.ppl + job.pk[1];
-  int64_t covered = (y1 > job.ch ? job.ch : y1) * (x1 > job.cw ? job.cw : x1);
-  int gather = whole && 4 * h * wd <= 5 * covered;
+  int64_t r[4];
+  covered(&job, r);
+  int gather = whole && 4 * h * wd <= 5 * (r[1] - r[0]) * (r[3] - r[2]);
   if (!gather) memset(dx, 0, count * sizeof(float)); /* gather writes every value */
   int padded = (job.h != h || job.wd != wd) && !whole;
   job.top = top;

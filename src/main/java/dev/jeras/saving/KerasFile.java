@@ -137,11 +137,8 @@ public final class KerasFile {
       Model result = model;
       model = null;
       return result;
-    } catch (ZipException e) {
-      throw new JerasException(
-          file + ": not a valid .keras file (expected a zip archive): " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new JerasException(file + ": cannot read: " + e.getMessage(), e);
+      throw unreadable(file, e);
     } finally {
       if (model != null) {
         model.close();
@@ -164,16 +161,21 @@ public final class KerasFile {
     try (ZipFile zip = new ZipFile(file.toFile())) {
       h5 = extractWeights(zip, file);
       WeightsH5.read(model, h5, file + "!model.weights.h5");
-    } catch (ZipException e) {
-      throw new JerasException(
-          file + ": not a valid .keras file (expected a zip archive): " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new JerasException(file + ": cannot read: " + e.getMessage(), e);
+      throw unreadable(file, e);
     } finally {
       if (h5 != null) {
         AtomicFiles.deleteQuietly(h5);
       }
     }
+  }
+
+  /** The error for a .keras archive that cannot be read: not a zip, or an I/O failure. */
+  private static JerasException unreadable(Path file, IOException e) {
+    return e instanceof ZipException
+        ? new JerasException(
+            file + ": not a valid .keras file (expected a zip archive): " + e.getMessage(), e)
+        : new JerasException(file + ": cannot read: " + e.getMessage(), e);
   }
 
   /** Copies the archive's model.weights.h5 to a temporary file (jHDF reads files); delete it. */
