@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code --weights FILE} on every command that builds a model, with the weight files of every Keras
@@ -50,15 +50,7 @@ class CliWeightsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "cnn.weights.h5",
-        "cnn.keras",
-        "cnn_legacy_model.h5",
-        "cnn_legacy_weights.h5",
-        "cnn_renamed_weights.h5",
-        "cnn_chunked_weights.h5"
-      })
+  @MethodSource("dev.jeras.testing.Fixtures#legacyWeightFiles")
   void predict_withWeightsOfEveryKind_givesKerasOutputs(String file) {
     Path y = tmp.resolve("y.npy");
     CliRun r =

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Weight files of every Keras kind loaded into a model built from its architecture
@@ -38,15 +38,7 @@ class WeightFilesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "cnn.weights.h5",
-        "cnn.keras",
-        "cnn_legacy_model.h5",
-        "cnn_legacy_weights.h5",
-        "cnn_renamed_weights.h5",
-        "cnn_chunked_weights.h5"
-      })
+  @MethodSource("dev.jeras.testing.Fixtures#legacyWeightFiles")
   void everyKind_loadsIntoTheBuiltModel_predictsAsKeras(String file) {
     try (Model m = fresh()) {
       ModelFiles.loadWeights(m, DIR.resolve(file));

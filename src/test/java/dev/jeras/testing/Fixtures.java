@@ -21,6 +21,21 @@ public final class Fixtures {
   private Fixtures() {}
 
   /**
+   * @return the Keras-written files of {@code testdata/legacy-weights/} that each hold the weights
+   *     of its {@code cnn.json} model, one per kind jeras reads ({@code .weights.h5}, {@code
+   *     .keras}, legacy whole-model and weights-only {@code .h5}, renamed layers, chunked datasets)
+   */
+  public static java.util.stream.Stream<String> legacyWeightFiles() {
+    return java.util.stream.Stream.of(
+        "cnn.weights.h5",
+        "cnn.keras",
+        "cnn_legacy_model.h5",
+        "cnn_legacy_weights.h5",
+        "cnn_renamed_weights.h5",
+        "cnn_chunked_weights.h5");
+  }
+
+  /**
    * @return the repository's testdata directory
    */
   public static Path testdata() {

@@ -523,6 +523,81 @@ class NativeKernelsTest {
     }
   }
 
+  /**
+   * Filter and bias gradients of one fixed call split into {@code threads} parts: {long-patch form,
+   * short form}, each {filter, bias}.
+   */
+  private static float[][] filterGradients(int threads) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      float[][] out = new float[4][];
+      // a no-pool convolution of 16 channels (long-patch loops), then MNIST's first layer (short)
+      long[][] shapes = {{24, 12, 12, 16, 16, 1}, {24, 28, 28, 1, 32, 2}};
+      for (int i = 0; i < 2; i++) {
+        long[] d = shapes[i];
+        int n = (int) (d[0] * d[1] * d[2] * d[3]);
+        Operand<TFloat32> x = constant(tf, random(n, 50 + i), d[0], d[1], d[2], d[3]);
+        Operand<TFloat32> k =
+            constant(tf, random((int) (9 * d[3] * d[4]), 60 + i), 3, 3, d[3], d[4]);
+        Operand<TFloat32> b = tf.constant(random((int) d[4], 70 + i));
+        Operand<TFloat32> y =
+            tf.scope()
+                .opBuilder(NativeKernels.WITH_ARGMAX, "fused" + i)
+                .addInput(x.asOutput())
+                .addInput(k.asOutput())
+                .addInput(b.asOutput())
+                .setAttr("conv_same", true)
+                .setAttr("relu", true)
+                .setAttr("ksize", new long[] {d[5], d[5]})
+                .setAttr("strides", new long[] {d[5], d[5]})
+                .setAttr("pool_same", false)
+                .setAttr("threads", (long) threads)
+                .build()
+                .<TFloat32>output(0);
+        long[] pooled = {d[0], d[1] / d[5], d[2] / d[5], d[4]}; // SAME convolution, then the pool
+        Operand<TFloat32> r =
+            constant(
+                tf, random((int) (pooled[0] * pooled[1] * pooled[2] * pooled[3]), 80 + i), pooled);
+        var grads =
+            tf.gradients(
+                tf.reduceSum(tf.math.mul(y, r), tf.constant(new int[] {0, 1, 2, 3})),
+                List.of(k, b));
+        try (Result res = s.runner().fetch(grads.dy(0)).fetch(grads.dy(1)).run()) {
+          out[2 * i] = Tensors.toFloats(res.get(0));
+          out[2 * i + 1] = Tensors.toFloats(res.get(1));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Test
+  void filterGradient_splitIntoParts_sameBitsEveryCall() throws Exception {
+    assertTrue(NativeKernels.trainable(), "gradient registered");
+    float[][] first = filterGradients(3);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2); // two calls at once share the pool
+    try {
+      List<java.util.concurrent.Future<float[][]>> calls = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        calls.add(pool.submit(() -> filterGradients(3)));
+      }
+      for (var c : calls) {
+        float[][] again = c.get();
+        for (int i = 0; i < first.length; i++) {
+          assertArrayEquals(first[i], again[i], "gradient " + i + " differs between calls");
+        }
+      }
+    } finally {
+      pool.shutdown();
+    }
+    float[][] one = filterGradients(1); // one part: the same sums, added in another order
+    for (int i = 0; i < first.length; i++) {
+      Fixtures.assertClose(first[i], one[i], 1e-4, 1e-4);
+    }
+  }
+
   @Test
   void threadPool_moreParts_concurrentCalls_sameValues() throws Exception {
     for (int threads : new int[] {1, 3, 7}) {
