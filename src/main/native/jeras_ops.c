@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the parts of TensorFlow's C API this file uses (tensorflow/c/{kernels,ops,tf_*}.h) ---- */
@@ -286,19 +287,27 @@ static int choose_isa(const char* op, const char* isa, char* msg, size_t len) {
   return -1;
 }
 
-/* CPUs this process may run on. */
+/* CPUs this process may run on, asked again every 1024 calls (a system call each time). */
 static int usable_cpus(void) {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-    int n = CPU_COUNT(&set);
-    if (n > 0) return n;
+  static int known, calls;
+  if (__atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED) % 1024 != 0) {
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k > 0) return k;
   }
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (int) n : 1;
+  int n = 0;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) n = CPU_COUNT(&set);
+  if (n <= 0) {
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    n = online > 0 ? (int) online : 1;
+  }
+  __atomic_store_n(&known, n, __ATOMIC_RELAXED);
+  return n;
 }
 
 /*
- * Below this many multiply-adds a call runs in one thread (handing work over costs ~10-50 us).
+ * Below this many multiply-adds a call runs in one thread (handing work to a sleeping worker costs
+ * ~10-50 us, to one still awake about a microsecond).
  * MNIST's second layer at batch 1 (1.8 M) is split: on a busy 2-core machine that served 3x the
  * batch-1 calls per second, with a far shorter tail, than one thread.
  */
@@ -317,11 +326,17 @@ static int parts_for(int64_t units, const Job* j) {
  * A pool of worker threads, started once and kept, so that a call no longer starts a thread per
  * part. A call queues its parts 1.., runs part 0 itself, then runs queued parts (its own or
  * another call's) until its own are done: concurrent calls never wait on each other idly.
+ *
+ * An idle worker watches the queue for SPIN_NS before it sleeps, and a caller whose parts are all
+ * taken watches them for as long before it sleeps: a wake-up through the kernel costs 10-50 us on a
+ * virtual machine, more than a small call's whole part, while back-to-back calls (a model's layers,
+ * a training step's ops) find the workers still awake. Nobody is woken who is not asleep.
  */
 #define QUEUE 256
+#define SPIN_NS 100000L
 
 typedef struct {
-  int remaining; /* this call's parts not yet finished, under pool_mu */
+  int remaining; /* this call's parts not yet finished: changed under pool_mu, watched without */
 } Batch;
 
 typedef struct {
@@ -334,12 +349,13 @@ static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
 static Task queue[QUEUE];
-static int q_head, q_count, workers;
+static int q_head, q_count, workers; /* q_count: changed under pool_mu, watched without */
+static int sleeping, waiting;        /* workers asleep on work_cv, callers on done_cv */
 
 static Task pop_locked(void) {
   Task t = queue[q_head];
   q_head = (q_head + 1) % QUEUE;
-  q_count--;
+  __atomic_store_n(&q_count, q_count - 1, __ATOMIC_RELAXED);
   return t;
 }
 
@@ -348,14 +364,41 @@ static void run_task_locked(Task t) {
   pthread_mutex_unlock(&pool_mu);
   t.fn(t.job);
   pthread_mutex_lock(&pool_mu);
-  if (--t.batch->remaining == 0) pthread_cond_broadcast(&done_cv);
+  __atomic_store_n(&t.batch->remaining, t.batch->remaining - 1, __ATOMIC_RELEASE);
+  if (t.batch->remaining == 0 && waiting > 0) pthread_cond_broadcast(&done_cv);
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+/* Watches *v (without pool_mu) for up to SPIN_NS while it equals `value`; returns its last value. */
+static int spin_while(const int* v, int value) {
+  int64_t start = now_ns();
+  for (int i = 1;; i++) {
+    int now = __atomic_load_n(v, __ATOMIC_ACQUIRE);
+    if (now != value) return now;
+    __builtin_ia32_pause();
+    if (i % 64 == 0 && now_ns() - start > SPIN_NS) return now;
+  }
 }
 
 static void* worker(void* unused) {
   (void) unused;
   pthread_mutex_lock(&pool_mu);
   for (;;) {
-    while (q_count == 0) pthread_cond_wait(&work_cv, &pool_mu);
+    if (q_count == 0) {
+      pthread_mutex_unlock(&pool_mu);
+      spin_while(&q_count, 0);
+      pthread_mutex_lock(&pool_mu);
+    }
+    while (q_count == 0) {
+      sleeping++;
+      pthread_cond_wait(&work_cv, &pool_mu);
+      sleeping--;
+    }
     run_task_locked(pop_locked());
   }
   return NULL;
@@ -383,9 +426,10 @@ static void run_parts(Job* parts, int count, void (*fn)(Job*)) {
   pthread_mutex_lock(&pool_mu);
   if (count > 1 && grow_locked(count - 1) > 0) {
     for (int t = 1; t < count && q_count < QUEUE; t++, queued++) {
-      queue[(q_head + q_count++) % QUEUE] = (Task) {&parts[t], fn, &batch};
+      queue[(q_head + q_count) % QUEUE] = (Task) {&parts[t], fn, &batch};
+      __atomic_store_n(&q_count, q_count + 1, __ATOMIC_RELEASE);
     }
-    pthread_cond_broadcast(&work_cv);
+    if (sleeping > 0) pthread_cond_broadcast(&work_cv);
   }
   pthread_mutex_unlock(&pool_mu);
   fn(&parts[0]);
@@ -395,8 +439,16 @@ static void run_parts(Job* parts, int count, void (*fn)(Job*)) {
   while (batch.remaining > 0) {
     if (q_count > 0) {
       run_task_locked(pop_locked());
-    } else {
+      continue;
+    }
+    int left = batch.remaining; /* the rest is running: watch it, sleep only if it stalls */
+    pthread_mutex_unlock(&pool_mu);
+    int seen = spin_while(&batch.remaining, left);
+    pthread_mutex_lock(&pool_mu);
+    if (seen == left && batch.remaining == left && q_count == 0) {
+      waiting++;
       pthread_cond_wait(&done_cv, &pool_mu);
+      waiting--;
     }
   }
   pthread_mutex_unlock(&pool_mu);
