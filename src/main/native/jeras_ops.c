@@ -657,28 +657,18 @@ static int prepare_input(TF_OpKernelContext* ctx, const Attrs* a, Call* c, Job* 
   job->left = left;
   job->xh = h;
   job->xw = wd;
-  if ((job->h != h || job->wd != wd) && per_image) { /* each part pads its images: give_pad */
-    job->src = job->x;
-  } else if (job->h != h || job->wd != wd) {
-    c->a = (Attrs*) a; /* only its buffer cache changes, under its mutex */
-    c->padded_size = (size_t) (job->n * job->h * job->wd * ch) * sizeof(float);
-    c->padded = take_buffer(c->a, c->padded_size);
-    if (c->padded != NULL) {
-      size_t row = (size_t) (job->wd * ch);
-      for (int64_t i = 0; i < job->n; i++) {
-        for (int64_t y = 0; y < job->h; y++) {
-          float* d = c->padded + (i * job->h + y) * (int64_t) row;
-          if (y < top || y >= top + h) {
-            memset(d, 0, row * sizeof(float));
-            continue;
-          }
-          memset(d, 0, (size_t) (left * ch) * sizeof(float));
-          memcpy(d + left * ch, job->x + (i * h + y - top) * wd * ch, (size_t) (wd * ch) * sizeof(float));
-          memset(d + (left + wd) * ch, 0, (size_t) ((job->wd - left - wd) * ch) * sizeof(float));
-        }
+  if (job->h != h || job->wd != wd) {
+    job->src = job->x; /* per image: each part pads its images (give_pad) */
+    if (!per_image) {   /* the whole batch, padded here */
+      c->a = (Attrs*) a; /* only its buffer cache changes, under its mutex */
+      c->padded_size = (size_t) (job->n * job->h * job->wd * ch) * sizeof(float);
+      c->padded = take_buffer(c->a, c->padded_size);
+      for (int64_t i = 0; c->padded != NULL && i < job->n; i++) {
+        pad_image(job, i, c->padded + i * job->h * job->wd * ch);
       }
+      job->src = NULL;
+      job->x = c->padded;
     }
-  job->x = c->padded;
   }
   if (job->x == NULL || !make_taps(c, job)) {
     char msg[160];
