@@ -36,12 +36,13 @@ if [ -z "$framework" ]; then
   exit 1
 fi
 if [ -f "$lib" ] && [ "$lib" -nt "$src/jeras_ops.c" ] && [ "$lib" -nt "$src/conv_max_pool.inc" ] \
+    && [ "$lib" -nt "$src/batch_norm_pool.inc" ] \
     && [ "$lib" -nt "$0" ]; then
   exit 0
 fi
 # -Wno-psabi: the baseline copy of the kernel passes 8-float vectors without AVX, on purpose.
 "$cc" -std=gnu11 -O3 -fPIC -shared -Wall -Wextra -Wno-psabi -Werror \
   -o "$lib.tmp" "$src/jeras_ops.c" \
-  -L"$(dirname "$framework")" -l:libtensorflow_framework.so.2 -lpthread -Wl,-z,defs
+  -L"$(dirname "$framework")" -l:libtensorflow_framework.so.2 -lpthread -lm -Wl,-z,defs
 mv "$lib.tmp" "$lib"
 echo "[jeras] native kernels: built $lib"

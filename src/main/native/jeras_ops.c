@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -59,6 +60,8 @@ extern void TF_OpKernelConstruction_GetAttrInt32List(TF_OpKernelConstruction*, c
     int32_t* vals, int max_vals, TF_Status*);
 extern void TF_OpKernelConstruction_GetAttrInt32(TF_OpKernelConstruction*, const char* name,
     int32_t* val, TF_Status*);
+extern void TF_OpKernelConstruction_GetAttrFloat(TF_OpKernelConstruction*, const char* name,
+    float* val, TF_Status*);
 extern void TF_OpKernelConstruction_GetAttrString(TF_OpKernelConstruction*, const char* name,
     char* val, size_t max_length, TF_Status*);
 extern void TF_GetInput(TF_OpKernelContext*, int i, TF_Tensor** tensor, TF_Status*);
@@ -97,6 +100,7 @@ typedef struct {
   int threads; /* parts a call may be split into; 0: the CPUs this process may run on */
   int conv_same, pool_same, relu;
   int32_t ksize[2], strides[2];
+  float epsilon;      /* batch normalization */
   pthread_mutex_t mu; /* guards the cached buffer */
   float* cached;      /* the last call's padded images, kept for the next (fresh memory faults) */
   size_t cached_size;
@@ -134,6 +138,26 @@ typedef struct {
   float* scratch;                    /* long-patch gradients: this part's dense gradient image */
   const float* wt;                   /* long-patch input gradient: the filter as [kh, kw, f, c] */
 } Job;
+
+/* Channels the batch normalization loops take at a time: one AVX-512 vector. */
+#define BN_LANES 16
+
+/* One part of a batch normalization + max pool call (batch_norm_pool.inc): whole images. */
+typedef struct {
+  const float* x;                   /* [n, h, w, c] */
+  const float* center;              /* subtracted from x: a shift (sums), the batch mean */
+  const float *a, *b;               /* per channel: (x - center) * a + b */
+  const float* k1;                  /* gradient: the pooled gradient's coefficient */
+  float* y;                         /* forward: pooled output */
+  uint8_t* am;                      /* forward: each maximum's window position */
+  const uint8_t* am_in;             /* gradient: the forward's positions */
+  const float* g;                   /* gradient: the pooled gradient */
+  float* dx;                        /* gradient: the input gradient */
+  double* sums;                     /* this part's 2 c sums */
+  const int64_t* taps;              /* per window position, its offset in x from the origin */
+  int64_t n, h, w, c, ph, pw, pt, pl, kh, kw, sh, sw;
+  int64_t begin, end;               /* images */
+} BnJob;
 
 /*
  * The rectangle [r[0], r[1]) x [r[2], r[3]) of convolution pixels that the pool windows cover, the
@@ -194,6 +218,7 @@ static void pad_image(const Job* j, int64_t n, float* dst) {
 #define WIDE16 1
 #define LONG_FORM 1
 #include "conv_max_pool.inc"
+#include "batch_norm_pool.inc"
 #undef LONG_FORM
 #undef WIDE16
 #undef KERNEL
@@ -203,12 +228,14 @@ static void pad_image(const Job* j, int64_t n, float* dst) {
 #define KERNEL(name) name##_avx2
 #define LONG_FORM 1
 #include "conv_max_pool.inc"
+#include "batch_norm_pool.inc"
 #undef LONG_FORM
 #undef KERNEL
 #pragma GCC pop_options
 #define KERNEL(name) name##_baseline
 #define LONG_FORM 0 /* without AVX its registers hold too few sums: the taps loops are faster */
 #include "conv_max_pool.inc"
+#include "batch_norm_pool.inc"
 #undef LONG_FORM
 #undef KERNEL
 
@@ -219,7 +246,8 @@ static void forward_rows(Job* j) {
 }
 
 /* This part's rows; with per-image padding, one image at a time, padded while it is in cache. */
-static void forward_part(Job* j) {
+static void forward_part(void* part) {
+  Job* j = part;
   if (j->pad_img == NULL) {
     forward_rows(j);
     return;
@@ -245,7 +273,8 @@ static int long_gradient(const Job* j, int input) {
       && (!input || j->c % 8 == 0);
 }
 
-static void filter_part(Job* j) {
+static void filter_part(void* part) {
+  Job* j = part;
   if (j->scratch != NULL && j->isa == ISA_AVX512) filter_long_avx512(j, j->dw, j->db);
   else if (j->scratch != NULL) filter_long_avx2(j, j->dw, j->db);
   else if (j->isa == ISA_AVX512) filter_rows_avx512(j, j->dw, j->db);
@@ -253,7 +282,8 @@ static void filter_part(Job* j) {
   else filter_rows_baseline(j, j->dw, j->db);
 }
 
-static void input_part(Job* j) {
+static void input_part(void* part) {
+  Job* j = part;
   if (j->scratch != NULL && j->isa == ISA_AVX512) input_long_avx512(j, j->dx);
   else if (j->scratch != NULL) input_long_avx2(j, j->dx);
   else if (j->isa == ISA_AVX512) input_rows_avx512(j, j->dx);
@@ -340,8 +370,8 @@ typedef struct {
 } Batch;
 
 typedef struct {
-  Job* job;
-  void (*fn)(Job*);
+  void* part;
+  void (*fn)(void*);
   Batch* batch;
 } Task;
 
@@ -362,7 +392,7 @@ static Task pop_locked(void) {
 /* Runs a task; pool_mu is held on entry and on return. */
 static void run_task_locked(Task t) {
   pthread_mutex_unlock(&pool_mu);
-  t.fn(t.job);
+  t.fn(t.part);
   pthread_mutex_lock(&pool_mu);
   __atomic_store_n(&t.batch->remaining, t.batch->remaining - 1, __ATOMIC_RELEASE);
   if (t.batch->remaining == 0 && waiting > 0) pthread_cond_broadcast(&done_cv);
@@ -419,21 +449,22 @@ static int grow_locked(int wanted) {
   return workers;
 }
 
-/* Runs fn over parts[0..count) (each a copy of the job with its own rows or images). */
-static void run_parts(Job* parts, int count, void (*fn)(Job*)) {
+/* Runs fn over parts[0..count) (each `size` bytes: a copy of the job with its own rows or images). */
+static void run_parts(void* parts, size_t size, int count, void (*fn)(void*)) {
   Batch batch = {count};
+  char* at = parts;
   int queued = 0;
   pthread_mutex_lock(&pool_mu);
   if (count > 1 && grow_locked(count - 1) > 0) {
     for (int t = 1; t < count && q_count < QUEUE; t++, queued++) {
-      queue[(q_head + q_count) % QUEUE] = (Task) {&parts[t], fn, &batch};
+      queue[(q_head + q_count) % QUEUE] = (Task) {at + t * size, fn, &batch};
       __atomic_store_n(&q_count, q_count + 1, __ATOMIC_RELEASE);
     }
     if (sleeping > 0) pthread_cond_broadcast(&work_cv);
   }
   pthread_mutex_unlock(&pool_mu);
-  fn(&parts[0]);
-  for (int t = 1 + queued; t < count; t++) fn(&parts[t]); /* no worker or a full queue */
+  fn(at);
+  for (int t = 1 + queued; t < count; t++) fn(at + t * size); /* no worker or a full queue */
   pthread_mutex_lock(&pool_mu);
   batch.remaining -= count - queued;
   while (batch.remaining > 0) {
@@ -456,33 +487,48 @@ static void run_parts(Job* parts, int count, void (*fn)(Job*)) {
 
 /* ---- the kernels ---- */
 
-static void* create(TF_OpKernelConstruction* ctx, const char* op) {
+/* Reads the attributes every op has (pool window, strides, SAME, copy of the loops, threads). */
+static void read_pool_attrs(TF_OpKernelConstruction* ctx, const char* op, Attrs* a,
+    TF_Status* s) {
+  TF_Bool pool_same = 0;
+  char isa[16] = {0}, msg[160];
+  int32_t threads = 0;
+  TF_OpKernelConstruction_GetAttrBool(ctx, "pool_same", &pool_same, s);
+  if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32List(ctx, "ksize", a->ksize, 2, s);
+  if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32List(ctx, "strides", a->strides, 2, s);
+  if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrString(ctx, "isa", isa, sizeof(isa) - 1, s);
+  if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "threads", &threads, s);
+  a->threads = threads < 0 ? 0 : threads;
+  a->pool_same = pool_same != 0;
+  if (TF_GetCode(s) == TF_OK && (a->isa = choose_isa(op, isa, msg, sizeof(msg))) < 0) {
+    TF_SetStatus(s, TF_INVALID_ARGUMENT, msg);
+  }
+  if (TF_GetCode(s) == TF_OK && (a->ksize[0] < 1 || a->ksize[1] < 1 || a->strides[0] < 1
+      || a->strides[1] < 1)) {
+    snprintf(msg, sizeof(msg), "%s: ksize and strides must be 2 positive numbers each", op);
+    TF_SetStatus(s, TF_INVALID_ARGUMENT, msg);
+  }
+}
+
+/* A kernel's attributes: the pool's, then the family's own (conv_same and relu, or epsilon). */
+static void* create_kernel(TF_OpKernelConstruction* ctx, const char* op, int batch_norm) {
   Attrs* a = calloc(1, sizeof(Attrs));
   TF_Status* s = TF_NewStatus();
-  TF_Bool conv_same = 0, pool_same = 0, relu = 0;
-  char msg[160];
   if (a == NULL) {
+    char msg[160];
     snprintf(msg, sizeof(msg), "%s: out of memory", op);
     TF_SetStatus(s, TF_RESOURCE_EXHAUSTED, msg);
   } else {
-    TF_OpKernelConstruction_GetAttrBool(ctx, "conv_same", &conv_same, s);
-    if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "pool_same", &pool_same, s);
-    if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "relu", &relu, s);
-    if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32List(ctx, "ksize", a->ksize, 2, s);
-    if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32List(ctx, "strides", a->strides, 2, s);
-    char isa[16] = {0};
-    if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrString(ctx, "isa", isa, sizeof(isa) - 1, s);
-    int32_t threads = 0;
-    if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrInt32(ctx, "threads", &threads, s);
-    a->threads = threads < 0 ? 0 : threads;
-    if (TF_GetCode(s) == TF_OK && (a->isa = choose_isa(op, isa, msg, sizeof(msg))) < 0) {
-      TF_SetStatus(s, TF_INVALID_ARGUMENT, msg);
+    read_pool_attrs(ctx, op, a, s);
+    TF_Bool conv_same = 0, relu = 0;
+    if (TF_GetCode(s) == TF_OK && batch_norm) {
+      TF_OpKernelConstruction_GetAttrFloat(ctx, "epsilon", &a->epsilon, s);
+    } else if (TF_GetCode(s) == TF_OK) {
+      TF_OpKernelConstruction_GetAttrBool(ctx, "conv_same", &conv_same, s);
+      if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "relu", &relu, s);
     }
-    if (TF_GetCode(s) == TF_OK && (a->ksize[0] < 1 || a->ksize[1] < 1 || a->strides[0] < 1
-        || a->strides[1] < 1)) {
-      snprintf(msg, sizeof(msg), "%s: ksize and strides must be 2 positive numbers each", op);
-      TF_SetStatus(s, TF_INVALID_ARGUMENT, msg);
-    }
+    a->conv_same = conv_same != 0;
+    a->relu = relu != 0;
   }
   if (TF_GetCode(s) != TF_OK) {
     TF_OpKernelConstruction_Failure(ctx, s);
@@ -491,12 +537,13 @@ static void* create(TF_OpKernelConstruction* ctx, const char* op) {
   } else {
     pthread_mutex_init(&a->mu, NULL);
     a->op = op;
-    a->conv_same = conv_same != 0;
-    a->pool_same = pool_same != 0;
-    a->relu = relu != 0;
   }
   TF_DeleteStatus(s);
   return a;
+}
+
+static void* create(TF_OpKernelConstruction* ctx, const char* op) {
+  return create_kernel(ctx, op, 0);
 }
 
 static void destroy(void* kernel) {
@@ -768,7 +815,7 @@ static void forward(TF_OpKernelContext* ctx, const Attrs* a, int with_argmax) {
     fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
-  run_parts(c.parts, parts, forward_part);
+  run_parts(c.parts, sizeof(Job), parts, forward_part);
 done:
   release(&c);
 }
@@ -839,7 +886,7 @@ static void backprop_filter(TF_OpKernelContext* ctx, const Attrs* a) {
     c.parts[t].dw = c.sums + t * per;
     c.parts[t].db = c.sums + t * per + wn;
   }
-  run_parts(c.parts, parts, filter_part);
+  run_parts(c.parts, sizeof(Job), parts, filter_part);
   for (int t = 0; t < parts; t++) { /* in part order: the same sums for the same split */
     for (size_t i = 0; i < wn; i++) dw[i] += c.parts[t].dw[i];
     for (int64_t i = 0; i < job.f; i++) db[i] += c.parts[t].db[i];
@@ -927,7 +974,7 @@ static void backprop_input(TF_OpKernelContext* ctx, const Attrs* a) {
     fail(ctx, c.s, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
-  run_parts(c.parts, parts, input_part);
+  run_parts(c.parts, sizeof(Job), parts, input_part);
   if (padded) {
     for (int64_t i = 0; i < job.n; i++) {
       for (int64_t y = 0; y < h; y++) {
@@ -941,19 +988,259 @@ done:
   release(&c);
 }
 
+/* ---- batch normalization (training) + max pool ----
+ *
+ * JerasBatchNormMaxPool normalizes x [n, h, w, c] with its batch's mean and variance, as
+ * FusedBatchNormV3 does in training, and max-pools the result in the same pass: the full-size
+ * normalized tensor is never written. It also gives the batch mean, the variance (unbiased, as
+ * FusedBatchNormV3 reports it), 1 / sqrt(biased variance + epsilon) and each maximum's window
+ * position. JerasBatchNormMaxPoolGrad takes the pooled gradient to the input, scale and offset
+ * gradients: the pooled gradient reaches only the maxima, so its sums need only those pixels.
+ */
+
+/* Below this many values a call runs in one thread. */
+#define BN_PARALLEL_MIN (1L << 16)
+
+typedef struct {
+  TF_Tensor* in[6];
+  TF_Tensor* out[5];
+  BnJob* parts;
+  int count;      /* parts */
+  double* sums;   /* 2 c a part, then 2 c for their totals */
+  float* coef;    /* per channel: center, a, b, k1 */
+  int64_t* taps;  /* 256: every argmax byte has an offset */
+  TF_Status* s;
+} BnCall;
+
+static void bn_release(BnCall* c) {
+  for (int i = 0; i < 6; i++) if (c->in[i]) TF_DeleteTensor(c->in[i]);
+  for (int i = 0; i < 5; i++) if (c->out[i]) TF_DeleteTensor(c->out[i]);
+  free(c->parts);
+  free(c->sums);
+  free(c->coef);
+  free(c->taps);
+  TF_DeleteStatus(c->s);
+}
+
+/* Runs the copy `isa` names of loop `name` over the call's parts, each a copy of job. */
+#define BN_RUN(call, jb, isa, name)                                                             \
+  do {                                                                                          \
+    for (int t_ = 0; t_ < (call)->count; t_++) {                                                \
+      (call)->parts[t_] = (jb);                                                                 \
+      (call)->parts[t_].begin = (jb).n * t_ / (call)->count;                                    \
+      (call)->parts[t_].end = (jb).n * (t_ + 1) / (call)->count;                                \
+      (call)->parts[t_].sums = (call)->sums + t_ * 2 * (jb).c;                                  \
+    }                                                                                           \
+    run_parts((call)->parts, sizeof(BnJob), (call)->count, (isa) == ISA_AVX512                 \
+        ? name##_avx512 : (isa) == ISA_AVX2 ? name##_avx2 : name##_baseline);                 \
+  } while (0)
+
+/* Per channel, the parts' two sums added in part order (the same order every call). */
+static void bn_totals(const BnCall* c, int64_t ch, double* s1, double* s2) {
+  for (int64_t k = 0; k < ch; k++) {
+    s1[k] = s2[k] = 0;
+    for (int t = 0; t < c->count; t++) {
+      s1[k] += c->sums[t * 2 * ch + k];
+      s2[k] += c->sums[t * 2 * ch + ch + k];
+    }
+  }
+}
+
+/*
+ * Reads inputs 0..count) and checks x [n, h, w, c] and the per-channel inputs 1..vectors (named
+ * by names); fills job's geometry, the window offsets, the parts and their sums. On failure
+ * reports it and returns 0.
+ */
+static int bn_plan(TF_OpKernelContext* ctx, const Attrs* a, BnCall* c, int count, int vectors,
+    const char* const* names, BnJob* job) {
+  char msg[400];
+  for (int i = 0; i < count; i++) {
+    TF_GetInput(ctx, i, &c->in[i], c->s);
+    if (TF_GetCode(c->s) != TF_OK) {
+      TF_OpKernelContext_Failure(ctx, c->s);
+      return 0;
+    }
+  }
+  TF_Tensor* x = c->in[0];
+  if (TF_NumDims(x) != 4) {
+    snprintf(msg, sizeof(msg), "%s: expected x of rank 4 (NHWC); got rank %d", a->op,
+        TF_NumDims(x));
+    fail(ctx, c->s, TF_INVALID_ARGUMENT, msg);
+    return 0;
+  }
+  memset(job, 0, sizeof(*job));
+  job->n = TF_Dim(x, 0); job->h = TF_Dim(x, 1); job->w = TF_Dim(x, 2); job->c = TF_Dim(x, 3);
+  for (int i = 1; i <= vectors; i++) {
+    TF_Tensor* v = c->in[i];
+    if (TF_NumDims(v) != 1 || TF_Dim(v, 0) != job->c) {
+      snprintf(msg, sizeof(msg), "%s: expected %s of shape [%lld] for x of %lld channels; got"
+          " rank %d, first dimension %lld", a->op, names[i], (long long) job->c,
+          (long long) job->c, TF_NumDims(v), (long long) (TF_NumDims(v) > 0 ? TF_Dim(v, 0) : -1));
+      fail(ctx, c->s, TF_INVALID_ARGUMENT, msg);
+      return 0;
+    }
+  }
+  job->kh = a->ksize[0]; job->kw = a->ksize[1]; job->sh = a->strides[0]; job->sw = a->strides[1];
+  job->ph = out_size(job->h, job->kh, job->sh, a->pool_same, &job->pt);
+  job->pw = out_size(job->w, job->kw, job->sw, a->pool_same, &job->pl);
+  if (job->h < 1 || job->w < 1 || job->c < 1 || job->ph < 1 || job->pw < 1
+      || job->kh * job->kw >= NO_GRADIENT) {
+    snprintf(msg, sizeof(msg), "%s: x of %lld x %lld x %lld does not fit a %lld x %lld pool (%s)"
+        " of at most %d positions", a->op, (long long) job->h, (long long) job->w,
+        (long long) job->c, (long long) job->kh, (long long) job->kw,
+        a->pool_same ? "SAME" : "VALID", NO_GRADIENT - 1);
+    fail(ctx, c->s, TF_INVALID_ARGUMENT, msg);
+    return 0;
+  }
+  int64_t values = job->n * job->h * job->w * job->c;
+  int threads = values < BN_PARALLEL_MIN ? 1 : a->threads > 0 ? a->threads : usable_cpus();
+  c->count = threads > job->n ? (int) (job->n > 0 ? job->n : 1) : threads;
+  if (c->count > MAX_THREADS) c->count = MAX_THREADS;
+  c->parts = malloc((size_t) c->count * sizeof(BnJob));
+  c->sums = calloc((size_t) ((c->count + 1) * 2 * job->c), sizeof(double));
+  c->coef = malloc((size_t) (4 * job->c) * sizeof(float));
+  c->taps = calloc(256, sizeof(int64_t));
+  if (c->parts == NULL || c->sums == NULL || c->coef == NULL || c->taps == NULL) {
+    snprintf(msg, sizeof(msg), "%s: out of memory", a->op);
+    fail(ctx, c->s, TF_RESOURCE_EXHAUSTED, msg);
+    return 0;
+  }
+  for (int64_t p = 0; p < job->kh * job->kw; p++) {
+    c->taps[p] = (p / job->kw * job->w + p % job->kw) * job->c;
+  }
+  job->taps = c->taps;
+  job->x = TF_TensorData(x);
+  return 1;
+}
+
+static void bn_forward(TF_OpKernelContext* ctx, const Attrs* a) {
+  static const char* const names[] = {"x", "scale", "offset"};
+  BnCall c = {0};
+  c.s = TF_NewStatus();
+  BnJob job;
+  if (!bn_plan(ctx, a, &c, 3, 2, names, &job)) goto done;
+  int64_t ch = job.c, pooled[4] = {job.n, job.ph, job.pw, ch}, vec[1] = {ch};
+  size_t count = (size_t) (job.n * job.ph * job.pw * ch);
+  c.out[0] = TF_AllocateOutput(ctx, 0, TF_FLOAT, pooled, 4, count * sizeof(float), c.s);
+  for (int i = 1; i < 4 && TF_GetCode(c.s) == TF_OK; i++) {
+    c.out[i] = TF_AllocateOutput(ctx, i, TF_FLOAT, vec, 1, (size_t) ch * sizeof(float), c.s);
+  }
+  if (TF_GetCode(c.s) == TF_OK) c.out[4] = TF_AllocateOutput(ctx, 4, TF_UINT8, pooled, 4, count, c.s);
+  if (TF_GetCode(c.s) != TF_OK) {
+    TF_OpKernelContext_Failure(ctx, c.s);
+    goto done;
+  }
+  const float *scale = TF_TensorData(c.in[1]), *offset = TF_TensorData(c.in[2]);
+  float *mean = TF_TensorData(c.out[1]), *var = TF_TensorData(c.out[2]);
+  float* inv_std = TF_TensorData(c.out[3]);
+  float *center = c.coef, *ka = c.coef + ch, *kb = c.coef + 2 * ch;
+  double total = (double) (job.n * job.h * job.w);
+  for (int64_t k = 0; k < ch; k++) center[k] = job.n > 0 ? job.x[k] : 0.f; /* a shift */
+  job.center = center;
+  if (job.n > 0) BN_RUN(&c, job, a->isa, bn_sums);
+  double *s1 = c.sums + c.count * 2 * ch, *s2 = s1 + ch;
+  bn_totals(&c, ch, s1, s2);
+  for (int64_t k = 0; k < ch; k++) {
+    double m = total > 0 ? s1[k] / total : 0, v = total > 0 ? s2[k] / total - m * m : 0;
+    v = v > 0 ? v : 0;
+    mean[k] = (float) (center[k] + m);
+    var[k] = (float) (total > 1 ? v * total / (total - 1) : v);
+    inv_std[k] = (float) (1 / sqrt(v + a->epsilon));
+    ka[k] = scale[k] * inv_std[k];
+    kb[k] = offset[k];
+  }
+  if (count == 0) goto done;
+  job.center = mean;
+  job.a = ka;
+  job.b = kb;
+  job.y = TF_TensorData(c.out[0]);
+  job.am = TF_TensorData(c.out[4]);
+  BN_RUN(&c, job, a->isa, bn_pool);
+done:
+  bn_release(&c);
+}
+
+static void bn_backward(TF_OpKernelContext* ctx, const Attrs* a) {
+  static const char* const names[] = {"x", "scale", "batch_mean", "inv_std"};
+  BnCall c = {0};
+  c.s = TF_NewStatus();
+  BnJob job;
+  char msg[320];
+  if (!bn_plan(ctx, a, &c, 6, 3, names, &job)) goto done;
+  int64_t ch = job.c, want[4] = {job.n, job.ph, job.pw, ch};
+  for (int i = 4; i < 6; i++) {
+    TF_Tensor* t = c.in[i];
+    int ok = TF_NumDims(t) == 4;
+    for (int d = 0; ok && d < 4; d++) ok = TF_Dim(t, d) == want[d];
+    if (!ok) {
+      snprintf(msg, sizeof(msg), "%s: expected %s of shape [%lld, %lld, %lld, %lld] (the pooled"
+          " output's); got rank %d", a->op, i == 4 ? "argmax" : "the gradient",
+          (long long) want[0], (long long) want[1], (long long) want[2], (long long) want[3],
+          TF_NumDims(t));
+      fail(ctx, c.s, TF_INVALID_ARGUMENT, msg);
+      goto done;
+    }
+  }
+  int64_t dims[4] = {job.n, job.h, job.w, ch}, vec[1] = {ch};
+  c.out[0] = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 4,
+      (size_t) (job.n * job.h * job.w * ch) * sizeof(float), c.s);
+  for (int i = 1; i < 3 && TF_GetCode(c.s) == TF_OK; i++) {
+    c.out[i] = TF_AllocateOutput(ctx, i, TF_FLOAT, vec, 1, (size_t) ch * sizeof(float), c.s);
+  }
+  if (TF_GetCode(c.s) != TF_OK) {
+    TF_OpKernelContext_Failure(ctx, c.s);
+    goto done;
+  }
+  const float *scale = TF_TensorData(c.in[1]), *inv_std = TF_TensorData(c.in[3]);
+  float *dscale = TF_TensorData(c.out[1]), *doffset = TF_TensorData(c.out[2]);
+  float *ka = c.coef + ch, *kb = c.coef + 2 * ch, *k1 = c.coef + 3 * ch;
+  job.center = TF_TensorData(c.in[2]);
+  job.am_in = TF_TensorData(c.in[4]);
+  job.g = TF_TensorData(c.in[5]);
+  if (job.n > 0) BN_RUN(&c, job, a->isa, bn_grad_sums);
+  double *s1 = c.sums + c.count * 2 * ch, *s2 = s1 + ch;
+  bn_totals(&c, ch, s1, s2);
+  double total = (double) (job.n * job.h * job.w);
+  for (int64_t k = 0; k < ch; k++) {
+    doffset[k] = (float) s1[k];
+    dscale[k] = (float) (s2[k] * inv_std[k]);
+    k1[k] = scale[k] * inv_std[k];
+    ka[k] = total > 0 ? (float) (-k1[k] * inv_std[k] * (double) dscale[k] / total) : 0.f;
+    kb[k] = total > 0 ? (float) (-k1[k] * s1[k] / total) : 0.f;
+  }
+  if (job.n == 0) goto done;
+  job.a = ka;
+  job.b = kb;
+  job.k1 = k1;
+  job.dx = TF_TensorData(c.out[0]);
+  BN_RUN(&c, job, a->isa, bn_pool_grad);
+done:
+  bn_release(&c);
+}
+
 #define OP_FORWARD "JerasConvMaxPool"
 #define OP_ARGMAX "JerasConvMaxPoolWithArgmax"
 #define OP_FILTER "JerasConvMaxPoolBackpropFilter"
 #define OP_INPUT "JerasConvMaxPoolBackpropInput"
+#define OP_BN_POOL "JerasBatchNormMaxPool"
+#define OP_BN_POOL_GRAD "JerasBatchNormMaxPoolGrad"
 
 static void* create_forward(TF_OpKernelConstruction* ctx) { return create(ctx, OP_FORWARD); }
 static void* create_argmax(TF_OpKernelConstruction* ctx) { return create(ctx, OP_ARGMAX); }
 static void* create_filter(TF_OpKernelConstruction* ctx) { return create(ctx, OP_FILTER); }
 static void* create_input(TF_OpKernelConstruction* ctx) { return create(ctx, OP_INPUT); }
+static void* create_bn_pool(TF_OpKernelConstruction* ctx) {
+  return create_kernel(ctx, OP_BN_POOL, 1);
+}
+static void* create_bn_pool_grad(TF_OpKernelConstruction* ctx) {
+  return create_kernel(ctx, OP_BN_POOL_GRAD, 1);
+}
 static void compute_forward(void* k, TF_OpKernelContext* ctx) { forward(ctx, k, 0); }
 static void compute_argmax(void* k, TF_OpKernelContext* ctx) { forward(ctx, k, 1); }
 static void compute_filter(void* k, TF_OpKernelContext* ctx) { backprop_filter(ctx, k); }
 static void compute_input(void* k, TF_OpKernelContext* ctx) { backprop_input(ctx, k); }
+static void compute_bn_pool(void* k, TF_OpKernelContext* ctx) { bn_forward(ctx, k); }
+static void compute_bn_pool_grad(void* k, TF_OpKernelContext* ctx) { bn_backward(ctx, k); }
 
 static void unknown_shape(TF_ShapeInferenceContext* ctx, TF_Status* s) {
   TF_ShapeInferenceContextSetUnknownShape(ctx, s);
@@ -961,13 +1248,13 @@ static void unknown_shape(TF_ShapeInferenceContext* ctx, TF_Status* s) {
 
 /* Registers one op (inputs and outputs as TensorFlow's op specs) and its CPU kernel. */
 static void register_op(const char* name, const char* const* inputs, const char* const* outputs,
-    void* (*create_fn)(TF_OpKernelConstruction*), void (*compute_fn)(void*, TF_OpKernelContext*)) {
+    const char* const* attrs, void* (*create_fn)(TF_OpKernelConstruction*),
+    void (*compute_fn)(void*, TF_OpKernelContext*)) {
   TF_Status* s = TF_NewStatus();
   TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(name);
   for (; *inputs != NULL; inputs++) TF_OpDefinitionBuilderAddInput(op, *inputs);
   for (; *outputs != NULL; outputs++) TF_OpDefinitionBuilderAddOutput(op, *outputs);
-  TF_OpDefinitionBuilderAddAttr(op, "conv_same: bool");
-  TF_OpDefinitionBuilderAddAttr(op, "relu: bool");
+  for (; *attrs != NULL; attrs++) TF_OpDefinitionBuilderAddAttr(op, *attrs);
   TF_OpDefinitionBuilderAddAttr(op, "ksize: list(int) >= 2");
   TF_OpDefinitionBuilderAddAttr(op, "strides: list(int) >= 2");
   TF_OpDefinitionBuilderAddAttr(op, "pool_same: bool");
@@ -992,8 +1279,20 @@ __attribute__((constructor)) static void register_ops(void) {
   static const char* const y_argmax[] = {"output: float", "argmax: uint8", NULL};
   static const char* const dw_db[] = {"filter_grad: float", "bias_grad: float", NULL};
   static const char* const dx[] = {"input_grad: float", NULL};
-  register_op(OP_FORWARD, conv_in, y, create_forward, compute_forward);
-  register_op(OP_ARGMAX, conv_in, y_argmax, create_argmax, compute_argmax);
-  register_op(OP_FILTER, grad_in, dw_db, create_filter, compute_filter);
-  register_op(OP_INPUT, grad_in, dx, create_input, compute_input);
+  static const char* const conv[] = {"conv_same: bool", "relu: bool", NULL};
+  register_op(OP_FORWARD, conv_in, y, conv, create_forward, compute_forward);
+  register_op(OP_ARGMAX, conv_in, y_argmax, conv, create_argmax, compute_argmax);
+  register_op(OP_FILTER, grad_in, dw_db, conv, create_filter, compute_filter);
+  register_op(OP_INPUT, grad_in, dx, conv, create_input, compute_input);
+  static const char* const bn_in[] = {"x: float", "scale: float", "offset: float", NULL};
+  static const char* const bn_out[] = {"output: float", "batch_mean: float",
+      "batch_variance: float", "inv_std: float", "argmax: uint8", NULL};
+  static const char* const bn_grad_in[] = {"x: float", "scale: float", "batch_mean: float",
+      "inv_std: float", "argmax: uint8", "grad: float", NULL};
+  static const char* const bn_grad_out[] = {"x_grad: float", "scale_grad: float",
+      "offset_grad: float", NULL};
+  static const char* const bn[] = {"epsilon: float", NULL};
+  register_op(OP_BN_POOL, bn_in, bn_out, bn, create_bn_pool, compute_bn_pool);
+  register_op(OP_BN_POOL_GRAD, bn_grad_in, bn_grad_out, bn, create_bn_pool_grad,
+      compute_bn_pool_grad);
 }

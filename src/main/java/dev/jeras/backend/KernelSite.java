@@ -30,7 +30,12 @@ public enum KernelSite {
   /** Training convolution + bias [+ ReLU] + max pool, forward and gradients. */
   TRAIN_CONV_POOL("split", "native", "native_avx2"),
   /** Training batch normalization of images, forward and gradients. */
-  TRAIN_BATCH_NORM("tensorflow", "onednn");
+  TRAIN_BATCH_NORM("tensorflow", "onednn"),
+  /**
+   * Training batch normalization of images + the max pool after it, forward and gradients: {@code
+   * onednn} runs both on oneDNN's kernels, {@code native} is jeras' one-pass kernel.
+   */
+  TRAIN_BATCH_NORM_POOL("tensorflow", "onednn", "native");
 
   private final List<String> candidates;
 

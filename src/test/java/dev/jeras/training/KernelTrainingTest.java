@@ -224,4 +224,35 @@ class KernelTrainingTest {
     assertEquals(2, c.getOrDefault("JerasConvMaxPoolBackpropInput", 0), c.toString());
     assertSameTraining(tf, mine);
   }
+
+  /** VGG-style blocks: convolution, batch normalization, max pool (a SAME one of odd size too). */
+  private static Model batchNormPoolModel() {
+    SymbolicTensor in = Input.shape(10, 10, 3);
+    SymbolicTensor x = new Conv2D(16, 3).padding("same").activation("relu").apply(in);
+    x = new MaxPooling2D().apply(new BatchNormalization().apply(x)); // 10 -> 5
+    x = new Conv2D(13, 3).padding("same").activation("relu").apply(x); // 8 + 5 channels
+    x = new BatchNormalization().apply(x);
+    x = new MaxPooling2D(2, 2).padding("same").apply(x); // 5 -> 3: partial windows
+    SymbolicTensor out = new Dense(3).activation("softmax").apply(new Flatten().apply(x));
+    return new Model(in, out);
+  }
+
+  @Test
+  void threeAdamSteps_nativeBatchNormPool_sameWeightsAndMovingStatisticsAsTensorFlows() {
+    Run mine =
+        train(
+            TENSORFLOW.withKernel(KernelSite.TRAIN_BATCH_NORM_POOL, "native"),
+            KernelTrainingTest::batchNormPoolModel,
+            10);
+    Run tf = train(TENSORFLOW, KernelTrainingTest::batchNormPoolModel, 10);
+    Map<String, Integer> c = mine.opCounts();
+    assertEquals(2, c.getOrDefault("JerasBatchNormMaxPool", 0), c.toString());
+    assertEquals(2, c.getOrDefault("JerasBatchNormMaxPoolGrad", 0), c.toString());
+    // the inference pass keeps TensorFlow's normalization and pools
+    assertEquals(2, c.getOrDefault("FusedBatchNormV3", 0), c.toString());
+    assertEquals(0, c.getOrDefault("FusedBatchNormGradV3", 0), c.toString());
+    // the weights include each normalization's moving mean and variance
+    assertEquals(14, mine.weights().size());
+    assertSameTraining(tf, mine);
+  }
 }

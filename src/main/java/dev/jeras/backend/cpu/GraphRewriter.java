@@ -19,7 +19,12 @@ final class GraphRewriter {
 
   /** The rules, fusions first. */
   static final List<Rule<?>> RULES =
-      List.of(new ConvPoolRule(), new ConvRule(), new MaxPoolRule(), new BatchNormRule());
+      List.of(
+          new ConvPoolRule(),
+          new ConvRule(),
+          new BatchNormPoolRule(),
+          new MaxPoolRule(),
+          new BatchNormRule());
 
   /** Batch size kernels are timed at for inference graphs. */
   static final int INFERENCE_BATCH = 64;

@@ -29,7 +29,8 @@ import org.tensorflow.proto.OpList;
  * registered with TensorFlow on first use: a stride-1 convolution + bias [+ ReLU] + max pool in one
  * pass, which never writes the full-size convolution output ({@value #CONV_MAX_POOL}), its training
  * form that also records each maximum's window position ({@value #WITH_ARGMAX}), and that form's
- * gradients. Each op's {@code isa} attribute picks the copy of the loops that runs.
+ * gradients; a training batch normalization + max pool in one pass ({@value #BATCH_NORM_POOL}) and
+ * its gradient. Each op's {@code isa} attribute picks the copy of the loops that runs.
  */
 final class NativeKernels {
   private static final Logger LOG = LoggerFactory.getLogger(NativeKernels.class);
@@ -46,6 +47,16 @@ final class NativeKernels {
   /** Input gradient of {@value #WITH_ARGMAX}. */
   static final String BACKPROP_INPUT = "JerasConvMaxPoolBackpropInput";
 
+  /**
+   * Training batch normalization + max pool: outputs the pooled values, the batch mean, the
+   * unbiased batch variance (FusedBatchNormV3's outputs 0-2), 1 / sqrt(variance + epsilon) and each
+   * maximum's window position.
+   */
+  static final String BATCH_NORM_POOL = "JerasBatchNormMaxPool";
+
+  /** Input, scale and offset gradients of {@value #BATCH_NORM_POOL}. */
+  static final String BATCH_NORM_POOL_GRAD = "JerasBatchNormMaxPoolGrad";
+
   /** Most positions in a training pool window (the kernel records them in a byte; 255 is taken). */
   static final long MAX_TRAINING_WINDOW = 254;
 
@@ -60,8 +71,11 @@ final class NativeKernels {
 
   private static final Registration GRADIENT =
       new Registration(
-          "native fused convolution + max-pool gradient",
-          () -> TensorFlow.registerCustomGradient(WITH_ARGMAX, NativeKernels::gradient));
+          "native fused convolution + max-pool and batch normalization + max-pool gradients",
+          () ->
+              TensorFlow.registerCustomGradient(WITH_ARGMAX, NativeKernels::gradient)
+                  && TensorFlow.registerCustomGradient(
+                      BATCH_NORM_POOL, NativeKernels::batchNormPoolGradient));
 
   /** Why the library is not registered with TensorFlow, or null where it is. */
   private static final String NOT_LOADED = load();
@@ -275,6 +289,66 @@ final class NativeKernels {
             .setAttr("isa", a.getAttrString("isa"))
             .setAttr("threads", a.getAttrInt("threads"))
             .build();
+  }
+
+  /**
+   * The batch normalization + max pool op replacing a training normalization and the pool after it.
+   *
+   * @param name its name: the normalization's, whose batch mean and variance it gives at the same
+   *     outputs
+   * @param bn the normalization ({@code FusedBatchNormV3}, training)
+   * @param pool the pool
+   * @param isa the copy of the loops to run
+   * @param threads parts a call may be split into (0: every CPU the process may use)
+   * @return the node, without control inputs
+   */
+  static NodeDef.Builder batchNormPool(
+      String name, NodeDef bn, MaxPoolMatch pool, NativeIsa isa, int threads) {
+    return NodeDef.newBuilder()
+        .setName(name)
+        .setOp(BATCH_NORM_POOL)
+        .addInput(bn.getInput(0))
+        .addInput(bn.getInput(1))
+        .addInput(bn.getInput(2))
+        .putAttr("epsilon", bn.getAttrOrThrow("epsilon"))
+        .putAttr("ksize", Nodes.ints(pool.ksize()))
+        .putAttr("strides", Nodes.ints(pool.strides()))
+        .putAttr("pool_same", Nodes.bool(pool.padding().equals("SAME")))
+        .putAttr("isa", Nodes.string(isa.id()))
+        .putAttr("threads", AttrValue.newBuilder().setI(threads).build());
+  }
+
+  /**
+   * Gradient of {@value #BATCH_NORM_POOL}: input, scale and offset gradients from the pooled one.
+   * Its batch statistics feed the moving averages only (TensorFlow hands their outputs zeros), as
+   * with FusedBatchNormV3's gradient.
+   */
+  private static List<Operand<?>> batchNormPoolGradient(
+      Ops tf, GraphOperation op, List<Output<?>> grads) {
+    Output<?> dy = grads.isEmpty() ? null : grads.get(0);
+    if (dy == null) {
+      return List.of(
+          tf.zerosLike(op.input(0)), tf.zerosLike(op.input(1)), tf.zerosLike(op.input(2)));
+    }
+    var a = op.attributes();
+    GraphOperation g =
+        (GraphOperation)
+            tf.scope()
+                .opBuilder(BATCH_NORM_POOL_GRAD, "BatchNormMaxPoolGrad")
+                .addInput(op.input(0))
+                .addInput(op.input(1))
+                .addInput(op.output(1))
+                .addInput(op.output(3))
+                .addInput(op.output(4))
+                .addInput(dy)
+                .setAttr("epsilon", a.getAttrFloat("epsilon"))
+                .setAttr("ksize", a.getAttrIntList("ksize"))
+                .setAttr("strides", a.getAttrIntList("strides"))
+                .setAttr("pool_same", a.getAttrBool("pool_same"))
+                .setAttr("isa", a.getAttrString("isa"))
+                .setAttr("threads", a.getAttrInt("threads"))
+                .build();
+    return List.of(g.output(0), g.output(1), g.output(2));
   }
 
   /** Registers the library once per process; returns null on success, else the reason. */

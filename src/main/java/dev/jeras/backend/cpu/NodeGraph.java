@@ -111,6 +111,21 @@ final class NodeGraph implements AutoCloseable {
   }
 
   /**
+   * The only consumer of the node's output 0, through a data edge, where the node is not fetched
+   * and the consumer not taken; else null. Its other outputs may have consumers.
+   */
+  NodeDef soleConsumerOfFirst(NodeDef n) {
+    if (fetched.contains(n.getName())) {
+      return null;
+    }
+    List<Edge> cs =
+        consumers.getOrDefault(n.getName(), List.of()).stream()
+            .filter(e -> !e.input().startsWith("^") && Nodes.outputIndex(e.input()) == 0)
+            .toList();
+    return cs.size() != 1 || claimed(cs.get(0).consumer()) ? null : cs.get(0).consumer();
+  }
+
+  /**
    * @return the node an input string names, where it is a data edge; else null
    */
   NodeDef producer(String input) {

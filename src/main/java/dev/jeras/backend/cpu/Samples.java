@@ -125,6 +125,43 @@ final class Samples {
     }
   }
 
+  /**
+   * A training batch normalization of images and the max pool after it.
+   *
+   * @param m the match
+   * @param batch the batch size
+   * @return the sample
+   */
+  static Rule.Sample batchNormPool(BatchNormPoolRule.BatchNormPool m, int batch) {
+    MaxPoolMatch p = m.pool();
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Map<String, long[]> feeds = new LinkedHashMap<>();
+      Operand<TFloat32> x = feed(tf, feeds, "x", batch, p.h(), p.w(), p.c());
+      Operand<TFloat32> y =
+          STANDARD
+              .batchNorm(
+                  tf,
+                  x,
+                  feed(tf, feeds, "gamma", p.c()),
+                  feed(tf, feeds, "beta", p.c()),
+                  null,
+                  null,
+                  m.bn().getAttrOrThrow("epsilon").getF(),
+                  true)
+              .y();
+      Operand<TFloat32> pooled =
+          STANDARD.maxPool(
+              tf,
+              y,
+              new int[] {(int) p.ksize()[0], (int) p.ksize()[1]},
+              new int[] {(int) p.strides()[0], (int) p.strides()[1]},
+              p.padding());
+      return new Rule.Sample(
+          g.toGraphDef(), feeds, pooled.op().name(), List.of("x", "gamma", "beta"));
+    }
+  }
+
   private static Operand<TFloat32> feed(
       Ops tf, Map<String, long[]> feeds, String name, long... shape) {
     feeds.put(name, shape);

@@ -422,4 +422,72 @@ class KernelParityTest {
     assertEquals(0, r.count(site, "native"), why);
     assertArrayEquals(r.yRef(), r.y());
   }
+
+  // ---- batch normalization + max pool in training: oneDNN's ops and jeras' one-pass kernel ----
+
+  static Stream<Arguments> batchNormPools() {
+    String[] cases = {
+      // n, h, w, c, pool h, pool w, stride h, stride w, padding
+      "8 8 8 32 2 2 2 2 VALID", // CIFAR's blocks: windows tile the input
+      "48 12 12 16 2 2 2 2 VALID", // enough work for several threads
+      "3 7 9 13 2 2 2 2 VALID", // 8 + 5 channels; a row and column no window covers
+      "2 7 9 3 2 2 2 2 SAME", // fewer than 8 channels; partial windows
+      "2 9 8 24 3 3 3 3 SAME", // 3x3 windows, partial at the borders
+      "2 8 10 8 2 2 3 3 VALID", // windows 3 apart: gaps
+      "2 9 9 12 3 3 2 2 VALID", // overlapping windows: one maximum's gradient at a time
+    };
+    List<Arguments> l = new ArrayList<>();
+    for (String c : cases) {
+      l.add(Arguments.of("onednn", NativeIsa.AUTO, c));
+      for (NativeIsa isa : isas()) {
+        l.add(Arguments.of("native", isa, c));
+      }
+    }
+    return l.stream();
+  }
+
+  @ParameterizedTest(name = "{0} {1}: {2}")
+  @MethodSource("batchNormPools")
+  void trainingBatchNormPool_matchesTensorFlows(String kernel, NativeIsa isa, String geometry) {
+    String[] p = geometry.split(" ");
+    int[] v = new int[8];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Integer.parseInt(p[i]);
+    }
+    String padding = p[8];
+    int n = v[0];
+    int h = v[1];
+    int w = v[2];
+    int c = v[3];
+    Random rng = new Random(7L * h + c);
+    RewriteHarness.Input x = input("x", rng, true, n, h, w, c);
+    float[] xv = x.values();
+    for (int i = 0; i < xv.length; i++) {
+      xv[i] = xv[i] * (1 + i % c) + 3 * (i % c) - 5; // a different mean and spread per channel
+    }
+    RewriteHarness.Run r =
+        RewriteHarness.run(
+            List.of(x, input("gamma", rng, true, c), input("beta", rng, true, c)),
+            (tf, in) ->
+                STD.maxPool(
+                    tf,
+                    STD.batchNorm(
+                            tf,
+                            in.get("x"),
+                            in.get("gamma"),
+                            in.get("beta"),
+                            null,
+                            null,
+                            1e-3f,
+                            true)
+                        .y(),
+                    new int[] {v[4], v[5]},
+                    new int[] {v[6], v[7]},
+                    padding),
+            true,
+            pinned(KernelSite.TRAIN_BATCH_NORM_POOL, kernel, isa));
+    assertEquals(1, r.count(KernelSite.TRAIN_BATCH_NORM_POOL, kernel), "the rewrite applied");
+    Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-4);
+    assertGradientsClose(r, 1e-4);
+  }
 }
