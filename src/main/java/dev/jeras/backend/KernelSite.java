@@ -35,7 +35,12 @@ public enum KernelSite {
    * Training batch normalization of images + the max pool after it, forward and gradients: {@code
    * onednn} runs both on oneDNN's kernels, {@code native} is jeras' one-pass kernel.
    */
-  TRAIN_BATCH_NORM_POOL("tensorflow", "onednn", "native");
+  TRAIN_BATCH_NORM_POOL("tensorflow", "onednn", "native"),
+  /**
+   * Training dense layer's matrix product and its gradients: {@code transposed} computes the input
+   * gradient as (W dy^T)^T.
+   */
+  TRAIN_DENSE("tensorflow", "transposed");
 
   private final List<String> candidates;
 

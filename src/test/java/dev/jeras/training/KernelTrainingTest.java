@@ -255,4 +255,16 @@ class KernelTrainingTest {
     assertEquals(14, mine.weights().size());
     assertSameTraining(tf, mine);
   }
+
+  @Test
+  void threeAdamSteps_transposedDenseGradient_sameWeightsAsTensorFlows() {
+    Run mine =
+        train(
+            TENSORFLOW.withKernel(KernelSite.TRAIN_DENSE, "transposed"),
+            KernelTrainingTest::batchNormPoolModel,
+            10);
+    Run tf = train(TENSORFLOW, KernelTrainingTest::batchNormPoolModel, 10);
+    assertEquals(1, mine.opCounts().getOrDefault("IdentityN", 0), mine.opCounts().toString());
+    assertSameTraining(tf, mine);
+  }
 }

@@ -24,7 +24,8 @@ final class GraphRewriter {
           new ConvRule(),
           new BatchNormPoolRule(),
           new MaxPoolRule(),
-          new BatchNormRule());
+          new BatchNormRule(),
+          new DenseRule());
 
   /** Batch size kernels are timed at for inference graphs. */
   static final int INFERENCE_BATCH = 64;

@@ -63,6 +63,7 @@ final class KernelChoice implements GraphRewriter.Chooser {
               : "split";
       case CONV -> oneDnn && ((ConvRule.Conv) m).chain().shortPatch() ? "onednn" : "tensorflow";
       case BATCH_NORM, TRAIN_BATCH_NORM -> oneDnn ? "onednn" : "tensorflow";
+      case TRAIN_DENSE -> "tensorflow";
       case TRAIN_BATCH_NORM_POOL ->
           candidates.contains("native") && wide ? "native" : oneDnn ? "onednn" : "tensorflow";
       case TRAIN_CONV, TRAIN_POOL -> oneDnn ? "onednn" : own ? "own" : "tensorflow";

@@ -67,8 +67,14 @@ final class PoolGradients {
         && w >= pool[1];
   }
 
-  /** Gradient of {@code IdentityN}: the pool gradient for pool carriers, else the identity. */
+  /**
+   * Gradient of {@code IdentityN}: the pool gradient for pool carriers, the dense products for
+   * dense carriers ({@link DenseRule}), else the identity.
+   */
   private static List<Operand<?>> gradient(Ops tf, GraphOperation op, List<Output<?>> grads) {
+    if (DenseRule.carrier(op)) {
+      return DenseRule.gradient(tf, op, grads);
+    }
     long[] g = geometry(op);
     if (g != null) { // only output 0 of a carrier is used, so its gradient is there
       Operand<TFloat32> x = input(op, 1);

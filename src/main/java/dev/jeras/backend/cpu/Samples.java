@@ -162,6 +162,24 @@ final class Samples {
     }
   }
 
+  /**
+   * A training dense layer's matrix product.
+   *
+   * @param k input features
+   * @param n output features
+   * @param batch the batch size
+   * @return the sample
+   */
+  static Rule.Sample dense(long k, long n, int batch) {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Map<String, long[]> feeds = new LinkedHashMap<>();
+      Operand<TFloat32> y =
+          STANDARD.matmul(tf, feed(tf, feeds, "x", batch, k), feed(tf, feeds, "w", k, n));
+      return new Rule.Sample(g.toGraphDef(), feeds, y.op().name(), List.of("x", "w"));
+    }
+  }
+
   private static Operand<TFloat32> feed(
       Ops tf, Map<String, long[]> feeds, String name, long... shape) {
     feeds.put(name, shape);

@@ -490,4 +490,21 @@ class KernelParityTest {
     Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-4);
     assertGradientsClose(r, 1e-4);
   }
+
+  // ---- dense layers in training: the input gradient as (W dy^T)^T ----
+
+  @ParameterizedTest(name = "batch {0}: {1} -> {2}")
+  @CsvSource({"8, 37, 13", "64, 300, 40", "1, 5, 3"})
+  void trainingDense_transposedGradientMatchesTensorFlows(int batch, int k, int n) {
+    Random rng = new Random(batch * 31L + k);
+    RewriteHarness.Run r =
+        RewriteHarness.run(
+            List.of(input("x", rng, true, batch, k), input("w", rng, true, k, n)),
+            (tf, in) -> STD.matmul(tf, in.get("x"), in.get("w")),
+            true,
+            pinned(KernelSite.TRAIN_DENSE, "transposed", NativeIsa.AUTO));
+    assertEquals(1, r.count(KernelSite.TRAIN_DENSE, "transposed"), "the rewrite applied");
+    assertArrayEquals(r.yRef(), r.y());
+    assertGradientsClose(r, 1e-5);
+  }
 }
