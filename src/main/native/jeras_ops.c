@@ -620,6 +620,18 @@ static void release(Call* c) {
   TF_DeleteStatus(c->s);
 }
 
+/* Takes inputs 0..count) into in; on failure reports it and returns 0. */
+static int get_inputs(TF_OpKernelContext* ctx, TF_Tensor** in, int count, TF_Status* s) {
+  for (int i = 0; i < count; i++) {
+    TF_GetInput(ctx, i, &in[i], s);
+    if (TF_GetCode(s) != TF_OK) {
+      TF_OpKernelContext_Failure(ctx, s);
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /*
  * Reads the call's inputs (count of them; input 0 the images, input 1 the filter), checks the
  * images and filter against each other and fills job's geometry. On failure reports it and
@@ -628,13 +640,7 @@ static void release(Call* c) {
 static int plan(TF_OpKernelContext* ctx, const Attrs* a, Call* c, int count, Job* job,
     int64_t* top, int64_t* left) {
   char msg[400];
-  for (int i = 0; i < count; i++) {
-    TF_GetInput(ctx, i, &c->in[i], c->s);
-    if (TF_GetCode(c->s) != TF_OK) {
-      TF_OpKernelContext_Failure(ctx, c->s);
-      return 0;
-    }
-  }
+  if (!get_inputs(ctx, c->in, count, c->s)) return 0;
   TF_Tensor *x = c->in[0], *w = c->in[1];
   if (TF_NumDims(x) != 4 || TF_NumDims(w) != 4) {
     snprintf(msg, sizeof(msg), "%s: expected an input of rank 4 and a filter of rank 4; got"
@@ -1054,13 +1060,7 @@ static void bn_totals(const BnCall* c, int64_t ch, double* s1, double* s2) {
 static int bn_plan(TF_OpKernelContext* ctx, const Attrs* a, BnCall* c, int count, int vectors,
     const char* const* names, BnJob* job) {
   char msg[400];
-  for (int i = 0; i < count; i++) {
-    TF_GetInput(ctx, i, &c->in[i], c->s);
-    if (TF_GetCode(c->s) != TF_OK) {
-      TF_OpKernelContext_Failure(ctx, c->s);
-      return 0;
-    }
-  }
+  if (!get_inputs(ctx, c->in, count, c->s)) return 0;
   TF_Tensor* x = c->in[0];
   if (TF_NumDims(x) != 4) {
     snprintf(msg, sizeof(msg), "%s: expected x of rank 4 (NHWC); got rank %d", a->op,

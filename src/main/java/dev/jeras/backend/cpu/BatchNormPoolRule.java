@@ -3,6 +3,7 @@ package dev.jeras.backend.cpu;
 import dev.jeras.backend.KernelSite;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NodeDef;
@@ -77,7 +78,7 @@ final class BatchNormPoolRule extends Rule<BatchNormPoolRule.BatchNormPool> {
     NodeDef pool = p.node();
     List<String> removed = List.of(bn.getName(), pool.getName());
     List<String> control =
-        java.util.stream.Stream.concat(bn.getInputList().stream(), pool.getInputList().stream())
+        Stream.concat(bn.getInputList().stream(), pool.getInputList().stream())
             .filter(i -> i.startsWith("^"))
             .distinct()
             .toList();
@@ -95,17 +96,9 @@ final class BatchNormPoolRule extends Rule<BatchNormPoolRule.BatchNormPool> {
         NativeKernels.batchNormPool(bn.getName(), bn, p, env.isa(), env.options().intraOpThreads());
     control.forEach(fused::addInput);
     long[] out = p.pooled();
-    NodeDef shape = Nodes.int64Constant(pool.getName() + "/shape", -1, out[0], out[1], p.c());
-    NodeDef reshape =
-        NodeDef.newBuilder()
-            .setName(pool.getName())
-            .setOp("Reshape")
-            .addInput(bn.getName())
-            .addInput(shape.getName())
-            .putAttr("T", Nodes.floatType())
-            .putAttr("Tshape", AttrValue.newBuilder().setType(DataType.DT_INT64).build())
-            .build();
-    return new Replacement(removed, List.of(fused.build(), shape, reshape));
+    List<NodeDef> added = new ArrayList<>(List.of(fused.build()));
+    added.addAll(Nodes.reshape(pool.getName(), bn.getName(), -1, out[0], out[1], p.c()));
+    return new Replacement(removed, added);
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -15,11 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
+import org.tensorflow.OperationAttributeInspector;
+import org.tensorflow.OperationBuilder;
 import org.tensorflow.Output;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.AttrValue;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.OpDef;
 import org.tensorflow.proto.OpList;
@@ -246,18 +248,9 @@ final class NativeKernels {
             env.options().intraOpThreads())
             .toBuilder();
     c.controlInputs(controlFrom).forEach(fused::addInput);
-    NodeDef shape =
-        Nodes.int64Constant(name + "/shape", -1, outShape[0], outShape[1], c.geometry().f());
-    NodeDef reshape =
-        NodeDef.newBuilder()
-            .setName(name)
-            .setOp("Reshape")
-            .addInput(name + "/fused")
-            .addInput(shape.getName())
-            .putAttr("T", Nodes.floatType())
-            .putAttr("Tshape", AttrValue.newBuilder().setType(DataType.DT_INT64).build())
-            .build();
-    return List.of(fused.build(), shape, reshape);
+    List<NodeDef> l = new ArrayList<>(List.of(fused.build()));
+    l.addAll(Nodes.reshape(name, name + "/fused", -1, outShape[0], outShape[1], c.geometry().f()));
+    return l;
   }
 
   /** Gradient of {@value #WITH_ARGMAX}: input, filter and bias gradients from the pooled one. */
@@ -274,7 +267,7 @@ final class NativeKernels {
 
   private static GraphOperation backprop(Ops tf, String type, GraphOperation op, Output<?> dy) {
     var a = op.attributes();
-    return (GraphOperation)
+    OperationBuilder b =
         tf.scope()
             .opBuilder(type, type.substring("Jeras".length()))
             .addInput(op.input(0))
@@ -282,13 +275,20 @@ final class NativeKernels {
             .addInput(op.output(1))
             .addInput(dy)
             .setAttr("conv_same", a.getAttrBool("conv_same"))
-            .setAttr("relu", a.getAttrBool("relu"))
-            .setAttr("ksize", a.getAttrIntList("ksize"))
-            .setAttr("strides", a.getAttrIntList("strides"))
-            .setAttr("pool_same", a.getAttrBool("pool_same"))
-            .setAttr("isa", a.getAttrString("isa"))
-            .setAttr("threads", a.getAttrInt("threads"))
-            .build();
+            .setAttr("relu", a.getAttrBool("relu"));
+    return (GraphOperation) poolAttributes(b, a).build();
+  }
+
+  /**
+   * The attributes every native op has (pool window, strides, SAME, copy of the loops, threads).
+   */
+  private static OperationBuilder poolAttributes(
+      OperationBuilder b, OperationAttributeInspector a) {
+    return b.setAttr("ksize", a.getAttrIntList("ksize"))
+        .setAttr("strides", a.getAttrIntList("strides"))
+        .setAttr("pool_same", a.getAttrBool("pool_same"))
+        .setAttr("isa", a.getAttrString("isa"))
+        .setAttr("threads", a.getAttrInt("threads"));
   }
 
   /**
@@ -331,23 +331,17 @@ final class NativeKernels {
           tf.zerosLike(op.input(0)), tf.zerosLike(op.input(1)), tf.zerosLike(op.input(2)));
     }
     var a = op.attributes();
-    GraphOperation g =
-        (GraphOperation)
-            tf.scope()
-                .opBuilder(BATCH_NORM_POOL_GRAD, "BatchNormMaxPoolGrad")
-                .addInput(op.input(0))
-                .addInput(op.input(1))
-                .addInput(op.output(1))
-                .addInput(op.output(3))
-                .addInput(op.output(4))
-                .addInput(dy)
-                .setAttr("epsilon", a.getAttrFloat("epsilon"))
-                .setAttr("ksize", a.getAttrIntList("ksize"))
-                .setAttr("strides", a.getAttrIntList("strides"))
-                .setAttr("pool_same", a.getAttrBool("pool_same"))
-                .setAttr("isa", a.getAttrString("isa"))
-                .setAttr("threads", a.getAttrInt("threads"))
-                .build();
+    OperationBuilder b =
+        tf.scope()
+            .opBuilder(BATCH_NORM_POOL_GRAD, "BatchNormMaxPoolGrad")
+            .addInput(op.input(0))
+            .addInput(op.input(1))
+            .addInput(op.output(1))
+            .addInput(op.output(3))
+            .addInput(op.output(4))
+            .addInput(dy)
+            .setAttr("epsilon", a.getAttrFloat("epsilon"));
+    GraphOperation g = (GraphOperation) poolAttributes(b, a).build();
     return List.of(g.output(0), g.output(1), g.output(2));
   }
 

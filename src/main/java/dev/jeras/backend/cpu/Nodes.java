@@ -107,6 +107,27 @@ final class Nodes {
     return out;
   }
 
+  /**
+   * A Reshape named {@code name} of a float tensor to {@code dims} (-1 for the batch), and the
+   * shape constant it reads ({@code name/shape}): gives a custom op's output, whose registration
+   * leaves its shape unknown, its static shape back.
+   *
+   * @return the constant, then the Reshape
+   */
+  static List<NodeDef> reshape(String name, String input, long... dims) {
+    NodeDef shape = int64Constant(name + "/shape", dims);
+    NodeDef reshape =
+        NodeDef.newBuilder()
+            .setName(name)
+            .setOp("Reshape")
+            .addInput(input)
+            .addInput(shape.getName())
+            .putAttr("T", floatType())
+            .putAttr("Tshape", AttrValue.newBuilder().setType(DataType.DT_INT64).build())
+            .build();
+    return List.of(shape, reshape);
+  }
+
   /** An int64 vector Const node. */
   static NodeDef int64Constant(String name, long... values) {
     TensorProto.Builder t =
