@@ -18,8 +18,11 @@ public enum KernelSite {
    * copy the CPU runs, {@code native_avx2} its AVX2 copy on an AVX-512 CPU.
    */
   CONV_POOL("split", "native", "native_avx2"),
-  /** Inference batch normalization of images. */
-  BATCH_NORM("tensorflow", "onednn"),
+  /**
+   * Inference-mode batch normalization of images (also a frozen layer's in training): {@code
+   * affine} is its affine map in TensorFlow's element-wise ops.
+   */
+  BATCH_NORM("tensorflow", "onednn", "affine"),
   /**
    * Training convolution + bias [+ ReLU], forward and gradients; {@code native} is jeras' kernel
    * (its convolution + pool with no pool), {@code native_avx2} its AVX2 copy on an AVX-512 CPU.

@@ -62,7 +62,11 @@ final class KernelChoice implements GraphRewriter.Chooser {
               ? "native"
               : "split";
       case CONV -> oneDnn && ((ConvRule.Conv) m).chain().shortPatch() ? "onednn" : "tensorflow";
-      case BATCH_NORM, TRAIN_BATCH_NORM -> oneDnn ? "onednn" : "tensorflow";
+      case BATCH_NORM ->
+          candidates.contains("affine") && env.processOneDnn()
+              ? "affine"
+              : oneDnn ? "onednn" : "tensorflow";
+      case TRAIN_BATCH_NORM -> oneDnn ? "onednn" : "tensorflow";
       case TRAIN_DENSE -> "tensorflow";
       case TRAIN_BATCH_NORM_POOL ->
           candidates.contains("native") && wide ? "native" : oneDnn ? "onednn" : "tensorflow";

@@ -126,6 +126,14 @@ final class NodeGraph implements AutoCloseable {
   }
 
   /**
+   * @return whether nothing reads an output of the node other than its first (control edges aside)
+   */
+  boolean onlyFirstOutputRead(NodeDef n) {
+    return consumers.getOrDefault(n.getName(), List.of()).stream()
+        .allMatch(e -> e.input().startsWith("^") || Nodes.outputIndex(e.input()) == 0);
+  }
+
+  /**
    * @return the node an input string names, where it is a data edge; else null
    */
   NodeDef producer(String input) {

@@ -311,6 +311,53 @@ class KernelParityTest {
     }
   }
 
+  @ParameterizedTest(name = "differentiated {0}: ({1}, {2}, {3}, {4})")
+  @CsvSource({
+    "false, 8, 6, 6, 5",
+    "false, 4, 3, 5, 16",
+    "true, 8, 6, 6, 5",
+    "true, 16, 1, 1, 7",
+  })
+  void inferenceBatchNorm_affineMatchesTensorFlows(
+      boolean differentiated, int n, int h, int w, int c) {
+    Random rng = new Random(5L * h + c);
+    RewriteHarness.Input x = input("x", rng, differentiated, n, h, w, c);
+    float[] xv = x.values();
+    for (int i = 0; i < xv.length; i++) {
+      xv[i] = xv[i] * (1 + i % c) + (i % c) - 2;
+    }
+    float[] var = RewriteHarness.gaussian(rng, c);
+    for (int i = 0; i < c; i++) {
+      var[i] = Math.abs(var[i]) + 0.5f;
+    }
+    RewriteHarness.Run r =
+        RewriteHarness.run(
+            List.of(
+                x,
+                input("gamma", rng, differentiated, c),
+                input("beta", rng, differentiated, c),
+                input("mean", rng, false, c),
+                new RewriteHarness.Input("variance", new long[] {c}, var, false)),
+            (tf, v) ->
+                STD.batchNorm(
+                        tf,
+                        v.get("x"),
+                        v.get("gamma"),
+                        v.get("beta"),
+                        v.get("mean"),
+                        v.get("variance"),
+                        1e-3f,
+                        false)
+                    .y(),
+            differentiated, // a frozen layer inside a training pass: TensorFlow's op gradients
+            pinned(KernelSite.BATCH_NORM, "affine", NativeIsa.AUTO));
+    assertEquals(1, r.count(KernelSite.BATCH_NORM, "affine"), "the rewrite applied");
+    Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-5);
+    if (differentiated) {
+      assertGradientsClose(r, 1e-5);
+    }
+  }
+
   // ---- convolution + bias [+ ReLU] + max pool: jeras' native kernel ----
 
   static Stream<Arguments> convPools() {
