@@ -8,7 +8,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NodeDef;
-import org.tensorflow.proto.TensorProto;
 
 /**
  * A batch normalization of images ({@code FusedBatchNormV3}, float, NHWC, rank 4) on oneDNN's
@@ -100,20 +99,7 @@ final class BatchNormRule extends Rule<BatchNormRule.BatchNorm> {
     }
     // affine: y = x k + (offset - mean k), k = scale rsqrt(variance + epsilon)
     String name = n.getName();
-    NodeDef eps =
-        NodeDef.newBuilder()
-            .setName(name + "/epsilon")
-            .setOp("Const")
-            .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build())
-            .putAttr(
-                "value",
-                AttrValue.newBuilder()
-                    .setTensor(
-                        TensorProto.newBuilder()
-                            .setDtype(DataType.DT_FLOAT)
-                            .addFloatVal(n.getAttrOrThrow("epsilon").getF()))
-                    .build())
-            .build();
+    NodeDef eps = Nodes.floatConstant(name + "/epsilon", n.getAttrOrThrow("epsilon").getF());
     NodeDef varEps = binary(name + "/variance_eps", "AddV2", n.getInput(4), eps.getName());
     NodeDef rsqrt =
         NodeDef.newBuilder()

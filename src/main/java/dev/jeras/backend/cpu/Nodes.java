@@ -108,6 +108,22 @@ final class Nodes {
   }
 
   /**
+   * @return a float scalar constant
+   */
+  static NodeDef floatConstant(String name, float value) {
+    return NodeDef.newBuilder()
+        .setName(name)
+        .setOp("Const")
+        .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build())
+        .putAttr(
+            "value",
+            AttrValue.newBuilder()
+                .setTensor(TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).addFloatVal(value))
+                .build())
+        .build();
+  }
+
+  /**
    * A Reshape named {@code name} of a float tensor to {@code dims} (-1 for the batch), and the
    * shape constant it reads ({@code name/shape}): gives a custom op's output, whose registration
    * leaves its shape unknown, its static shape back.

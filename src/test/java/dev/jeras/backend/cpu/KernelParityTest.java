@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jeras.backend.EngineOptions;
 import dev.jeras.backend.KernelSite;
 import dev.jeras.backend.NativeIsa;
 import dev.jeras.backend.StandardBackend;
@@ -269,37 +270,15 @@ class KernelParityTest {
     "false, 4, 3, 5, 16"
   })
   void batchNorm_oneDnnMatchesTensorFlows(boolean training, int n, int h, int w, int c) {
-    Random rng = new Random(3L * h + c);
-    RewriteHarness.Input x = input("x", rng, true, n, h, w, c);
-    float[] xv = x.values();
-    for (int i = 0; i < xv.length; i++) {
-      xv[i] = xv[i] * (1 + i % c) + (i % c) - 2; // a different mean and spread per channel
-    }
-    List<RewriteHarness.Input> in =
-        new ArrayList<>(List.of(x, input("gamma", rng, true, c), input("beta", rng, true, c)));
-    if (!training) {
-      in.add(input("mean", rng, false, c));
-      float[] var = RewriteHarness.gaussian(rng, c);
-      for (int i = 0; i < c; i++) {
-        var[i] = Math.abs(var[i]) + 0.5f;
-      }
-      in.add(new RewriteHarness.Input("variance", new long[] {c}, var, false));
-    }
     RewriteHarness.Run r =
-        RewriteHarness.run(
-            in,
-            (tf, v) ->
-                STD.batchNorm(
-                        tf,
-                        v.get("x"),
-                        v.get("gamma"),
-                        v.get("beta"),
-                        training ? null : v.get("mean"),
-                        training ? null : v.get("variance"),
-                        1e-3f,
-                        training)
-                    .y(),
+        batchNorm(
             training,
+            training,
+            new Random(3L * h + c),
+            n,
+            h,
+            w,
+            c,
             pinned(
                 training ? KernelSite.TRAIN_BATCH_NORM : KernelSite.BATCH_NORM,
                 "onednn",
@@ -320,42 +299,69 @@ class KernelParityTest {
   })
   void inferenceBatchNorm_affineMatchesTensorFlows(
       boolean differentiated, int n, int h, int w, int c) {
-    Random rng = new Random(5L * h + c);
-    RewriteHarness.Input x = input("x", rng, differentiated, n, h, w, c);
-    float[] xv = x.values();
-    for (int i = 0; i < xv.length; i++) {
-      xv[i] = xv[i] * (1 + i % c) + (i % c) - 2;
-    }
-    float[] var = RewriteHarness.gaussian(rng, c);
-    for (int i = 0; i < c; i++) {
-      var[i] = Math.abs(var[i]) + 0.5f;
-    }
+    // differentiated: a frozen layer inside a training pass, TensorFlow's op gradients
     RewriteHarness.Run r =
-        RewriteHarness.run(
-            List.of(
-                x,
-                input("gamma", rng, differentiated, c),
-                input("beta", rng, differentiated, c),
-                input("mean", rng, false, c),
-                new RewriteHarness.Input("variance", new long[] {c}, var, false)),
-            (tf, v) ->
-                STD.batchNorm(
-                        tf,
-                        v.get("x"),
-                        v.get("gamma"),
-                        v.get("beta"),
-                        v.get("mean"),
-                        v.get("variance"),
-                        1e-3f,
-                        false)
-                    .y(),
-            differentiated, // a frozen layer inside a training pass: TensorFlow's op gradients
+        batchNorm(
+            false,
+            differentiated,
+            new Random(5L * h + c),
+            n,
+            h,
+            w,
+            c,
             pinned(KernelSite.BATCH_NORM, "affine", NativeIsa.AUTO));
     assertEquals(1, r.count(KernelSite.BATCH_NORM, "affine"), "the rewrite applied");
     Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-5);
     if (differentiated) {
       assertGradientsClose(r, 1e-5);
     }
+  }
+
+  /**
+   * A batch normalization of (n, h, w, c) with a different mean and spread per channel, in training
+   * mode or inference mode (random statistics), run standard and prepared.
+   */
+  private static RewriteHarness.Run batchNorm(
+      boolean training,
+      boolean differentiated,
+      Random rng,
+      int n,
+      int h,
+      int w,
+      int c,
+      EngineOptions options) {
+    RewriteHarness.Input x = input("x", rng, differentiated, n, h, w, c);
+    float[] xv = x.values();
+    for (int i = 0; i < xv.length; i++) {
+      xv[i] = xv[i] * (1 + i % c) + (i % c) - 2;
+    }
+    List<RewriteHarness.Input> in =
+        new ArrayList<>(
+            List.of(
+                x, input("gamma", rng, differentiated, c), input("beta", rng, differentiated, c)));
+    if (!training) {
+      in.add(input("mean", rng, false, c));
+      float[] var = RewriteHarness.gaussian(rng, c);
+      for (int i = 0; i < c; i++) {
+        var[i] = Math.abs(var[i]) + 0.5f;
+      }
+      in.add(new RewriteHarness.Input("variance", new long[] {c}, var, false));
+    }
+    return RewriteHarness.run(
+        in,
+        (tf, v) ->
+            STD.batchNorm(
+                    tf,
+                    v.get("x"),
+                    v.get("gamma"),
+                    v.get("beta"),
+                    training ? null : v.get("mean"),
+                    training ? null : v.get("variance"),
+                    1e-3f,
+                    training)
+                .y(),
+        differentiated,
+        options);
   }
 
   // ---- convolution + bias [+ ReLU] + max pool: jeras' native kernel ----
