@@ -344,12 +344,18 @@ static int usable_cpus(void) {
 #define PARALLEL_MIN_MACS (1L << 20)
 #define MAX_THREADS 64
 
+/* Parts for `units` (rows or images): one where the work is small, else the op's `threads` (0:
+ * every usable CPU), at most one a unit and MAX_THREADS. */
+static int split_count(int64_t units, int small, int threads) {
+  int t = small ? 1 : threads > 0 ? threads : usable_cpus();
+  if (t > units) t = (int) (units > 0 ? units : 1);
+  return t > MAX_THREADS ? MAX_THREADS : t;
+}
+
 /* How many parts to split `units` (rows or images) into for this much work. */
 static int parts_for(int64_t units, const Job* j) {
   double macs = (double) j->n * j->ph * j->pw * j->pk[0] * j->pk[1] * j->ntaps * j->f;
-  int threads = macs < PARALLEL_MIN_MACS ? 1 : j->threads > 0 ? j->threads : usable_cpus();
-  if (threads > units) threads = (int) (units > 0 ? units : 1);
-  return threads > MAX_THREADS ? MAX_THREADS : threads;
+  return split_count(units, macs < PARALLEL_MIN_MACS, j->threads);
 }
 
 /*
@@ -1093,9 +1099,7 @@ static int bn_plan(TF_OpKernelContext* ctx, const Attrs* a, BnCall* c, int count
     return 0;
   }
   int64_t values = job->n * job->h * job->w * job->c;
-  int threads = values < BN_PARALLEL_MIN ? 1 : a->threads > 0 ? a->threads : usable_cpus();
-  c->count = threads > job->n ? (int) (job->n > 0 ? job->n : 1) : threads;
-  if (c->count > MAX_THREADS) c->count = MAX_THREADS;
+  c->count = split_count(job->n, values < BN_PARALLEL_MIN, a->threads);
   c->parts = malloc((size_t) c->count * sizeof(BnJob));
   c->sums = calloc((size_t) ((c->count + 1) * 2 * job->c), sizeof(double));
   c->coef = malloc((size_t) (4 * job->c) * sizeof(float));

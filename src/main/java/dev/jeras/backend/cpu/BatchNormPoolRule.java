@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.tensorflow.proto.AttrValue;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NodeDef;
 
 /**
@@ -37,14 +36,8 @@ final class BatchNormPoolRule extends Rule<BatchNormPoolRule.BatchNormPool> {
 
   @Override
   BatchNormPool match(NodeGraph g, NodeDef n) {
-    AttrValue training = n.getAttrOrDefault("is_training", null);
-    AttrValue u = n.getAttrOrDefault("U", null);
-    if (!n.getOp().equals("FusedBatchNormV3")
-        || training == null
-        || !training.getB()
-        || !g.differentiated(n)
-        || !Nodes.floatNhwc(n)
-        || (u != null && u.getType() != DataType.DT_FLOAT)) {
+    AttrValue training = BatchNormRule.mode(n);
+    if (training == null || !training.getB() || !g.differentiated(n)) {
       return null;
     }
     NodeDef next = g.soleConsumerOfFirst(n);
@@ -82,14 +75,8 @@ final class BatchNormPoolRule extends Rule<BatchNormPoolRule.BatchNormPool> {
             .filter(i -> i.startsWith("^"))
             .distinct()
             .toList();
-    if (kernel.equals("onednn")) {
-      NodeDef.Builder norm = OneDnnKernels.retype(bn, "_MklNative" + bn.getOp());
-      NodeDef.Builder pooled =
-          OneDnnKernels.maxPool(
-              pool.getName(), pool.getInput(0), p.ksize4(), p.strides4(), p.padding())
-              .toBuilder();
-      pool.getInputList().stream().filter(i -> i.startsWith("^")).forEach(pooled::addInput);
-      return new Replacement(removed, List.of(norm.build(), pooled.build()));
+    if (kernel.equals("onednn")) { // what the single-op rules make of each
+      return new Replacement(removed, List.of(BatchNormRule.oneDnn(bn), MaxPoolRule.oneDnn(p)));
     }
     // the fused op keeps the normalization's name: its outputs 1 and 2 are the batch statistics
     NodeDef.Builder fused =

@@ -54,15 +54,27 @@ final class BatchNormRule extends Rule<BatchNormRule.BatchNorm> {
     }
   }
 
+  /**
+   * @return the {@code is_training} attribute of a float NHWC {@code FusedBatchNormV3}, else null
+   */
+  static AttrValue mode(NodeDef n) {
+    AttrValue u = n.getAttrOrDefault("U", null);
+    return n.getOp().equals("FusedBatchNormV3")
+            && Nodes.floatNhwc(n)
+            && (u == null || u.getType() == DataType.DT_FLOAT)
+        ? n.getAttrOrDefault("is_training", null)
+        : null;
+  }
+
+  /** The normalization on oneDNN's kernel: the same op, inputs and attributes. */
+  static NodeDef oneDnn(NodeDef n) {
+    return OneDnnKernels.retype(n, "_MklNative" + n.getOp()).build();
+  }
+
   @Override
   BatchNorm match(NodeGraph g, NodeDef n) {
-    AttrValue training = n.getAttrOrDefault("is_training", null);
-    AttrValue u = n.getAttrOrDefault("U", null);
-    if (!n.getOp().equals("FusedBatchNormV3")
-        || training == null
-        || !Nodes.floatNhwc(n)
-        || (u != null && u.getType() != DataType.DT_FLOAT)
-        || (training.getB() && !g.differentiated(n))) {
+    AttrValue training = mode(n);
+    if (training == null || (training.getB() && !g.differentiated(n))) {
       return null;
     }
     Shape x = g.shape(n.getInput(0));
@@ -94,8 +106,7 @@ final class BatchNormRule extends Rule<BatchNormRule.BatchNorm> {
   Replacement replace(NodeGraph g, BatchNorm m, String kernel, CpuEnvironment env) {
     NodeDef n = m.node();
     if (kernel.equals("onednn")) {
-      return new Replacement(
-          List.of(n.getName()), List.of(OneDnnKernels.retype(n, "_MklNative" + n.getOp()).build()));
+      return new Replacement(List.of(n.getName()), List.of(oneDnn(n)));
     }
     // affine: y = x k + (offset - mean k), k = scale rsqrt(variance + epsilon)
     String name = n.getName();

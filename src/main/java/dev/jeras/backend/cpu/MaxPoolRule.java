@@ -63,10 +63,7 @@ final class MaxPoolRule extends Rule<MaxPoolRule.Pool> {
     String x = pool.getInput(0);
     List<String> control = pool.getInputList().stream().filter(i -> i.startsWith("^")).toList();
     if (kernel.equals("onednn")) {
-      NodeDef.Builder b =
-          OneDnnKernels.maxPool(name, x, p.ksize4(), p.strides4(), p.padding()).toBuilder();
-      control.forEach(b::addInput);
-      return new Replacement(List.of(name), List.of(b.build()));
+      return new Replacement(List.of(name), List.of(oneDnn(p)));
     }
     // own: IdentityN(MaxPool(StopGradient(x)), x), the gradient registered for IdentityN
     NodeDef stop =
@@ -105,6 +102,17 @@ final class MaxPoolRule extends Rule<MaxPoolRule.Pool> {
                 PoolGradients.GEOMETRY, Nodes.ints(p.h(), p.w(), p.c(), p.ksize()[0], p.ksize()[1]))
             .build();
     return new Replacement(List.of(name), List.of(stop, inner.build(), carrier));
+  }
+
+  /** The pool on oneDNN's kernel, keeping its name and control inputs. */
+  static NodeDef oneDnn(MaxPoolMatch p) {
+    NodeDef pool = p.node();
+    NodeDef.Builder b =
+        OneDnnKernels.maxPool(
+            pool.getName(), pool.getInput(0), p.ksize4(), p.strides4(), p.padding())
+            .toBuilder();
+    pool.getInputList().stream().filter(i -> i.startsWith("^")).forEach(b::addInput);
+    return b.build();
   }
 
   @Override
