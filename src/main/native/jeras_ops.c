@@ -205,6 +205,14 @@ static void pad_image(const Job* j, int64_t n, float* dst) {
 
 /* A 1x1 pool of stride 1: the op is a convolution + bias [+ ReLU], its argmax the ReLU's mask. */
 #define PIXEL_POOL(j) ((j)->pk[0] == 1 && (j)->pk[1] == 1 && (j)->ps[0] == 1 && (j)->ps[1] == 1)
+/*
+ * Pool windows that tile the covered rectangle r (stride = window, no padding, r from the origin):
+ * each covered convolution pixel lies in exactly one window.
+ */
+#define TILED_POOL(j, r)                                                                      \
+  ((j)->ps[0] == (j)->pk[0] && (j)->ps[1] == (j)->pk[1] && (j)->ppt == 0 && (j)->ppl == 0     \
+      && (r)[0] == 0 && (r)[2] == 0 && (r)[1] == (j)->ph * (j)->pk[0]                          \
+      && (r)[3] == (j)->pw * (j)->pk[1])
 #define LONG_NW_WIDE 3
 #define LONG_NW_NARROW 1
 
