@@ -3,15 +3,18 @@ package dev.jeras.training;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.data.NumericArray;
-import dev.jeras.internal.Tensors;
 import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
- * Assembles batch tensors from arrays: contiguous ranges in one bulk copy, shuffled samples
- * gathered into a reusable scratch array first. Tensors returned are owned by the caller.
+ * Assembles batch tensors from arrays: each sample's values copied once, straight into the tensor
+ * (contiguous ranges in one bulk copy). {@link #batch} makes a new tensor; {@link #fill} rewrites
+ * one made by {@link #allocate}, so that a pass can reuse its tensors from step to step.
  */
 final class Batches {
-  private float[] floatScratch = new float[0];
   private int[] intScratch = new int[0];
 
   /**
@@ -23,25 +26,52 @@ final class Batches {
    * @return a new tensor holding the batch
    */
   Tensor batch(NumericArray a, int[] order, int from, int to, boolean asInts) {
-    int size = to - from;
-    long[] shape = a.shape();
-    shape[0] = size;
+    Tensor t = allocate(a, to - from, asInts);
+    try {
+      fill(a, order, from, to, asInts, t);
+      return t;
+    } catch (RuntimeException e) {
+      t.close();
+      throw e;
+    }
+  }
+
+  /**
+   * @param a the source array
+   * @param rows the samples the tensor holds
+   * @param asInts whether an int32 tensor of shape (rows,) (sparse labels)
+   * @return a new tensor for {@code rows} samples of {@code a}, its values not yet written
+   */
+  static Tensor allocate(NumericArray a, int rows, boolean asInts) {
     if (asInts) {
-      return Tensors.ints(labels(a, order, from, to), 0, size);
+      return TInt32.tensorOf(Shape.of(rows));
+    }
+    long[] shape = a.shape();
+    shape[0] = rows;
+    return TFloat32.tensorOf(Shape.of(shape));
+  }
+
+  /**
+   * Writes samples {@code order[from..to)} of {@code a} into {@code into}, a tensor made by {@link
+   * #allocate} for {@code to - from} rows.
+   */
+  void fill(NumericArray a, int[] order, int from, int to, boolean asInts, Tensor into) {
+    int size = to - from;
+    if (asInts) {
+      into.asRawTensor().data().asInts().write(labels(a, order, from, to), 0, size);
+      return;
     }
     FloatArray f = (FloatArray) a;
     int n = f.sampleSize();
-    if (order == null) {
-      return Tensors.floats(f.data(), from * n, shape);
-    }
-    if (floatScratch.length < size * n) {
-      floatScratch = new float[size * n];
-    }
+    FloatDataBuffer dst = into.asRawTensor().data().asFloats();
     float[] src = f.data();
-    for (int i = 0; i < size; i++) {
-      System.arraycopy(src, order[from + i] * n, floatScratch, i * n, n);
+    if (order == null) {
+      dst.write(src, from * n, size * n);
+      return;
     }
-    return Tensors.floats(floatScratch, 0, shape);
+    for (int i = 0; i < size; i++) {
+      dst.offset((long) i * n).write(src, order[from + i] * n, n);
+    }
   }
 
   private int[] labels(NumericArray a, int[] order, int from, int to) {

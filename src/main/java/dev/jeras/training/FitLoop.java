@@ -242,7 +242,7 @@ final class FitLoop {
             }
             r =
                 dp == null
-                    ? trainer.trainStep(batch.x(), batch.y())
+                    ? trainer.trainStep(batch)
                     : dp.step(epoch, step, () -> trainer.trainStep(batch.x(), batch.y()));
           }
           if (!Float.isFinite(r[0])) {

@@ -8,6 +8,7 @@ import dev.jeras.data.StreamingDataset;
 import dev.jeras.internal.Prefetcher;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.tensorflow.Tensor;
 
 /**
@@ -17,15 +18,21 @@ import org.tensorflow.Tensor;
  * are the same for both.
  */
 abstract class StepSource {
+  /** Batches of arrays prepared ahead: at most this many, and at most about this many bytes. */
+  private static final int MAX_AHEAD = 8;
+
+  private static final long AHEAD_BYTES = 16L << 20;
+
   /**
    * One step's tensors.
    *
    * @param size the samples in it
    * @param x one tensor per model input
    * @param y one tensor per model output
-   * @param owner frees the tensors
+   * @param owner frees the tensors (or hands a slot's back)
+   * @param slot the pass' reused tensors these are, or null for tensors of this step alone
    */
-  record Feed(int size, List<Tensor> x, List<Tensor> y, AutoCloseable owner)
+  record Feed(int size, List<Tensor> x, List<Tensor> y, AutoCloseable owner, Slot slot)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -36,6 +43,32 @@ abstract class StepSource {
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
+    }
+  }
+
+  /**
+   * Tensors that a pass over arrays refills step after step instead of allocating new ones, and
+   * what the trainer prepared for them: feeding the same tensors lets it run the same prepared
+   * session call every time.
+   */
+  static final class Slot {
+    final List<Tensor> x;
+    final List<Tensor> y;
+
+    /** Set while a step's batch is in these tensors, from its gathering to the step's end. */
+    final AtomicBoolean busy = new AtomicBoolean();
+
+    /** The trainer's prepared call for these tensors, or null; see {@link Trainer#trainStep}. */
+    Object prepared;
+
+    Slot(List<Tensor> x, List<Tensor> y) {
+      this.x = x;
+      this.y = y;
+    }
+
+    void close() {
+      x.forEach(Tensor::close);
+      y.forEach(Tensor::close);
     }
   }
 
@@ -131,14 +164,20 @@ abstract class StepSource {
       @Override
       Pass pass(int[] order, int firstStep) {
         Batches batches = new Batches();
-        // each step's batch is assembled on a thread of its own while the step before it runs:
-        // gathering shuffled rows into tensors then no longer delays the training step
+        int steps = Math.max(0, steps() - firstStep);
+        // each step's batch is assembled on a thread of its own while the steps before it run:
+        // gathering shuffled rows into tensors then no longer delays the training step. Full
+        // batches go to tensors reused round-robin (depth + 1 of them: the one a step feeds and
+        // those prepared ahead), handed to the thread in bursts of depth / 2
+        int depth = (int) Math.max(1, Math.min(MAX_AHEAD, AHEAD_BYTES / Math.max(1, batchBytes())));
+        Slot[] slots = new Slot[depth + 1];
         Prefetcher<Feed> ahead =
             new Prefetcher<>(
-                Math.max(0, steps() - firstStep),
+                steps,
                 1,
-                1,
-                i -> feed(batches, order, firstStep + i),
+                depth,
+                depth / 2,
+                i -> feed(batches, order, firstStep + i, slots, i % slots.length),
                 "jeras-batches");
         return new Pass() {
           @Override
@@ -149,41 +188,116 @@ abstract class StepSource {
           @Override
           public void close() {
             ahead.close();
+            for (Slot s : slots) {
+              if (s != null) {
+                s.close();
+              }
+            }
           }
         };
       }
 
-      /** The batch of one step (batches' buffers are reused: one thread calls this at a time). */
-      private Feed feed(Batches batches, int[] order, int step) {
+      /** The bytes of one full batch's tensors (floats and int32 labels alike: 4 a value). */
+      private long batchBytes() {
+        long values = 0;
+        for (FloatArray x : xs) {
+          values += x.sampleSize();
+        }
+        for (NumericArray y : ys) {
+          values += y.sampleSize();
+        }
+        return values * 4 * batchSize;
+      }
+
+      /** Rows {@code [from, to)} of the step's batch that this process feeds. */
+      private int[] rows(int step) {
         int from = step * batchSize;
         int to = Math.min(samples(), from + batchSize);
-        int size = to - from;
         if (parts > 1) {
-          long b = size;
+          long b = to - from;
           int start = from;
           from = start + (int) (b * part / parts);
           to = start + (int) (b * (part + 1) / parts);
         }
+        return new int[] {from, to};
+      }
+
+      /**
+       * The batch of one step (batches' buffers are reused: one thread calls this at a time): into
+       * slot {@code s}'s tensors when the batch is full and the slot free, else new tensors.
+       */
+      private Feed feed(Batches batches, int[] order, int step, Slot[] slots, int s) {
+        int size = Math.min(samples(), (step + 1) * batchSize) - step * batchSize;
+        int[] r = rows(step);
+        int from = r[0];
+        int to = r[1];
+        if (size == batchSize) {
+          if (slots[s] == null) {
+            slots[s] = slot(to - from);
+          }
+          Slot slot = slots[s];
+          if (slot.busy.compareAndSet(false, true)) {
+            try {
+              fill(batches, order, from, to, slot.x, slot.y);
+            } catch (RuntimeException e) {
+              slot.busy.set(false);
+              throw e;
+            }
+            return new Feed(size, slot.x, slot.y, () -> slot.busy.set(false), slot);
+          }
+        }
         List<Tensor> bx = new ArrayList<>(xs.size());
         List<Tensor> by = new ArrayList<>(ys.size());
-        AutoCloseable owner =
+        try {
+          for (FloatArray x : xs) {
+            bx.add(Batches.allocate(x, to - from, false));
+          }
+          for (int i = 0; i < ys.size(); i++) {
+            by.add(Batches.allocate(ys.get(i), to - from, sparse[i]));
+          }
+          fill(batches, order, from, to, bx, by);
+        } catch (RuntimeException e) {
+          bx.forEach(Tensor::close);
+          by.forEach(Tensor::close);
+          throw e;
+        }
+        return new Feed(
+            size,
+            bx,
+            by,
             () -> {
               bx.forEach(Tensor::close);
               by.forEach(Tensor::close);
-            };
+            },
+            null);
+      }
+
+      private Slot slot(int rows) {
+        List<Tensor> bx = new ArrayList<>(xs.size());
+        List<Tensor> by = new ArrayList<>(ys.size());
         try {
           for (FloatArray x : xs) {
-            bx.add(batches.batch(x, order, from, to, false));
+            bx.add(Batches.allocate(x, rows, false));
           }
           for (int i = 0; i < ys.size(); i++) {
-            by.add(batches.batch(ys.get(i), order, from, to, sparse[i]));
+            by.add(Batches.allocate(ys.get(i), rows, sparse[i]));
           }
         } catch (RuntimeException e) {
           bx.forEach(Tensor::close);
           by.forEach(Tensor::close);
           throw e;
         }
-        return new Feed(size, bx, by, owner);
+        return new Slot(bx, by);
+      }
+
+      private void fill(
+          Batches batches, int[] order, int from, int to, List<Tensor> bx, List<Tensor> by) {
+        for (int i = 0; i < xs.size(); i++) {
+          batches.fill(xs.get(i), order, from, to, false, bx.get(i));
+        }
+        for (int i = 0; i < ys.size(); i++) {
+          batches.fill(ys.get(i), order, from, to, sparse[i], by.get(i));
+        }
       }
     };
   }
@@ -220,7 +334,7 @@ abstract class StepSource {
               return null;
             }
             List<Tensor> y = b.targets() == null ? List.of() : List.of(b.targets());
-            return new Feed(b.size(), List.of(b.features()), y, b);
+            return new Feed(b.size(), List.of(b.features()), y, b, null);
           }
 
           @Override
