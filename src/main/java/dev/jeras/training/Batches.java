@@ -10,31 +10,12 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Assembles batch tensors from arrays: each sample's values copied once, straight into the tensor
- * (contiguous ranges in one bulk copy). {@link #batch} makes a new tensor; {@link #fill} rewrites
- * one made by {@link #allocate}, so that a pass can reuse its tensors from step to step.
+ * Assembles batch tensors from arrays: {@link #fill} copies each sample's values once, straight
+ * into a tensor made by {@link #allocate} (contiguous ranges in one bulk copy), which a pass may
+ * refill from step to step.
  */
 final class Batches {
   private int[] intScratch = new int[0];
-
-  /**
-   * @param a the source array
-   * @param order sample order, or {@code null} for the natural order
-   * @param from first position in {@code order}, inclusive
-   * @param to last position, exclusive
-   * @param asInts whether to produce an int32 tensor of shape (batch,) (sparse labels)
-   * @return a new tensor holding the batch
-   */
-  Tensor batch(NumericArray a, int[] order, int from, int to, boolean asInts) {
-    Tensor t = allocate(a, to - from, asInts);
-    try {
-      fill(a, order, from, to, asInts, t);
-      return t;
-    } catch (RuntimeException e) {
-      t.close();
-      throw e;
-    }
-  }
 
   /**
    * @param a the source array

@@ -246,30 +246,14 @@ abstract class StepSource {
             return new Feed(size, slot.x, slot.y, () -> slot.busy.set(false), slot);
           }
         }
-        List<Tensor> bx = new ArrayList<>(xs.size());
-        List<Tensor> by = new ArrayList<>(ys.size());
+        Slot own = slot(to - from); // this step's alone: freed when the step ends
         try {
-          for (FloatArray x : xs) {
-            bx.add(Batches.allocate(x, to - from, false));
-          }
-          for (int i = 0; i < ys.size(); i++) {
-            by.add(Batches.allocate(ys.get(i), to - from, sparse[i]));
-          }
-          fill(batches, order, from, to, bx, by);
+          fill(batches, order, from, to, own.x, own.y);
         } catch (RuntimeException e) {
-          bx.forEach(Tensor::close);
-          by.forEach(Tensor::close);
+          own.close();
           throw e;
         }
-        return new Feed(
-            size,
-            bx,
-            by,
-            () -> {
-              bx.forEach(Tensor::close);
-              by.forEach(Tensor::close);
-            },
-            null);
+        return new Feed(size, own.x, own.y, own::close, null);
       }
 
       private Slot slot(int rows) {
