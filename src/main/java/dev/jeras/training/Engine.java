@@ -4,6 +4,7 @@ import dev.jeras.JerasException;
 import dev.jeras.backend.Backend;
 import dev.jeras.backend.Devices;
 import dev.jeras.backend.EngineOptions;
+import dev.jeras.backend.ExportBackend;
 import dev.jeras.backend.KernelPolicy;
 import dev.jeras.backend.RewriteResult;
 import dev.jeras.backend.StandardBackend;
@@ -120,10 +121,12 @@ public final class Engine implements AutoCloseable {
     build(initial.isEmpty() ? null : new HashMap<>(initial));
   }
 
-  /** The backend for these options: standard for exports and GPUs, else the CPU engine. */
+  /** The backend for these options: the export form, standard for GPUs, else the CPU engine. */
   private static Backend backendFor(EngineOptions options, boolean forExport) {
-    if (forExport
-        || Devices.usesGpu(options.device())
+    if (forExport) {
+      return ExportBackend.INSTANCE;
+    }
+    if (Devices.usesGpu(options.device())
         || (options.kernels() == KernelPolicy.TENSORFLOW && options.pinned().isEmpty())) {
       return StandardBackend.INSTANCE;
     }

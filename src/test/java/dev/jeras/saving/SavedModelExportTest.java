@@ -11,9 +11,16 @@ import dev.jeras.backend.EngineOptions;
 import dev.jeras.backend.KernelPolicy;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.FloatArray;
+import dev.jeras.data.IntArray;
 import dev.jeras.internal.Tensors;
+import dev.jeras.layers.BatchNormalization;
+import dev.jeras.layers.Conv2D;
+import dev.jeras.layers.Dense;
+import dev.jeras.layers.Flatten;
+import dev.jeras.layers.Input;
 import dev.jeras.models.Builtins;
 import dev.jeras.models.Model;
+import dev.jeras.models.Sequential;
 import dev.jeras.testing.Fixtures;
 import dev.jeras.training.FitOptions;
 import dev.jeras.training.Loss;
@@ -86,6 +93,47 @@ class SavedModelExportTest {
       }
       // only the inference graph: no optimizer state, no gradients
       assertFalse(b.graph().operations().hasNext() && hasOp(b, "optimizer/learning_rate"));
+    }
+  }
+
+  @Test
+  void batchNormalization_isExportedAsItsAffineMap_exceptAfterAConvolution() throws IOException {
+    // ReLU -> BN: element-wise ops (as Keras exports it); linear conv -> BN: the fused op stays
+    Path dir = tmp.resolve("bn");
+    float[] x = new float[5 * 8 * 8 * 3];
+    java.util.Random r = new java.util.Random(4);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextFloat();
+    }
+    FloatArray xs = FloatArray.of(x, 5, 8, 8, 3);
+    float[] expected;
+    try (Sequential m = new Sequential(Input.shape(8, 8, 3))) {
+      m.engineOptions(EngineOptions.defaults().withKernels(KernelPolicy.TENSORFLOW));
+      m.add(new Conv2D(4, 3).padding("same").activation("relu"))
+          .add(new BatchNormalization())
+          .add(new Conv2D(4, 3).padding("same"))
+          .add(new BatchNormalization())
+          .add(new Flatten())
+          .add(new Dense(3).activation("softmax"));
+      m.seed(2);
+      m.compile(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(), Metric.ACCURACY);
+      m.fit( // moves the moving statistics away from 0 and 1
+          xs,
+          IntArray.of(new int[] {0, 1, 2, 0, 1}),
+          new FitOptions().epochs(3).batchSize(5).progress(null));
+      expected = m.predict(xs, 5).data();
+      SavedModels.export(m, dir);
+    }
+    try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve")) {
+      Map<String, Integer> ops = new java.util.HashMap<>();
+      b.graph().operations().forEachRemaining(o -> ops.merge(o.type(), 1, Integer::sum));
+      assertEquals(1, ops.getOrDefault("FusedBatchNormV3", 0), ops.toString());
+      assertEquals(1, ops.getOrDefault("Rsqrt", 0), ops.toString());
+      try (TFloat32 in = Tensors.floats(x, 0, 5, 8, 8, 3);
+          Result res = b.function(Signature.DEFAULT_KEY).call(Map.of("input_layer", in))) {
+        Fixtures.assertClose(
+            Tensors.toFloats(res.get("output_0").orElseThrow()), expected, 1e-5, 1e-5);
+      }
     }
   }
 

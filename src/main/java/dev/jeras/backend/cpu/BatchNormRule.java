@@ -1,9 +1,9 @@
 package dev.jeras.backend.cpu;
 
+import dev.jeras.backend.ExportBackend;
 import dev.jeras.backend.KernelSite;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
@@ -21,9 +21,6 @@ import org.tensorflow.proto.NodeDef;
  * which TensorFlow's optimizer may fuse with it.
  */
 final class BatchNormRule extends Rule<BatchNormRule.BatchNorm> {
-  /** Ops whose output TensorFlow's optimizer may fold a following normalization into. */
-  private static final Set<String> CONVOLUTIONS =
-      Set.of("Conv2D", "DepthwiseConv2dNative", "_FusedConv2D", "BiasAdd");
 
   /**
    * A normalization, its input's (h, w, c), its mode, whether it is differentiated, and whether the
@@ -85,7 +82,7 @@ final class BatchNormRule extends Rule<BatchNormRule.BatchNorm> {
     boolean affine =
         !training.getB()
             && g.onlyFirstOutputRead(n)
-            && (producer == null || !CONVOLUTIONS.contains(producer.getOp()));
+            && (producer == null || !ExportBackend.CONVOLUTIONS.contains(producer.getOp()));
     return new BatchNorm(
         n, new long[] {x.get(1), x.get(2), x.get(3)}, training.getB(), g.differentiated(n), affine);
   }
