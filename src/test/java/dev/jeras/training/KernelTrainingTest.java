@@ -239,11 +239,7 @@ class KernelTrainingTest {
 
   @Test
   void threeAdamSteps_nativeBatchNormPool_sameWeightsAndMovingStatisticsAsTensorFlows() {
-    Run mine =
-        train(
-            TENSORFLOW.withKernel(KernelSite.TRAIN_BATCH_NORM_POOL, "native"),
-            KernelTrainingTest::batchNormPoolModel,
-            10);
+    Run mine = trainBatchNormPoolModel(KernelSite.TRAIN_BATCH_NORM_POOL, "native");
     Run tf = train(TENSORFLOW, KernelTrainingTest::batchNormPoolModel, 10);
     Map<String, Integer> c = mine.opCounts();
     assertEquals(2, c.getOrDefault("JerasBatchNormMaxPool", 0), c.toString());
@@ -258,13 +254,14 @@ class KernelTrainingTest {
 
   @Test
   void threeAdamSteps_transposedDenseGradient_sameWeightsAsTensorFlows() {
-    Run mine =
-        train(
-            TENSORFLOW.withKernel(KernelSite.TRAIN_DENSE, "transposed"),
-            KernelTrainingTest::batchNormPoolModel,
-            10);
+    Run mine = trainBatchNormPoolModel(KernelSite.TRAIN_DENSE, "transposed");
     Run tf = train(TENSORFLOW, KernelTrainingTest::batchNormPoolModel, 10);
     assertEquals(1, mine.opCounts().getOrDefault("IdentityN", 0), mine.opCounts().toString());
     assertSameTraining(tf, mine);
+  }
+
+  /** The batch normalization + pool model trained with one site's kernel, else TensorFlow's ops. */
+  private static Run trainBatchNormPoolModel(KernelSite site, String kernel) {
+    return train(TENSORFLOW.withKernel(site, kernel), KernelTrainingTest::batchNormPoolModel, 10);
   }
 }

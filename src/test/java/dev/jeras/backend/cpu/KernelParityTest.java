@@ -58,6 +58,15 @@ class KernelParityTest {
     return kernel;
   }
 
+  /** The rewritten graph's output against TensorFlow's (atol 1e-5), and its gradients if asked. */
+  private static void assertMatchesReference(
+      RewriteHarness.Run r, double rtol, boolean gradients, double gradientRtol) {
+    Fixtures.assertClose(r.y(), r.yRef(), 1e-5, rtol);
+    if (gradients) {
+      assertGradientsClose(r, gradientRtol);
+    }
+  }
+
   private static void assertGradientsClose(RewriteHarness.Run r, double rtol) {
     assertEquals(r.gRef().size(), r.g().size());
     for (int i = 0; i < r.g().size(); i++) {
@@ -200,8 +209,7 @@ class KernelParityTest {
               true,
               pinned(KernelSite.TRAIN_CONV, kernel, NativeIsa.AUTO));
       assertEquals(1, r.count(KernelSite.TRAIN_CONV, kernel), "the rewrite applied");
-      Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-5);
-      assertGradientsClose(r, 1e-4);
+      assertMatchesReference(r, 1e-5, true, 1e-4);
     }
   }
 
@@ -221,8 +229,7 @@ class KernelParityTest {
             true,
             pinned(KernelSite.TRAIN_CONV, "own", NativeIsa.AUTO));
     assertEquals(1, r.count(KernelSite.TRAIN_CONV, "own"));
-    Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-5);
-    assertGradientsClose(r, 1e-4);
+    assertMatchesReference(r, 1e-5, true, 1e-4);
   }
 
   @ParameterizedTest(name = "inference {0}: {1}x{2}x{3} -> {4}, kernel {5}x{6}, stride {7}, {8}")
@@ -284,10 +291,7 @@ class KernelParityTest {
                 "onednn",
                 NativeIsa.AUTO));
     assertEquals(1, r.rewrite().applied().size());
-    Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-4);
-    if (training) {
-      assertGradientsClose(r, 1e-4);
-    }
+    assertMatchesReference(r, 1e-4, training, 1e-4);
   }
 
   @ParameterizedTest(name = "differentiated {0}: ({1}, {2}, {3}, {4})")
@@ -311,10 +315,7 @@ class KernelParityTest {
             c,
             pinned(KernelSite.BATCH_NORM, "affine", NativeIsa.AUTO));
     assertEquals(1, r.count(KernelSite.BATCH_NORM, "affine"), "the rewrite applied");
-    Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-5);
-    if (differentiated) {
-      assertGradientsClose(r, 1e-5);
-    }
+    assertMatchesReference(r, 1e-5, differentiated, 1e-5);
   }
 
   /**
@@ -428,10 +429,7 @@ class KernelParityTest {
             training,
             pinned(site, "native", isa));
     assertEquals(1, r.count(site, "native"), "the rewrite applied");
-    Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-5);
-    if (training) {
-      assertGradientsClose(r, 1e-4);
-    }
+    assertMatchesReference(r, 1e-5, training, 1e-4);
   }
 
   @ParameterizedTest(name = "native declines: {0}")
@@ -540,8 +538,7 @@ class KernelParityTest {
             true,
             pinned(KernelSite.TRAIN_BATCH_NORM_POOL, kernel, isa));
     assertEquals(1, r.count(KernelSite.TRAIN_BATCH_NORM_POOL, kernel), "the rewrite applied");
-    Fixtures.assertClose(r.y(), r.yRef(), 1e-5, 1e-4);
-    assertGradientsClose(r, 1e-4);
+    assertMatchesReference(r, 1e-4, true, 1e-4);
   }
 
   // ---- dense layers in training: the input gradient as (W dy^T)^T ----
