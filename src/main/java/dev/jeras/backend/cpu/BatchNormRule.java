@@ -121,7 +121,7 @@ final class BatchNormRule extends Rule<BatchNormRule.BatchNorm> {
     NodeDef shift = binary(name + "/shift", "Sub", n.getInput(2), meanK.getName());
     NodeDef xk = binary(name + "/x_k", "Mul", n.getInput(0), k.getName());
     NodeDef.Builder y = binary(name, "AddV2", xk.getName(), shift.getName()).toBuilder();
-    n.getInputList().stream().filter(i -> i.startsWith("^")).forEach(y::addInput);
+    y.addAllInput(Nodes.controlInputs(n));
     return new Replacement(
         List.of(name), List.of(eps, varEps, rsqrt, k, meanK, shift, xk, y.build()));
   }

@@ -78,7 +78,7 @@ final class DenseRule extends Rule<DenseRule.Dense> {
     NodeDef.Builder inner =
         n.toBuilder().setName(name + "/inner").clearInput().addInput(stopX.getName());
     inner.addInput(stopW.getName());
-    n.getInputList().stream().filter(i -> i.startsWith("^")).forEach(inner::addInput);
+    inner.addAllInput(Nodes.controlInputs(n));
     AttrValue.ListValue.Builder types = AttrValue.ListValue.newBuilder();
     for (int i = 0; i < 3; i++) {
       types.addType(DataType.DT_FLOAT);

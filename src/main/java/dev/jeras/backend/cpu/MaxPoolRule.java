@@ -61,7 +61,7 @@ final class MaxPoolRule extends Rule<MaxPoolRule.Pool> {
     NodeDef pool = p.node();
     String name = pool.getName();
     String x = pool.getInput(0);
-    List<String> control = pool.getInputList().stream().filter(i -> i.startsWith("^")).toList();
+    List<String> control = Nodes.controlInputs(pool);
     if (kernel.equals("onednn")) {
       return new Replacement(List.of(name), List.of(oneDnn(p)));
     }
@@ -111,7 +111,7 @@ final class MaxPoolRule extends Rule<MaxPoolRule.Pool> {
         OneDnnKernels.maxPool(
             pool.getName(), pool.getInput(0), p.ksize4(), p.strides4(), p.padding())
             .toBuilder();
-    pool.getInputList().stream().filter(i -> i.startsWith("^")).forEach(b::addInput);
+    b.addAllInput(Nodes.controlInputs(pool));
     return b.build();
   }
 

@@ -22,6 +22,13 @@ final class Nodes {
     return colon < 0 ? s : s.substring(0, colon);
   }
 
+  /**
+   * @return {@code n}'s control inputs ({@code ^name}), in order
+   */
+  static List<String> controlInputs(NodeDef n) {
+    return n.getInputList().stream().filter(i -> i.startsWith("^")).toList();
+  }
+
   /** {@code name} -&gt; 0, {@code name:1} -&gt; 1. */
   static int outputIndex(String tensor) {
     int colon = tensor.lastIndexOf(':');
