@@ -43,7 +43,13 @@ public enum KernelSite {
    * Training dense layer's matrix product and its gradients: {@code transposed} computes the input
    * gradient as (W dy^T)^T.
    */
-  TRAIN_DENSE("tensorflow", "transposed");
+  TRAIN_DENSE("tensorflow", "transposed"),
+  /**
+   * How a training step's ops are run: {@code pool} hands them to TensorFlow's inter-op thread pool
+   * (its default), {@code inline} runs them in the calling thread (measured in the first steps of
+   * {@code fit}, not by the tuner; see {@code dev.jeras.backend.cpu.StepExecutor}).
+   */
+  TRAIN_STEP("pool", "inline");
 
   private final List<String> candidates;
 

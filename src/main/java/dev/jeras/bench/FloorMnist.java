@@ -5,6 +5,7 @@ import dev.jeras.backend.EngineOptions;
 import dev.jeras.backend.RewriteResult;
 import dev.jeras.backend.StandardBackend;
 import dev.jeras.backend.cpu.CpuBackend;
+import dev.jeras.backend.cpu.StepExecutor;
 import dev.jeras.data.Dataset;
 import dev.jeras.data.Datasets;
 import dev.jeras.internal.Tensors;
@@ -33,7 +34,8 @@ import org.tensorflow.types.TInt32;
  * The benchmark's floor: the MNIST CNN trained by a minimal hand-written TensorFlow Java loop (raw
  * ops, no DSL, every batch tensor made before timing, no shuffling, loss fetched each step). The
  * ratio jeras / floor is the DSL's own overhead. Its graph is the one jeras trains: the same
- * standard ops, prepared by the same CPU engine ({@link CpuBackend}), so the same kernels.
+ * standard ops, prepared by the same CPU engine ({@link CpuBackend}), so the same kernels, run by
+ * the executor chosen as jeras chooses it ({@link StepExecutor}).
  *
  * <pre>
  * java -cp target/jeras.jar:target/lib/* dev.jeras.bench.FloorMnist [epochs] [batch] [dataDir]
@@ -151,6 +153,8 @@ public final class FloorMnist {
       long firstStepUnixMs = -1;
       double[] epochSeconds = new double[epochs];
       float last = 0;
+      // its ops run as jeras runs a training step's: the executor measured in the first steps
+      StepExecutor executor = StepExecutor.of(EngineOptions.defaults(), "floor step");
       try (Session s = new Session(g)) {
         Session.Runner init = s.runner();
         inits.forEach(init::addTarget);
@@ -159,10 +163,13 @@ public final class FloorMnist {
         for (int e = 0; e < epochs; e++) {
           long start = System.nanoTime();
           for (Tensor[] b : batches) {
-            try (Result r =
-                s.runner().feed(x, b[0]).feed(y, b[1]).addTarget(trainOp).fetch(loss).run()) {
+            Session.Runner run = s.runner().feed(x, b[0]).feed(y, b[1]).addTarget(trainOp);
+            run.fetch(loss).setOptions(executor.next());
+            long began = System.nanoTime();
+            try (Result r = run.run()) {
               last = ((TFloat32) r.get(0)).getFloat();
             }
+            executor.ran(System.nanoTime() - began);
             if (firstStep < 0) {
               firstStep = (System.nanoTime() - t0) / 1e9;
               firstStepUnixMs = System.currentTimeMillis();
@@ -184,12 +191,13 @@ public final class FloorMnist {
       System.out.printf(
           Locale.ROOT,
           "{\"epoch_seconds\": [%s], \"first_step_seconds\": %.3f, \"final_loss\": %.5f,"
-              + " \"steps_per_epoch\": %d, \"first_step_unix_ms\": %d}%n",
+              + " \"steps_per_epoch\": %d, \"first_step_unix_ms\": %d, \"executor\": \"%s\"}%n",
           sec,
           firstStep,
           last,
           batches.size(),
-          firstStepUnixMs);
+          firstStepUnixMs,
+          executor.chosen());
     }
   }
 

@@ -9,6 +9,7 @@ import dev.jeras.backend.KernelPolicy;
 import dev.jeras.backend.RewriteResult;
 import dev.jeras.backend.StandardBackend;
 import dev.jeras.backend.cpu.CpuBackend;
+import dev.jeras.backend.cpu.StepExecutor;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.NumericArray;
 import dev.jeras.distribute.MultiWorker;
@@ -80,6 +81,7 @@ public final class Engine implements AutoCloseable {
   private final List<Operand<TFloat32>> inputs = new ArrayList<>();
   private final List<Operand<TFloat32>> outputs = new ArrayList<>();
   private Trainer.Step step;
+  private StepExecutor stepExecutor;
   private RewriteResult rewrite;
   private List<Operand<TFloat32>> trainingOutputs;
 
@@ -307,6 +309,10 @@ public final class Engine implements AutoCloseable {
       this.store = s;
       this.session = sess;
       this.step = st;
+      this.stepExecutor =
+          st != null && dataParallel == null && backend instanceof CpuBackend
+              ? StepExecutor.of(options, "training step")
+              : null;
       this.trainingOutputs = null;
     } catch (RuntimeException e) {
       g.close();
@@ -541,6 +547,14 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
+   * @return how the current training step's ops run (CPU engine, one process), or null for
+   *     TensorFlow's default
+   */
+  StepExecutor stepExecutor() {
+    return stepExecutor;
+  }
+
+  /**
    * @return the seed of this engine
    */
   long seed() {
@@ -659,6 +673,9 @@ public final class Engine implements AutoCloseable {
           r.feed(inputs.get(i), t);
         }
         fetches.forEach(r::fetch);
+        if (stepExecutor != null) {
+          r.setOptions(stepExecutor.settled());
+        }
         try (Result res = r.run()) {
           for (int o = 0; o < fetches.size(); o++) {
             int per = results.get(o).length / Math.max(1, n);

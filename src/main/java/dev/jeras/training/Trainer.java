@@ -1,6 +1,7 @@
 package dev.jeras.training;
 
 import dev.jeras.JerasException;
+import dev.jeras.backend.cpu.StepExecutor;
 import dev.jeras.data.FloatArray;
 import dev.jeras.data.IntArray;
 import dev.jeras.data.NumericArray;
@@ -613,7 +614,7 @@ public final class Trainer {
     if (dp != null) {
       r.setOptions(dp.cluster().stepOptions()); // pairs this run with the other tasks'
     }
-    return run(r, st);
+    return run(r, st, dp == null ? engine.stepExecutor() : null);
   }
 
   /**
@@ -634,7 +635,7 @@ public final class Trainer {
     if (!(slot.prepared instanceof PreparedStep p && p.session() == session && p.step() == st)) {
       slot.prepared = new PreparedStep(session, st, trainRunner(st, slot.x, slot.y));
     }
-    return run(((PreparedStep) slot.prepared).runner(), st);
+    return run(((PreparedStep) slot.prepared).runner(), st, engine.stepExecutor());
   }
 
   /** A training call bound to one session's step and one slot's tensors. */
@@ -648,14 +649,22 @@ public final class Trainer {
     return r;
   }
 
-  private static float[] run(Session.Runner r, Step st) {
+  /** Runs a training call with the executor's options (null: TensorFlow's default), timed. */
+  private static float[] run(Session.Runner r, Step st, StepExecutor executor) {
+    if (executor != null) {
+      r.setOptions(executor.next());
+    }
+    long start = System.nanoTime();
+    float[] out = new float[1 + st.trainSums().size()];
     try (Result res = r.run()) {
-      float[] out = new float[1 + st.trainSums().size()];
       for (int i = 0; i < out.length; i++) {
         out[i] = ((TFloat32) res.get(i)).getFloat();
       }
-      return out;
     }
+    if (executor != null) {
+      executor.ran(System.nanoTime() - start);
+    }
+    return out;
   }
 
   private void feed(Session.Runner r, Step st, List<Tensor> x, List<Tensor> y) {
@@ -759,6 +768,10 @@ public final class Trainer {
           feed(r, st, batch.x(), batch.y());
           r.fetch(st.evalLossSum());
           st.evalSums().forEach(r::fetch);
+          StepExecutor executor = engine.stepExecutor();
+          if (executor != null) {
+            r.setOptions(executor.settled());
+          }
           try (Result res = r.run()) {
             for (int i = 0; i < sums.length; i++) {
               sums[i] += ((TFloat32) res.get(i)).getFloat();

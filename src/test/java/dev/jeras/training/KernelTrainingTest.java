@@ -112,6 +112,16 @@ class KernelTrainingTest {
     assertSameTraining(tf, mine);
   }
 
+  @Test
+  void trainingStepExecutors_trainAlike() {
+    // the inter-op pool and inline execution run the same kernels in another order
+    Run pool =
+        train(TENSORFLOW.withKernel(KernelSite.TRAIN_STEP, "pool"), KernelTrainingTest::model, 9);
+    Run inline =
+        train(TENSORFLOW.withKernel(KernelSite.TRAIN_STEP, "inline"), KernelTrainingTest::model, 9);
+    assertSameTraining(pool, inline);
+  }
+
   /** The same epoch loss to 1e-5 and every weight to 2e-5 (relative above 1). */
   private static void assertSameTraining(Run tf, Run mine) {
     assertEquals(tf.loss(), mine.loss(), 1e-5, "epoch loss");

@@ -71,6 +71,7 @@ final class KernelChoice implements GraphRewriter.Chooser {
       case TRAIN_BATCH_NORM_POOL ->
           candidates.contains("native") && wide ? "native" : oneDnn ? "onednn" : "tensorflow";
       case TRAIN_CONV, TRAIN_POOL -> oneDnn ? "onednn" : own ? "own" : "tensorflow";
+      case TRAIN_STEP -> throw new IllegalStateException("train_step is chosen by StepExecutor");
     };
   }
 
