@@ -555,6 +555,18 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
+   * Gives an untimed call on the current graph (evaluation, prediction) the training step's
+   * executor, where one was chosen.
+   *
+   * @param r the call
+   */
+  void runAsTrained(Session.Runner r) {
+    if (stepExecutor != null) {
+      r.setOptions(stepExecutor.settled());
+    }
+  }
+
+  /**
    * @return the seed of this engine
    */
   long seed() {
@@ -673,9 +685,7 @@ public final class Engine implements AutoCloseable {
           r.feed(inputs.get(i), t);
         }
         fetches.forEach(r::fetch);
-        if (stepExecutor != null) {
-          r.setOptions(stepExecutor.settled());
-        }
+        runAsTrained(r);
         try (Result res = r.run()) {
           for (int o = 0; o < fetches.size(); o++) {
             int per = results.get(o).length / Math.max(1, n);

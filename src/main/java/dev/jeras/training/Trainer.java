@@ -768,10 +768,7 @@ public final class Trainer {
           feed(r, st, batch.x(), batch.y());
           r.fetch(st.evalLossSum());
           st.evalSums().forEach(r::fetch);
-          StepExecutor executor = engine.stepExecutor();
-          if (executor != null) {
-            r.setOptions(executor.settled());
-          }
+          engine.runAsTrained(r);
           try (Result res = r.run()) {
             for (int i = 0; i < sums.length; i++) {
               sums[i] += ((TFloat32) res.get(i)).getFloat();
